@@ -1,0 +1,223 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace CatPot.Tensors;
+
+/// <summary>
+/// The backward rule of one recorded op: given the gradient of the op's output, the gradients of its inputs
+/// (null for an input that needs none). Rules are written with tensor ops, so when gradients are computed
+/// with <c>createGraph</c> the rules themselves are recorded and the gradient is differentiable again.
+/// </summary>
+internal delegate Tensor<T>?[] BackwardRule<T>(Tensor<T> gradOutput) where T : unmanaged, IFloatingPointIeee754<T>;
+
+/// <summary>One recorded op in the graph: its inputs and its backward rule.</summary>
+internal sealed class GraphNode<T>(string op, Tensor<T>[] inputs, BackwardRule<T> backward)
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public string Op { get; } = op;
+    public Tensor<T>[] Inputs { get; } = inputs;
+    public BackwardRule<T> Backward { get; } = backward;
+}
+
+/// <summary>
+/// Reverse-mode automatic differentiation: whether ops are recorded, and gradients of a scalar with respect
+/// to chosen tensors (in the spirit of <c>torch.autograd.grad</c> and <c>Tensor.backward</c>).
+/// </summary>
+public static class Autograd
+{
+    [ThreadStatic] private static int t_noGradDepth;
+
+    /// <summary>True when ops on tensors that track gradients are recorded (the default).</summary>
+    public static bool IsRecording => t_noGradDepth == 0;
+
+    /// <summary>
+    /// Stops recording on this thread until the returned scope is disposed: inference records nothing and
+    /// allocates no graph. Scopes nest.
+    /// </summary>
+    public static NoGradScope NoGrad()
+    {
+        t_noGradDepth++;
+        return new NoGradScope(true);
+    }
+
+    /// <summary>Restores recording when disposed (see <see cref="NoGrad"/>).</summary>
+    public readonly struct NoGradScope : IDisposable
+    {
+        private readonly bool _active;
+        internal NoGradScope(bool active) => _active = active;
+
+        /// <summary>Ends the no-grad region.</summary>
+        public void Dispose()
+        {
+            if (_active) t_noGradDepth--;
+        }
+    }
+
+    /// <summary>True when an op with these inputs must be recorded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool ShouldRecord<T>(Tensor<T> a) where T : unmanaged, IFloatingPointIeee754<T>
+        => t_noGradDepth == 0 && a.TracksGrad;
+
+    /// <summary>True when an op with these inputs must be recorded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool ShouldRecord<T>(Tensor<T> a, Tensor<T> b) where T : unmanaged, IFloatingPointIeee754<T>
+        => t_noGradDepth == 0 && (a.TracksGrad || b.TracksGrad);
+
+    /// <summary>True when an op with these inputs must be recorded.</summary>
+    internal static bool ShouldRecord<T>(Tensor<T>?[] inputs) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (t_noGradDepth != 0) return false;
+        foreach (var t in inputs)
+            if (t is not null && t.TracksGrad) return true;
+        return false;
+    }
+
+    /// <summary>Attaches a backward rule to an op's result.</summary>
+    internal static Tensor<T> Record<T>(Tensor<T> result, string op, Tensor<T>[] inputs, BackwardRule<T> backward)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        result.Node = new GraphNode<T>(op, inputs, backward);
+        return result;
+    }
+
+    /// <summary>
+    /// Gradients of <paramref name="output"/> with respect to each of <paramref name="inputs"/>.
+    /// </summary>
+    /// <param name="output">The tensor to differentiate; a scalar unless <paramref name="gradOutput"/> is given.</param>
+    /// <param name="inputs">Tensors (leaves or intermediate results) to differentiate with respect to.</param>
+    /// <param name="createGraph">
+    /// Record the gradient computation so the returned gradients can be differentiated again
+    /// (e.g. training on forces F = −∂E/∂R). When false, the backward pass records nothing.
+    /// </param>
+    /// <param name="gradOutput">The seed gradient (same shape as <paramref name="output"/>); ones when null.</param>
+    /// <returns>One gradient per input, zeros for inputs the output does not depend on.</returns>
+    public static Tensor<T>[] Grad<T>(Tensor<T> output, IReadOnlyList<Tensor<T>> inputs, bool createGraph = false, Tensor<T>? gradOutput = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var grads = RunBackward(output, inputs, createGraph, gradOutput);
+        var result = new Tensor<T>[inputs.Count];
+        for (int i = 0; i < inputs.Count; i++)
+            result[i] = grads.TryGetValue(inputs[i], out var g) ? g : new Tensor<T>(inputs[i].Shape);
+        return result;
+    }
+
+    /// <summary>
+    /// Accumulates the gradient of <paramref name="output"/> into <see cref="Tensor{T}.Grad"/> of every leaf with
+    /// <see cref="Tensor{T}.RequiresGrad"/> that it depends on (adds to an existing gradient).
+    /// </summary>
+    public static void Backward<T>(Tensor<T> output, Tensor<T>? gradOutput = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var leaves = new List<Tensor<T>>();
+        var seen = new HashSet<Tensor<T>>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<Tensor<T>>();
+        stack.Push(output);
+        while (stack.Count > 0)
+        {
+            var t = stack.Pop();
+            if (!seen.Add(t)) continue;
+            if (t.Node is null)
+            {
+                if (t.RequiresGrad) leaves.Add(t);
+                continue;
+            }
+            foreach (var x in t.Node.Inputs) if (x.TracksGrad) stack.Push(x);
+        }
+        var grads = RunBackward(output, leaves, createGraph: false, gradOutput);
+        foreach (var leaf in leaves)
+        {
+            if (!grads.TryGetValue(leaf, out var g)) continue;
+            if (leaf.Grad is null) leaf.Grad = g.Detach();
+            else
+            {
+                var acc = leaf.Grad.Span;
+                var add = g.Span;
+                for (int i = 0; i < acc.Length; i++) acc[i] += add[i];
+            }
+        }
+    }
+
+    private static Dictionary<Tensor<T>, Tensor<T>> RunBackward<T>(Tensor<T> output, IReadOnlyList<Tensor<T>> inputs, bool createGraph, Tensor<T>? gradOutput)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (gradOutput is null && output.Length != 1)
+            throw new ArgumentException($"Gradients need a scalar output or an explicit gradOutput; the output has shape {Tensor.FormatShape(output.Shape)}.", nameof(output));
+        if (gradOutput is not null && !Tensor.SameShape(gradOutput.Shape, output.Shape))
+            throw new ArgumentException($"gradOutput has shape {Tensor.FormatShape(gradOutput.Shape)} but the output has shape {Tensor.FormatShape(output.Shape)}.", nameof(gradOutput));
+
+        var targets = new HashSet<Tensor<T>>(inputs, ReferenceEqualityComparer.Instance);
+        var order = TopologicalOrder(output, targets);
+        var relevant = new HashSet<Tensor<T>>(order, ReferenceEqualityComparer.Instance);
+        var grads = new Dictionary<Tensor<T>, Tensor<T>>(ReferenceEqualityComparer.Instance);
+        if (order.Count == 0) return grads;
+
+        var seed = gradOutput ?? Tensor.Full(output.Shape, T.One);
+        grads[output] = createGraph ? seed : seed.Detach();
+
+        using var scope = createGraph ? default : NoGrad();
+        // Reverse topological order: every consumer of a tensor has sent its gradient before the tensor's own rule runs.
+        for (int k = order.Count - 1; k >= 0; k--)
+        {
+            var t = order[k];
+            if (t.Node is null || !grads.TryGetValue(t, out var g)) continue;
+            if (!AnyInputRelevant(t.Node, relevant)) continue;
+            var inputGrads = t.Node.Backward(g);
+            var ins = t.Node.Inputs;
+            for (int i = 0; i < ins.Length; i++)
+            {
+                var gi = inputGrads[i];
+                if (gi is null || !relevant.Contains(ins[i])) continue;
+                if (!Tensor.SameShape(gi.Shape, ins[i].Shape))
+                    throw new InvalidOperationException($"Backward of {t.Node.Op} produced a gradient of shape {Tensor.FormatShape(gi.Shape)} for an input of shape {Tensor.FormatShape(ins[i].Shape)}.");
+                grads[ins[i]] = grads.TryGetValue(ins[i], out var prev) ? Tensor.Add(prev, gi) : gi;
+            }
+        }
+        return grads;
+    }
+
+    // A rule runs only if some input leads to a requested tensor; a requested intermediate result whose inputs
+    // lead nowhere requested stops the sweep there.
+    private static bool AnyInputRelevant<T>(GraphNode<T> node, HashSet<Tensor<T>> relevant)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        foreach (var x in node.Inputs)
+            if (relevant.Contains(x)) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// Tensors between <paramref name="output"/> and any target, in topological order (inputs before consumers);
+    /// tensors that lead to no target are left out so their backward rules never run.
+    /// </summary>
+    private static List<Tensor<T>> TopologicalOrder<T>(Tensor<T> output, HashSet<Tensor<T>> targets)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var order = new List<Tensor<T>>();
+        var state = new Dictionary<Tensor<T>, bool>(ReferenceEqualityComparer.Instance); // value: leads to a target
+        var stack = new Stack<(Tensor<T> Tensor, int Next)>();
+        stack.Push((output, 0));
+        state[output] = false;
+        while (stack.Count > 0)
+        {
+            var (t, next) = stack.Pop();
+            var inputs = t.Node?.Inputs ?? [];
+            if (next < inputs.Length)
+            {
+                stack.Push((t, next + 1));
+                var x = inputs[next];
+                if (x.TracksGrad && !state.ContainsKey(x))
+                {
+                    state[x] = false;
+                    stack.Push((x, 0));
+                }
+                continue;
+            }
+            bool leads = targets.Contains(t);
+            foreach (var x in inputs)
+                if (state.TryGetValue(x, out var l) && l) leads = true;
+            state[t] = leads;
+            if (leads) order.Add(t);
+        }
+        return order;
+    }
+}

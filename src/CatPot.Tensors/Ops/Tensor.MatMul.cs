@@ -1,0 +1,42 @@
+using System.Numerics;
+using CatPot.Tensors.Kernels;
+
+namespace CatPot.Tensors;
+
+public static partial class Tensor
+{
+    /// <summary>
+    /// Matrix product op(a)·op(b) of rank-2 tensors, where op transposes when asked
+    /// (the transposes are free: they only change how the kernel reads memory).
+    /// </summary>
+    public static Tensor<T> MatMul<T>(Tensor<T> a, Tensor<T> b, bool transA = false, bool transB = false)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        RequireRank(a, 2, nameof(MatMul), nameof(a));
+        RequireRank(b, 2, nameof(MatMul), nameof(b));
+        int m = transA ? a.Shape[1] : a.Shape[0];
+        int k = transA ? a.Shape[0] : a.Shape[1];
+        int kb = transB ? b.Shape[1] : b.Shape[0];
+        int n = transB ? b.Shape[0] : b.Shape[1];
+        if (k != kb)
+            throw new ArgumentException($"MatMul: inner dimensions differ: {FormatShape(a.Shape)}{(transA ? "ᵀ" : "")} · {FormatShape(b.Shape)}{(transB ? "ᵀ" : "")} ({k} vs {kb}).");
+        var c = new Tensor<T>(m, n);
+        Gemm.Multiply(transA, transB, m, n, k, a.Span, b.Span, c.Span);
+        if (!Autograd.ShouldRecord(a, b)) return c;
+        return Autograd.Record(c, nameof(MatMul), [a, b], g => (transA, transB) switch
+        {
+            (false, false) => [a.TracksGrad ? MatMul(g, b, false, true) : null, b.TracksGrad ? MatMul(a, g, true, false) : null],
+            (true, false) => [a.TracksGrad ? MatMul(b, g, false, true) : null, b.TracksGrad ? MatMul(a, g, false, false) : null],
+            (false, true) => [a.TracksGrad ? MatMul(g, b, false, false) : null, b.TracksGrad ? MatMul(g, a, true, false) : null],
+            (true, true) => [a.TracksGrad ? MatMul(b, g, true, true) : null, b.TracksGrad ? MatMul(g, a, true, true) : null],
+        });
+    }
+
+    /// <summary>A linear layer x·Wᵀ + b with x [N, in], W [out, in] (PyTorch's layout) and optional b [out].</summary>
+    public static Tensor<T> Linear<T>(Tensor<T> x, Tensor<T> weight, Tensor<T>? bias = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var y = MatMul(x, weight, transA: false, transB: true);
+        return bias is null ? y : Add(y, bias);
+    }
+}

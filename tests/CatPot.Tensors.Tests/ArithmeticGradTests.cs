@@ -1,0 +1,54 @@
+using CatPot.Tensors;
+using Xunit;
+
+namespace CatPot.Tensors.Tests;
+
+public class ArithmeticGradTests
+{
+    public static TheoryData<int[], int[]> BroadcastPairs => new()
+    {
+        { new[] { 3, 4 }, new[] { 3, 4 } },
+        { new[] { 5, 3 }, new[] { 3 } },
+        { new[] { 5, 3 }, new[] { 5, 1 } },
+        { new[] { 1 }, new[] { 2, 7 } },
+        { new[] { 2, 1, 3 }, new[] { 4, 1 } },
+        { new[] { 1, 1 }, new[] { 1 } },
+    };
+
+    [Theory]
+    [MemberData(nameof(BroadcastPairs))]
+    public void Add_Sub_Mul_Div_match_finite_differences(int[] sa, int[] sb)
+    {
+        var rng = new Random(1);
+        var a = GradCheck.Random(rng, sa);
+        var b = GradCheck.Random(rng, 0.5, 2.0, sb);
+        Tensor<double> F(Tensor<double>[] x) => Tensor.Sum(Tensor.Div(Tensor.Mul(Tensor.Sub(Tensor.Add(x[0], x[1]), x[1] * x[1]), x[0]), x[1]));
+        GradCheck.First(F, [a, b]);
+        GradCheck.Second(F, [a, b]);
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void MatMul_matches_finite_differences(bool ta, bool tb)
+    {
+        var rng = new Random(2);
+        var a = GradCheck.Random(rng, ta ? new[] { 4, 3 } : new[] { 3, 4 });
+        var b = GradCheck.Random(rng, tb ? new[] { 5, 4 } : new[] { 4, 5 });
+        Tensor<double> F(Tensor<double>[] x) { var c = Tensor.MatMul(x[0], x[1], ta, tb); return Tensor.Sum(c * c); }
+        GradCheck.First(F, [a, b]);
+        GradCheck.Second(F, [a, b]);
+    }
+
+    [Fact]
+    public void NoGrad_records_nothing()
+    {
+        var a = GradCheck.Random(new Random(3), 2, 2);
+        Tensor<double> y;
+        using (Autograd.NoGrad()) y = a * a;
+        Assert.False(y.TracksGrad);
+        Assert.True((a * a).TracksGrad);
+    }
+}
