@@ -1,0 +1,95 @@
+namespace CatPot.Graphs;
+
+/// <summary>
+/// The directed edges of one structure: every ordered pair (i, j), i ≠ j, with |R_j − R_i| &lt; cutoff.
+/// Convention: i is the receiver, j the sender, and the edge vector <c>r_vec_ij = R_j − R_i (+ shift·cell)</c>
+/// points from i to j. Edges are sorted by receiver, then by sender.
+/// </summary>
+/// <remarks>
+/// The backing arrays may be longer than <see cref="EdgeCount"/> so that a <see cref="NeighborListBuilder"/>
+/// can rebuild into them without allocating; read edges through the spans, which have exactly
+/// <see cref="EdgeCount"/> entries (three per edge for vectors and shifts).
+/// </remarks>
+public sealed class NeighborList
+{
+    private int[] _receivers = [];
+    private int[] _senders = [];
+    private double[] _vectors = [];
+    private double[] _distances = [];
+    private int[] _shifts = [];
+
+    /// <summary>Number of atoms of the structure the list was built for.</summary>
+    public int AtomCount { get; private set; }
+
+    /// <summary>Cutoff radius in Å (strict: pairs at exactly the cutoff are not edges).</summary>
+    public double Cutoff { get; private set; }
+
+    /// <summary>Number of directed edges E.</summary>
+    public int EdgeCount { get; private set; }
+
+    /// <summary>Receiving atom i of each edge (sorted ascending).</summary>
+    public ReadOnlySpan<int> Receivers => _receivers.AsSpan(0, EdgeCount);
+
+    /// <summary>Sending atom j of each edge (ascending within one receiver).</summary>
+    public ReadOnlySpan<int> Senders => _senders.AsSpan(0, EdgeCount);
+
+    /// <summary>Edge vectors <c>R_j − R_i (+ shift·cell)</c> in Å, flat edge-major (length 3E).</summary>
+    public ReadOnlySpan<double> Vectors => _vectors.AsSpan(0, 3 * EdgeCount);
+
+    /// <summary>Edge lengths |r_vec_ij| in Å (length E).</summary>
+    public ReadOnlySpan<double> Distances => _distances.AsSpan(0, EdgeCount);
+
+    /// <summary>
+    /// Integer lattice shift of each edge's sender image, flat (length 3E). All zero without periodicity;
+    /// kept so periodic systems can be added without changing callers.
+    /// </summary>
+    public ReadOnlySpan<int> Shifts => _shifts.AsSpan(0, 3 * EdgeCount);
+
+    /// <summary>Number of edges whose receiver is each atom (length N), computed on demand.</summary>
+    public int[] CountPerReceiver()
+    {
+        var counts = new int[AtomCount];
+        foreach (int i in Receivers) counts[i]++;
+        return counts;
+    }
+
+    internal void Reset(int atomCount, double cutoff)
+    {
+        AtomCount = atomCount;
+        Cutoff = cutoff;
+        EdgeCount = 0;
+    }
+
+    /// <summary>Appends one edge, growing the backing arrays geometrically when full.</summary>
+    internal void Add(int i, int j, double dx, double dy, double dz, double distance)
+    {
+        int e = EdgeCount;
+        if (e == _receivers.Length) Grow(e + 1);
+        _receivers[e] = i;
+        _senders[e] = j;
+        _vectors[3 * e] = dx;
+        _vectors[3 * e + 1] = dy;
+        _vectors[3 * e + 2] = dz;
+        _distances[e] = distance;
+        _shifts[3 * e] = 0;
+        _shifts[3 * e + 1] = 0;
+        _shifts[3 * e + 2] = 0;
+        EdgeCount = e + 1;
+    }
+
+    /// <summary>Makes room for at least <paramref name="capacity"/> edges, keeping existing ones.</summary>
+    internal void EnsureCapacity(int capacity)
+    {
+        if (capacity > _receivers.Length) Grow(capacity);
+    }
+
+    private void Grow(int needed)
+    {
+        int capacity = Math.Max(needed, Math.Max(16, 2 * _receivers.Length));
+        Array.Resize(ref _receivers, capacity);
+        Array.Resize(ref _senders, capacity);
+        Array.Resize(ref _distances, capacity);
+        Array.Resize(ref _vectors, 3 * capacity);
+        Array.Resize(ref _shifts, 3 * capacity);
+    }
+}

@@ -1,0 +1,225 @@
+using CatPot.Chemistry;
+
+namespace CatPot.Graphs;
+
+/// <summary>
+/// Builds <see cref="NeighborList"/>s for one cutoff, keeping its scratch buffers so that rebuilding
+/// (every MD step, say) into an existing list allocates nothing once the buffers are large enough.
+/// </summary>
+/// <remarks>
+/// An edge exists when <c>Math.Sqrt(dx*dx + dy*dy + dz*dz) &lt; cutoff</c> with <c>d = R_j − R_i</c>,
+/// evaluated exactly so in both algorithms, so the direct loop and the cell list agree bit for bit.
+/// Not thread-safe: use one builder per thread.
+/// </remarks>
+public sealed class NeighborListBuilder
+{
+    /// <summary>Largest atom count for which <see cref="NeighborListAlgorithm.Auto"/> uses the direct loop.</summary>
+    public const int DirectMaxAtoms = 200;
+
+    // Bins are made a hair wider than the cutoff so that rounding in the bin index can never put two atoms
+    // closer than the cutoff two bins apart.
+    private const double BinWidening = 1 + 1e-8;
+
+    // Squared-distance pre-filter bound, slightly above cutoff², so the exact sqrt test alone decides edges.
+    private const double SquaredFilterWidening = 1 + 1e-10;
+
+    private int[] _binOfAtom = [];
+    private int[] _binStart = [];
+    private int[] _binAtoms = [];
+    private int[] _found = new int[64];
+
+    /// <summary>Creates a builder.</summary>
+    /// <param name="cutoff">Cutoff radius in Å, finite and positive.</param>
+    /// <param name="algorithm">Which algorithm to use; <see cref="NeighborListAlgorithm.Auto"/> picks by atom count.</param>
+    public NeighborListBuilder(double cutoff, NeighborListAlgorithm algorithm = NeighborListAlgorithm.Auto)
+    {
+        if (!double.IsFinite(cutoff) || cutoff <= 0)
+            throw new ArgumentOutOfRangeException(nameof(cutoff), cutoff, "The cutoff must be a finite positive distance in Å.");
+        if (!Enum.IsDefined(algorithm))
+            throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Unknown neighbour-list algorithm.");
+        Cutoff = cutoff;
+        Algorithm = algorithm;
+    }
+
+    /// <summary>Cutoff radius in Å.</summary>
+    public double Cutoff { get; }
+
+    /// <summary>The algorithm requested at construction.</summary>
+    public NeighborListAlgorithm Algorithm { get; }
+
+    /// <summary>The algorithm actually used for a system of <paramref name="atomCount"/> atoms.</summary>
+    public NeighborListAlgorithm Resolve(int atomCount) => Algorithm switch
+    {
+        NeighborListAlgorithm.Auto => atomCount <= DirectMaxAtoms ? NeighborListAlgorithm.Direct : NeighborListAlgorithm.CellList,
+        _ => Algorithm,
+    };
+
+    /// <summary>Builds a new list for a structure, honouring its cell and periodicity.</summary>
+    /// <exception cref="NotSupportedException">The structure is periodic along some direction.</exception>
+    public NeighborList Build(Structure structure)
+    {
+        var list = new NeighborList();
+        Build(structure.Positions, structure.Cell, structure.Pbc, list);
+        return list;
+    }
+
+    /// <summary>Builds a new list for non-periodic positions (flat, atom-major, Å).</summary>
+    public NeighborList Build(ReadOnlySpan<double> positions)
+    {
+        var list = new NeighborList();
+        Build(positions, null, null, list);
+        return list;
+    }
+
+    /// <summary>Rebuilds <paramref name="into"/> for non-periodic positions, reusing its arrays.</summary>
+    public void Build(ReadOnlySpan<double> positions, NeighborList into) => Build(positions, null, null, into);
+
+    /// <summary>
+    /// Rebuilds <paramref name="into"/> for the given positions, reusing its arrays (no allocation when they are large enough).
+    /// </summary>
+    /// <param name="positions">Positions in Å, flat atom-major (length 3N).</param>
+    /// <param name="cell">Lattice vectors (9 numbers, row per vector) or null. Only read for periodic directions.</param>
+    /// <param name="pbc">Periodicity along the three lattice vectors, or null for none.</param>
+    /// <param name="into">The list to overwrite.</param>
+    /// <exception cref="NotSupportedException">Some direction is periodic: periodic lists are not implemented yet.</exception>
+    public void Build(ReadOnlySpan<double> positions, double[]? cell, bool[]? pbc, NeighborList into)
+    {
+        if (pbc is not null && (pbc.Length != 3 || pbc[0] || pbc[1] || pbc[2]))
+            throw new NotSupportedException(
+                $"Periodic neighbour lists are not implemented yet (pbc = [{string.Join(", ", pbc)}]{(cell is null ? ", no cell" : "")}). " +
+                "CatPot v1 handles molecules only: set pbc to false on all three axes, or remove the cell.");
+        if (positions.Length % 3 != 0)
+            throw new ArgumentException($"positions has {positions.Length} values, which is not a multiple of 3 (x, y, z per atom).", nameof(positions));
+        int n = positions.Length / 3;
+        for (int k = 0; k < positions.Length; k++)
+        {
+            if (!double.IsFinite(positions[k]))
+                throw new ArgumentException($"Position of atom {k / 3} (component {"xyz"[k % 3]}) is {positions[k]}; positions must be finite.", nameof(positions));
+        }
+
+        into.Reset(n, Cutoff);
+        if (Resolve(n) == NeighborListAlgorithm.Direct) BuildDirect(positions, n, into);
+        else BuildCellList(positions, n, into);
+    }
+
+    private void BuildDirect(ReadOnlySpan<double> p, int n, NeighborList into)
+    {
+        double cutoff = Cutoff;
+        double filter = cutoff * cutoff * SquaredFilterWidening;
+        for (int i = 0; i < n; i++)
+        {
+            double xi = p[3 * i], yi = p[3 * i + 1], zi = p[3 * i + 2];
+            for (int j = 0; j < n; j++)
+            {
+                if (j == i) continue;
+                double dx = p[3 * j] - xi, dy = p[3 * j + 1] - yi, dz = p[3 * j + 2] - zi;
+                double r2 = dx * dx + dy * dy + dz * dz;
+                if (r2 >= filter) continue;
+                double r = Math.Sqrt(r2);
+                if (r < cutoff) into.Add(i, j, dx, dy, dz, r);
+            }
+        }
+    }
+
+    private void BuildCellList(ReadOnlySpan<double> p, int n, NeighborList into)
+    {
+        if (n == 0) return;
+        double cutoff = Cutoff;
+        double filter = cutoff * cutoff * SquaredFilterWidening;
+
+        Span<double> lo = stackalloc double[3];
+        Span<double> hi = stackalloc double[3];
+        lo.Fill(double.PositiveInfinity);
+        hi.Fill(double.NegativeInfinity);
+        for (int i = 0; i < n; i++)
+        {
+            for (int c = 0; c < 3; c++)
+            {
+                double v = p[3 * i + c];
+                if (v < lo[c]) lo[c] = v;
+                if (v > hi[c]) hi[c] = v;
+            }
+        }
+
+        // Bins at least one (widened) cutoff wide, so every neighbour is in the 3×3×3 block around an atom.
+        Span<long> bins = stackalloc long[3];
+        Span<double> inverseWidth = stackalloc double[3];
+        double minWidth = cutoff * BinWidening;
+        for (int c = 0; c < 3; c++) bins[c] = Math.Max(1L, (long)Math.Floor((hi[c] - lo[c]) / minWidth));
+        // A sparse cloud (few atoms spread far apart) would need more bins than atoms; coarsen so the grid stays O(N).
+        long maxBins = Math.Max(64L, 2L * n);
+        while (bins[0] * bins[1] * bins[2] > maxBins)
+        {
+            for (int c = 0; c < 3; c++) bins[c] = Math.Max(1L, bins[c] / 2);
+        }
+        for (int c = 0; c < 3; c++) inverseWidth[c] = bins[c] == 1 ? 0.0 : bins[c] / (hi[c] - lo[c]);
+        int nx = (int)bins[0], ny = (int)bins[1], nz = (int)bins[2];
+        int binCount = nx * ny * nz;
+
+        if (_binOfAtom.Length < n) _binOfAtom = new int[n];
+        if (_binAtoms.Length < n) _binAtoms = new int[n];
+        if (_binStart.Length < binCount + 1) _binStart = new int[binCount + 1];
+        var binOf = _binOfAtom.AsSpan(0, n);
+        var start = _binStart.AsSpan(0, binCount + 1);
+        var atoms = _binAtoms.AsSpan(0, n);
+        start.Clear();
+
+        for (int i = 0; i < n; i++)
+        {
+            int bx = BinIndex(p[3 * i], lo[0], inverseWidth[0], nx);
+            int by = BinIndex(p[3 * i + 1], lo[1], inverseWidth[1], ny);
+            int bz = BinIndex(p[3 * i + 2], lo[2], inverseWidth[2], nz);
+            int b = (bx * ny + by) * nz + bz;
+            binOf[i] = b;
+            start[b + 1]++;
+        }
+        for (int b = 0; b < binCount; b++) start[b + 1] += start[b];
+        // Counting sort that keeps atoms ascending within each bin; 'fill' walks each bin's slot forward.
+        for (int i = 0; i < n; i++) atoms[start[binOf[i]]++] = i;
+        for (int b = binCount; b > 0; b--) start[b] = start[b - 1];
+        start[0] = 0;
+
+        for (int i = 0; i < n; i++)
+        {
+            double xi = p[3 * i], yi = p[3 * i + 1], zi = p[3 * i + 2];
+            int b = binOf[i];
+            int bz = b % nz, by = b / nz % ny, bx = b / (nz * ny);
+            int found = 0;
+            for (int gx = Math.Max(bx - 1, 0); gx <= Math.Min(bx + 1, nx - 1); gx++)
+            {
+                for (int gy = Math.Max(by - 1, 0); gy <= Math.Min(by + 1, ny - 1); gy++)
+                {
+                    int rowBase = (gx * ny + gy) * nz;
+                    // Consecutive z bins are contiguous in 'atoms', so scan them as one run.
+                    int from = start[rowBase + Math.Max(bz - 1, 0)];
+                    int to = start[rowBase + Math.Min(bz + 1, nz - 1) + 1];
+                    for (int k = from; k < to; k++)
+                    {
+                        int j = atoms[k];
+                        if (j == i) continue;
+                        double dx = p[3 * j] - xi, dy = p[3 * j + 1] - yi, dz = p[3 * j + 2] - zi;
+                        double r2 = dx * dx + dy * dy + dz * dz;
+                        if (r2 >= filter || !(Math.Sqrt(r2) < cutoff)) continue;
+                        if (found == _found.Length) Array.Resize(ref _found, 2 * found);
+                        _found[found++] = j;
+                    }
+                }
+            }
+
+            var neighbours = _found.AsSpan(0, found);
+            neighbours.Sort();
+            into.EnsureCapacity(into.EdgeCount + found);
+            foreach (int j in neighbours)
+            {
+                double dx = p[3 * j] - xi, dy = p[3 * j + 1] - yi, dz = p[3 * j + 2] - zi;
+                into.Add(i, j, dx, dy, dz, Math.Sqrt(dx * dx + dy * dy + dz * dz));
+            }
+        }
+    }
+
+    private static int BinIndex(double x, double lo, double inverseWidth, int count)
+    {
+        int b = (int)((x - lo) * inverseWidth);
+        return b < 0 ? 0 : b >= count ? count - 1 : b;
+    }
+}
