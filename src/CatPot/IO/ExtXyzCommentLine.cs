@@ -14,6 +14,7 @@ namespace CatPot.IO;
 /// </summary>
 public static class ExtXyzCommentLine
 {
+    private static readonly System.Buffers.SearchValues<char> Separators = System.Buffers.SearchValues.Create(" \t\r\n\v\f,");
     private static readonly System.Buffers.SearchValues<char> NeedsQuotes = System.Buffers.SearchValues.Create(" \t\"'{}[]\\=,");
 
     /// <summary>
@@ -33,6 +34,15 @@ public static class ExtXyzCommentLine
     /// <summary>Types one raw value as ASE does (see the type remarks).</summary>
     public static object ParseValue(string raw)
     {
+        var trimmed = raw.AsSpan().Trim();
+        if (trimmed.Length > 0 && trimmed.IndexOfAny(Separators) < 0)
+        {
+            // One token, the common case: no arrays to allocate.
+            if (ExtXyzNumber.TryParseLong(trimmed, out long l)) return l;
+            if (ExtXyzNumber.TryParseDouble(trimmed, out double d)) return d;
+            if (TryParseBool(trimmed, out bool b)) return b;
+            return raw;
+        }
         var tokens = Tokens(raw);
         if (tokens.Count == 0) return raw;
 
