@@ -68,6 +68,26 @@ public sealed class Structure
 
     /// <summary>The <c>domain</c> info key, or null.</summary>
     public string? Domain => Info.TryGetValue("domain", out var d) ? d as string : null;
+
+    /// <summary>
+    /// A deep copy: every array (numbers, positions, cell, pbc, forces, array-valued info and per-atom
+    /// columns) is copied, so changing the copy never changes this structure.
+    /// </summary>
+    public Structure Clone()
+    {
+        var copy = new Structure((int[])Numbers.Clone(), (double[])Positions.Clone(), Charge, Spin)
+        {
+            Cell = (double[]?)Cell?.Clone(),
+            Pbc = (bool[])Pbc.Clone(),
+            Energy = Energy,
+            Forces = (double[]?)Forces?.Clone(),
+        };
+        foreach (var (key, value) in Info)
+            copy.Info[key] = value is Array array ? array.Clone() : value;
+        foreach (var (key, column) in PerAtom)
+            copy.PerAtom[key] = new PerAtomColumn((Array)column.Values.Clone(), column.Width);
+        return copy;
+    }
 }
 
 /// <summary>An extra per-atom column: its values (flat, atom-major) and how many values each atom has.</summary>
