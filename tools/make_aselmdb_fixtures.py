@@ -23,6 +23,7 @@ Writes into tests/CatPot.Tests/Fixtures/aselmdb/:
 import hashlib
 import json
 import os
+import random
 import shutil
 import sys
 import zlib
@@ -39,14 +40,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, '..', 'tests', 'CatPot.Tests', 'Fixtures', 'aselmdb')
 SHARED = sys.argv[1] if len(sys.argv) > 1 else '/work/shared/data/aselmdb'
 rng = np.random.default_rng(20250611)
+random.seed(20250611)  # atoms2dict draws unique_id from Python's random
 
 
-def molecule(natoms):
+def molecule(natoms, **atoms_kwargs):
     numbers = rng.choice([1, 6, 7, 8, 9, 16, 17, 26, 35, 53], size=natoms)
     positions = rng.normal(0.0, 1.5 * natoms ** (1 / 3), size=(natoms, 3))
     forces = rng.normal(0.0, 1.0, size=(natoms, 3))
     energy = float(-10.0 * natoms + rng.normal())
-    atoms = Atoms(numbers=numbers, positions=positions)
+    # Cell, pbc and charges must be set before the calculator, or ASE drops the results as stale.
+    atoms = Atoms(numbers=numbers, positions=positions, **atoms_kwargs)
     atoms.calc = SinglePointCalculator(atoms, energy=energy, forces=forces)
     return atoms
 
@@ -112,6 +115,12 @@ def serialize(dct, legacy):
     return json.dumps(plain(dct))
 
 
+def check_labelled(view):
+    for row in view['rows']:
+        assert row['energy'] is not None and row['forces'] is not None, row['id']
+    return view
+
+
 def ase_view(path):
     """Rows in numeric id order, decoded with python3-lmdb + ase.io.jsonio (ASE's own decoder)."""
     env = lmdb.open(path, subdir=False, readonly=True, lock=False)
@@ -163,13 +172,13 @@ def write_expected(path, view):
 def make_small():
     rows = {}
     for i in range(1, 15):
-        atoms = molecule(2 + i % 5)
+        if i == 4:
+            atoms = molecule(2 + i % 5, cell=[[5.0, 0, 0], [0.5, 6.0, 0], [0, 0, 7.0]], pbc=[True, True, False])
+        else:
+            atoms = molecule(2 + i % 5)
         data = {'charge': (i % 3) - 1, 'spin': 1 + (i % 2), 'source': f'small/{i}',
                 'data_id': 'elytes' if i % 2 else 'biomolecules', 'composition': atoms.get_chemical_formula()}
         kvp = {}
-        if i == 4:
-            atoms.cell = [[5.0, 0, 0], [0.5, 6.0, 0], [0, 0, 7.0]]
-            atoms.pbc = [True, True, False]
         if i == 6:
             kvp = {'config': 3, 'sampling': 'md', 'sigma': 0.04}
         if i == 7:
@@ -181,7 +190,7 @@ def make_small():
         rows.pop(d)
     path = os.path.join(OUT, 'small.aselmdb')
     write_ase_db(path, rows, deleted)
-    write_expected(os.path.join(OUT, 'small.expected.json'), ase_view(path))
+    write_expected(os.path.join(OUT, 'small.expected.json'), check_labelled(ase_view(path)))
 
 
 def make_overflow():
@@ -206,15 +215,14 @@ def make_legacy():
 
 def make_fallback():
     a1 = molecule(3)
-    a2 = molecule(4)
-    a2.set_initial_charges([0.5, 0.5, -1.0, -1.0])
+    a2 = molecule(4, charges=[0.5, 0.5, -1.0, -1.0])
     a3 = molecule(2)
     rows = {1: row_dict(a1, {'source': 'kvp'}, {'charge': -2, 'spin': 3}),
             2: row_dict(a2, {'source': 'initial_charges'}),
             3: row_dict(a3, {'source': 'none'})}
     path = os.path.join(OUT, 'fallback.aselmdb')
     write_ase_db(path, rows, [])
-    write_expected(os.path.join(OUT, 'fallback.expected.json'), ase_view(path))
+    write_expected(os.path.join(OUT, 'fallback.expected.json'), check_labelled(ase_view(path)))
 
 
 def make_shards():

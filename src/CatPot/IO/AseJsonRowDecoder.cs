@@ -235,9 +235,9 @@ internal static class AseJsonRowDecoder
         {
             case JsonValueKind.String:
                 string? s = value.GetString();
-                return AseJsonNonFiniteLiterals.TryParseMarker(s, out double special) ? special : s;
+                return AseJsonNonFiniteLiterals.TryParseMarker(s, out double special) ? (object)special : s;
             case JsonValueKind.Number:
-                return value.TryGetInt64(out long l) ? l : value.GetDouble();
+                return value.TryGetInt64(out long l) ? l : (object)value.GetDouble(); // the cast keeps long from widening to double
             case JsonValueKind.True:
             case JsonValueKind.False:
                 return value.GetBoolean();
