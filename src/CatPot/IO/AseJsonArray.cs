@@ -83,6 +83,21 @@ internal static class AseJsonArray
     /// <summary>Reads a float array; null entries (orjson's NaN) become NaN.</summary>
     public static double[] Doubles(JsonElement e, string name, out int[] shape)
     {
+        // Hot path (positions, forces): a flat ndarray of plain numbers, read without a staging list.
+        if (TryFlatNdarray(e, out shape, out var data))
+        {
+            var direct = new double[data.GetArrayLength()];
+            int k = 0;
+            foreach (var item in data.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.Number || !item.TryGetDouble(out direct[k]))
+                    goto general;
+                k++;
+            }
+            if (k == ElementCount(shape))
+                return direct;
+        }
+    general:
         var flat = Flatten(e, name);
         shape = flat.Shape;
         var values = new double[flat.Items.Count];
@@ -92,6 +107,35 @@ internal static class AseJsonArray
                 throw new InvalidDataException($"'{name}': element {i} is {Describe(flat.Items[i])}, expected a number.");
         }
         return values;
+    }
+
+    private static bool TryFlatNdarray(JsonElement e, out int[] shape, out JsonElement data)
+    {
+        shape = [];
+        data = default;
+        if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("__ndarray__", out var nd)
+            || nd.ValueKind != JsonValueKind.Array || nd.GetArrayLength() != 3)
+            return false;
+        var shapeElement = nd[0];
+        data = nd[2];
+        if (shapeElement.ValueKind != JsonValueKind.Array || data.ValueKind != JsonValueKind.Array
+            || nd[1].ValueKind != JsonValueKind.String || nd[1].ValueEquals("complex128"u8))
+            return false;
+        shape = new int[shapeElement.GetArrayLength()];
+        for (int i = 0; i < shape.Length; i++)
+        {
+            if (!shapeElement[i].TryGetInt32(out shape[i]) || shape[i] < 0)
+                return false;
+        }
+        return true;
+    }
+
+    private static long ElementCount(int[] shape)
+    {
+        long count = 1;
+        foreach (int d in shape)
+            count *= d;
+        return count;
     }
 
     /// <summary>Reads an integer array; integral floats such as <c>6.0</c> are accepted.</summary>

@@ -409,6 +409,8 @@ public sealed unsafe class LmdbFile : IDisposable
             throw Error(first, $"overflow run of {pages} pages does not fit in the {_pageCount} pages of the file (truncated or corrupted file).");
         if (dataSize > pages * PageSize - LmdbLayout.PageHeaderSize)
             throw Error(first, $"a {dataSize}-byte value does not fit its {pages} overflow pages (corrupted file).");
+        if (dataSize > int.MaxValue)
+            throw Error(first, $"a {dataSize}-byte value is larger than this reader can hand out (2 GiB).");
         return new ReadOnlySpan<byte>(_base + first * PageSize + LmdbLayout.PageHeaderSize, (int)dataSize);
     }
 
