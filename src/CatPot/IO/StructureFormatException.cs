@@ -8,7 +8,7 @@ namespace CatPot.IO;
 /// The message starts with where the problem is — <c>train.extxyz: frame 12, line 345: …</c> —
 /// followed by what was expected and what was found.
 /// </summary>
-public sealed class StructureFormatException : Exception
+public class StructureFormatException : Exception
 {
     /// <summary>Creates the exception; the message is prefixed with the file, frame and line.</summary>
     /// <param name="filePath">The file as the user named it (or a stream's display name).</param>
