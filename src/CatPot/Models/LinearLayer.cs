@@ -1,0 +1,32 @@
+using System.Numerics;
+using CatPot.Tensors;
+
+namespace CatPot.Models;
+
+/// <summary>A linear layer y = x·Wᵀ + b with PyTorch's weight layout [out, in] and contract names <c>{prefix}.weight</c>/<c>{prefix}.bias</c>.</summary>
+public sealed class LinearLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Registers the weight (decayed) and, when <paramref name="bias"/>, the bias (not decayed).</summary>
+    public LinearLayer(ParameterSet<T> parameters, string prefix, int inFeatures, int outFeatures, bool bias = true)
+    {
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        Weight = parameters.Add(prefix + ".weight", decay: true, outFeatures, inFeatures);
+        Bias = bias ? parameters.Add(prefix + ".bias", decay: false, outFeatures) : null;
+    }
+
+    /// <summary>Input width.</summary>
+    public int InFeatures { get; }
+
+    /// <summary>Output width.</summary>
+    public int OutFeatures { get; }
+
+    /// <summary>Weight [out, in].</summary>
+    public Tensor<T> Weight { get; }
+
+    /// <summary>Bias [out], or null.</summary>
+    public Tensor<T>? Bias { get; }
+
+    /// <summary>Applies the layer to the rows of a rank-2 input [rows, in].</summary>
+    public Tensor<T> Forward(Tensor<T> x) => Tensor.Linear(x, Weight, Bias);
+}

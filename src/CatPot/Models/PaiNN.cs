@@ -1,0 +1,98 @@
+using System.Numerics;
+using CatPot.Tensors;
+
+namespace CatPot.Models;
+
+/// <summary>
+/// The PaiNN backbone (Schütt et al. 2021) of the model contract, with charge and spin embeddings:
+/// L rounds of equivariant message passing and mixing over scalar features s [N, F] and vector features v [N, 3, F].
+/// </summary>
+public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly int _f;
+    private readonly T _eps;
+    private readonly Tensor<T> _embZ, _embCharge, _embSpin;
+    private readonly Layer[] _layers;
+    private readonly Tensor<T> _rbfFrequencies; // n·π/r_c, n = 1..n_rbf
+    private readonly T _piOverCutoff;
+
+    /// <summary>Registers the backbone's parameters under the contract's names.</summary>
+    public PaiNN(ParameterSet<T> parameters, PotentialConfig config)
+    {
+        _f = config.Features;
+        _eps = T.CreateChecked(config.Eps);
+        _embZ = parameters.Add("embedding.z.weight", decay: true, 101, _f);
+        _embCharge = parameters.Add("embedding.charge.weight", decay: true, 21, _f);
+        _embSpin = parameters.Add("embedding.spin.weight", decay: true, 11, _f);
+        _layers = new Layer[config.Layers];
+        for (int l = 0; l < config.Layers; l++)
+        {
+            string p = $"layers.{l}.";
+            _layers[l] = new Layer(
+                new LinearLayer<T>(parameters, p + "message.phi1", _f, _f),
+                new LinearLayer<T>(parameters, p + "message.phi2", _f, 3 * _f),
+                new LinearLayer<T>(parameters, p + "message.filter", config.RadialBasis, 3 * _f),
+                new LinearLayer<T>(parameters, p + "update.uv", _f, 2 * _f, bias: false),
+                new LinearLayer<T>(parameters, p + "update.a1", 2 * _f, _f),
+                new LinearLayer<T>(parameters, p + "update.a2", _f, 3 * _f));
+        }
+        _rbfFrequencies = new Tensor<T>(config.RadialBasis);
+        for (int n = 0; n < config.RadialBasis; n++)
+            _rbfFrequencies[n] = T.CreateChecked((n + 1) * Math.PI / config.Cutoff);
+        _piOverCutoff = T.CreateChecked(Math.PI / config.Cutoff);
+    }
+
+    private sealed record Layer(LinearLayer<T> Phi1, LinearLayer<T> Phi2, LinearLayer<T> Filter, LinearLayer<T> Uv, LinearLayer<T> A1, LinearLayer<T> A2);
+
+    /// <summary>Scalar and vector features of every atom after the last layer.</summary>
+    public (Tensor<T> S, Tensor<T> V) Forward(ModelInput<T> input)
+    {
+        int n = input.AtomCount, e = input.EdgeCount, f = _f;
+        var (rbf, fc, u) = EdgeFeatures(input);
+
+        var s = Tensor.IndexSelect(_embZ, input.AtomicNumbers)
+              + Tensor.IndexSelect(_embCharge, input.AtomChargeIndex)
+              + Tensor.IndexSelect(_embSpin, input.AtomSpinIndex);
+        Tensor<T>? v = null; // exactly zero before the first message: skip the terms it would multiply
+        var uCol = Tensor.Reshape(u, e, 3, 1);
+
+        foreach (var layer in _layers)
+        {
+            // Message: context of the sender, filtered by distance, summed at the receiver.
+            var phi = layer.Phi2.Forward(Tensor.Silu(layer.Phi1.Forward(s)));
+            var w = layer.Filter.Forward(rbf) * fc;
+            var x = Tensor.IndexSelect(phi, input.Senders) * w;
+            var parts = Tensor.Split(x, [f, f, f], axis: -1);
+            s = s + Tensor.IndexAdd(parts[0], input.Receivers, n);
+            var dvEdge = uCol * Tensor.Reshape(parts[2], e, 1, f);
+            if (v is not null)
+                dvEdge = dvEdge + Tensor.Reshape(parts[1], e, 1, f) * Tensor.IndexSelect(v, input.Senders);
+            var dv = Tensor.IndexAdd(dvEdge, input.Receivers, n);
+            v = v is null ? dv : v + dv;
+
+            // Update: mix channels of each atom's own features.
+            var uvAll = Tensor.Reshape(layer.Uv.Forward(Tensor.Reshape(v, 3 * n, f)), n, 3, 2 * f);
+            var uvParts = Tensor.Split(uvAll, [f, f], axis: -1);
+            var uv = uvParts[0];
+            var vv = uvParts[1];
+            var ctx = Tensor.Concat([s, Tensor.Norm(vv, 1, _eps)], axis: -1);
+            var a = layer.A2.Forward(Tensor.Silu(layer.A1.Forward(ctx)));
+            var aParts = Tensor.Split(a, [f, f, f], axis: -1);
+            v = v + Tensor.Reshape(aParts[0], n, 1, f) * uv;
+            s = s + aParts[1] * Tensor.Sum(uv * vv, 1) + aParts[2];
+        }
+        return (s, v ?? new Tensor<T>(n, 3, f));
+    }
+
+    /// <summary>Radial basis [E, n_rbf], cutoff envelope [E, 1] and unit vectors [E, 3] of every edge.</summary>
+    private (Tensor<T> Rbf, Tensor<T> Fc, Tensor<T> U) EdgeFeatures(ModelInput<T> input)
+    {
+        var rVec = Tensor.IndexSelect(input.Positions, input.Senders) - Tensor.IndexSelect(input.Positions, input.Receivers);
+        var r = Tensor.Norm(rVec, -1, _eps, keepDim: true);                       // [E,1]
+        var u = rVec / r;
+        var rbf = Tensor.Sin(r * _rbfFrequencies) / r;                             // [E,n_rbf]
+        var half = T.CreateChecked(0.5);
+        var fc = (Tensor.Cos(r * _piOverCutoff) + T.One) * half;                   // r < r_c on every edge by construction
+        return (rbf, fc, u);
+    }
+}

@@ -1,0 +1,60 @@
+namespace CatPot.Models;
+
+/// <summary>Which energy head a model has.</summary>
+public enum EnergyHeadKind
+{
+    /// <summary>Categorical head trained with the HL-Gauss cross-entropy; gives entropy and std_E.</summary>
+    HLGauss,
+
+    /// <summary>Scalar regression head trained with the mean absolute error (the paper's baseline).</summary>
+    Mae,
+}
+
+/// <summary>
+/// Hyperparameters of the model contract (<c>spec/model.md</c>): PaiNN width and depth, radial basis, cutoff,
+/// the energy head and its HL-Gauss settings.
+/// </summary>
+public sealed record PotentialConfig
+{
+    /// <summary>Scalar feature width F (vectors are 3×F). Must be even (the force head uses F/2).</summary>
+    public int Features { get; init; } = 128;
+
+    /// <summary>Number of interaction + mixing layers L.</summary>
+    public int Layers { get; init; } = 3;
+
+    /// <summary>Radial basis size n_rbf.</summary>
+    public int RadialBasis { get; init; } = 20;
+
+    /// <summary>Cutoff r_c in Å.</summary>
+    public double Cutoff { get; init; } = 5.0;
+
+    /// <summary>The energy head.</summary>
+    public EnergyHeadKind Head { get; init; } = EnergyHeadKind.HLGauss;
+
+    /// <summary>HL-Gauss bins K.</summary>
+    public int Bins { get; init; } = 128;
+
+    /// <summary>HL-Gauss σ divided by the bin width.</summary>
+    public double SigmaRatio { get; init; } = 0.75;
+
+    /// <summary>Softmax temperature T, applied in training and at inference.</summary>
+    public double Temperature { get; init; } = 2.0;
+
+    /// <summary>The epsilon inside every vector norm.</summary>
+    public double Eps { get; init; } = 1e-8;
+
+    /// <summary>Throws <see cref="ArgumentException"/> with a readable reason when a value is out of range.</summary>
+    public void Validate()
+    {
+        if (Features < 2 || Features % 2 != 0) throw new ArgumentException($"Features (F) must be an even number ≥ 2, got {Features}.");
+        if (Layers < 1) throw new ArgumentException($"Layers (L) must be ≥ 1, got {Layers}.");
+        if (RadialBasis < 1) throw new ArgumentException($"RadialBasis (n_rbf) must be ≥ 1, got {RadialBasis}.");
+        if (!(Cutoff > 0)) throw new ArgumentException($"Cutoff must be > 0 Å, got {Cutoff}.");
+        if (Head == EnergyHeadKind.HLGauss)
+        {
+            if (Bins < 2) throw new ArgumentException($"Bins (K) must be ≥ 2, got {Bins}.");
+            if (!(SigmaRatio > 0)) throw new ArgumentException($"SigmaRatio must be > 0, got {SigmaRatio}.");
+            if (!(Temperature > 0)) throw new ArgumentException($"Temperature must be > 0, got {Temperature}.");
+        }
+    }
+}
