@@ -1,4 +1,5 @@
 using System.Numerics;
+using CatPot.Graphs;
 using CatPot.Tensors;
 
 namespace CatPot.Models;
@@ -31,6 +32,16 @@ public sealed class ModelInput<T> where T : unmanaged, IFloatingPointIeee754<T>
             AtomChargeIndex[a] = charges[atomToStructure[a]] + 10;
             AtomSpinIndex[a] = spins[atomToStructure[a]] - 1;
         }
+    }
+
+    /// <summary>The model input of a packed batch (positions converted to <typeparamref name="T"/>).</summary>
+    public static ModelInput<T> FromBatch(GraphBatch batch)
+    {
+        var positions = new Tensor<T>(batch.AtomCount, 3);
+        var dst = positions.Span;
+        var src = batch.Positions;
+        for (int i = 0; i < dst.Length; i++) dst[i] = T.CreateChecked(src[i]);
+        return new ModelInput<T>(batch.Numbers, positions, batch.Charges, batch.Spins, batch.AtomToStructure, batch.AtomCounts, batch.Receivers, batch.Senders);
     }
 
     /// <summary>Atomic numbers [N].</summary>

@@ -55,18 +55,15 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public void InitializeParameters(ulong seed)
     {
-        var rng = new SplitMix64(seed);
+        var rng = new Xoshiro256StarStar(seed);
         foreach (var (name, t, _) in Parameters.Items)
         {
-            var span = t.Span;
-            if (name.StartsWith("embedding.", StringComparison.Ordinal))
-                for (int i = 0; i < span.Length; i++) span[i] = T.CreateChecked(rng.NextGaussian());
-            else if (name.EndsWith(".bias", StringComparison.Ordinal))
-                span.Clear();
+            if (name.StartsWith("embedding.", StringComparison.Ordinal)) Init.Normal(t, rng);
+            else if (name.EndsWith(".bias", StringComparison.Ordinal)) t.Span.Clear();
             else
             {
                 double bound = 1.0 / Math.Sqrt(t.Shape[1]);
-                for (int i = 0; i < span.Length; i++) span[i] = T.CreateChecked(((2 * rng.NextDouble()) - 1) * bound);
+                Init.Uniform(t, -bound, bound, rng);
             }
         }
     }
