@@ -42,6 +42,29 @@ public class ArithmeticGradTests
         GradCheck.Second(F, [a, b]);
     }
 
+    [Theory]
+    [InlineData(1, 1, 1, true)]
+    [InlineData(5, 3, 4, true)]
+    [InlineData(5, 3, 4, false)]
+    public void Linear_forward_and_gradients(int rows, int inputs, int outputs, bool withBias)
+    {
+        var rng = new Random(3);
+        var x = GradCheck.Random(rng, rows, inputs);
+        var w = GradCheck.Random(rng, outputs, inputs);
+        var b = GradCheck.Random(rng, outputs);
+        var y = Tensor.Linear(x.Detach(), w.Detach(), withBias ? b.Detach() : null);
+        for (int i = 0; i < rows; i++)
+            for (int o = 0; o < outputs; o++)
+            {
+                double s = withBias ? b[o] : 0;
+                for (int k = 0; k < inputs; k++) s += x[i, k] * w[o, k];
+                Assert.Equal(s, y[i, o], 1e-14);
+            }
+        Tensor<double> F(Tensor<double>[] p) { var z = Tensor.Linear(p[0], p[1], withBias ? p[2] : null); return Tensor.Sum(z * z * z); }
+        GradCheck.First(F, [x, w, b]);
+        GradCheck.Second(F, [x, w, b]);
+    }
+
     [Fact]
     public void NoGrad_records_nothing()
     {

@@ -67,7 +67,7 @@ public static partial class Tensor
     private static void ActivationKernel<T>(Activation kind, int order, T[][] poly, T[]? gData, T[] xData, T[] yData, int start, int length)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        const int chunk = 256;
+        const int chunk = 1024;
         Span<T> s = stackalloc T[chunk];
         Span<T> a = stackalloc T[chunk];
         Span<T> b = stackalloc T[chunk];

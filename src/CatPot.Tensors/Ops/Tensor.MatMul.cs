@@ -33,10 +33,24 @@ public static partial class Tensor
     }
 
     /// <summary>A linear layer x·Wᵀ + b with x [N, in], W [out, in] (PyTorch's layout) and optional b [out].</summary>
+    /// <remarks>The bias is added in place into the fresh product and the op is recorded once, saving a pass and a buffer.</remarks>
     public static Tensor<T> Linear<T>(Tensor<T> x, Tensor<T> weight, Tensor<T>? bias = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var y = MatMul(x, weight, transA: false, transB: true);
-        return bias is null ? y : Add(y, bias);
+        if (bias is null) return MatMul(x, weight, transA: false, transB: true);
+        if (bias.Rank != 1 || bias.Length != weight.Dim(0))
+            throw new ArgumentException($"Linear: bias has shape {FormatShape(bias.Shape)} but the weight {FormatShape(weight.Shape)} has {weight.Dim(0)} outputs.", nameof(bias));
+        Tensor<T> y;
+        using (Autograd.NoGrad()) y = MatMul(x, weight, transA: false, transB: true);
+        int n = bias.Length;
+        var ys = y.Span;
+        ReadOnlySpan<T> bs = bias.Span;
+        for (int off = 0; off < ys.Length; off += n)
+            System.Numerics.Tensors.TensorPrimitives.Add(ys.Slice(off, n), bs, ys.Slice(off, n));
+        if (!Autograd.ShouldRecord([x, weight, bias])) return y;
+        return Autograd.Record(y, nameof(Linear), [x, weight, bias], g =>
+            [x.TracksGrad ? MatMul(g, weight) : null,
+             weight.TracksGrad ? MatMul(g, x, transA: true) : null,
+             bias.TracksGrad ? SumTo(g, bias.Shape) : null]);
     }
 }
