@@ -23,4 +23,6 @@ for f in sorted(os.listdir(out)):
         d["data"] = os.path.basename(d["data"])
         json.dump(d, open(p, "w"))
 PY
+# reference values for Erf, the HL-Gauss target and the evaluation metrics
+/usr/bin/python3 tools/make_modelio_fixtures.py "$PEER" "$OUT"
 ls -l "$OUT"
