@@ -70,5 +70,16 @@ public class PeerModelFileTests
         }
     }
 
+    [Fact]
+    public void Truncated_or_extended_peer_file_is_refused_with_the_byte_counts()
+    {
+        byte[] b = File.ReadAllBytes(PeerFixtures.PathOf("mae_small.safetensors"));
+        var cut = Assert.Throws<ModelFileException>(() => SafeTensorsFile.Parse(b.AsSpan(0, b.Length - 4), "cut.safetensors"));
+        Assert.Contains("cut.safetensors", cut.Message, StringComparison.Ordinal);
+        Assert.Contains($"it is {b.Length - 4}", cut.Message, StringComparison.Ordinal);
+        var longer = Assert.Throws<ModelFileException>(() => SafeTensorsFile.Parse([.. b, 0, 0, 0, 0, 0, 0, 0, 0], "long.safetensors"));
+        Assert.Contains($"it is {b.Length + 8}", longer.Message, StringComparison.Ordinal);
+    }
+
     private static long HeaderLength(byte[] b) => 8 + (long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(b);
 }
