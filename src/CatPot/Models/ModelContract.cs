@@ -1,0 +1,145 @@
+namespace CatPot.Models;
+
+/// <summary>
+/// The parameter names and shapes of the model contract (spec/model.md, v1) and the check that a
+/// safetensors file holds exactly those.
+/// </summary>
+public static class ModelContract
+{
+    /// <summary>Rows of the atomic-number embedding (Z = 0..100; row 0 unused).</summary>
+    public const int AtomicNumberRows = 101;
+
+    /// <summary>Rows of the charge embedding (Q + 10 for Q = −10..10).</summary>
+    public const int ChargeRows = 21;
+
+    /// <summary>Rows of the spin embedding (S − 1 for multiplicity S = 1..11).</summary>
+    public const int SpinRows = 11;
+
+    /// <summary>
+    /// Every parameter of a model with feature width <paramref name="f"/>, <paramref name="layers"/> layers,
+    /// <paramref name="rbfCount"/> radial functions and (HL-Gauss) <paramref name="binCount"/> bins, in contract order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">F is not a positive even number, or L, n_rbf or K is not positive.</exception>
+    public static IReadOnlyList<ModelParameterSpec> ExpectedParameters(int f, int layers, int rbfCount, int binCount, EnergyHeadKind head)
+    {
+        if (f < 2 || f % 2 != 0) throw new ArgumentOutOfRangeException(nameof(f), f, "F must be a positive even number (the heads use F/2).");
+        ArgumentOutOfRangeException.ThrowIfLessThan(layers, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rbfCount, 1);
+        if (head == EnergyHeadKind.HLGauss) ArgumentOutOfRangeException.ThrowIfLessThan(binCount, 1);
+        int h = f / 2;
+        var p = new List<ModelParameterSpec>
+        {
+            new("embedding.z.weight", [AtomicNumberRows, f]),
+            new("embedding.charge.weight", [ChargeRows, f]),
+            new("embedding.spin.weight", [SpinRows, f]),
+        };
+        for (int l = 0; l < layers; l++)
+        {
+            string m = $"layers.{l}.message.", u = $"layers.{l}.update.";
+            p.Add(new(m + "phi1.weight", [f, f]));
+            p.Add(new(m + "phi1.bias", [f]));
+            p.Add(new(m + "phi2.weight", [3 * f, f]));
+            p.Add(new(m + "phi2.bias", [3 * f]));
+            p.Add(new(m + "filter.weight", [3 * f, rbfCount]));
+            p.Add(new(m + "filter.bias", [3 * f]));
+            p.Add(new(u + "uv.weight", [2 * f, f]));
+            p.Add(new(u + "a1.weight", [f, 2 * f]));
+            p.Add(new(u + "a1.bias", [f]));
+            p.Add(new(u + "a2.weight", [3 * f, f]));
+            p.Add(new(u + "a2.bias", [3 * f]));
+        }
+        if (head == EnergyHeadKind.HLGauss)
+        {
+            p.Add(new("energy.mlp1.weight", [f, f]));
+            p.Add(new("energy.mlp1.bias", [f]));
+            p.Add(new("energy.mlp2.weight", [binCount, f]));
+            p.Add(new("energy.mlp2.bias", [binCount]));
+        }
+        else
+        {
+            p.Add(new("energy.mlp1.weight", [h, f]));
+            p.Add(new("energy.mlp1.bias", [h]));
+            p.Add(new("energy.mlp2.weight", [1, h]));
+            p.Add(new("energy.mlp2.bias", [1]));
+        }
+        // block(F_in → F_out scalars, n_out vectors, hidden): block 1 F → F/2, F/2, F/2; block 2 F/2 → 1, 1, F/2.
+        AddForceBlock(p, 1, fIn: f, fOut: h, nOut: h, hidden: h);
+        AddForceBlock(p, 2, fIn: h, fOut: 1, nOut: 1, hidden: h);
+        return p;
+    }
+
+    /// <summary>The expected parameters for the hyperparameters recorded in <paramref name="metadata"/>.</summary>
+    public static IReadOnlyList<ModelParameterSpec> ExpectedParameters(ModelMetadata metadata) =>
+        ExpectedParameters(metadata.F, metadata.L, metadata.RbfCount, metadata.K, metadata.Head);
+
+    /// <summary>
+    /// Checks that <paramref name="file"/> holds exactly the contract's parameters for its metadata: no tensor
+    /// missing, none extra, each of the right shape, floating point, and finite.
+    /// </summary>
+    /// <returns>The file's metadata, parsed.</returns>
+    /// <exception cref="ModelFileException">Lists every missing, extra, mis-shaped or non-finite tensor.</exception>
+    public static ModelMetadata Validate(SafeTensorsFile file)
+    {
+        var metadata = ModelMetadata.FromSafeTensors(file);
+        Validate(file, metadata);
+        return metadata;
+    }
+
+    /// <summary>As <see cref="Validate(SafeTensorsFile)"/>, against the given metadata.</summary>
+    /// <exception cref="ModelFileException">Lists every missing, extra, mis-shaped or non-finite tensor.</exception>
+    public static void Validate(SafeTensorsFile file, ModelMetadata metadata)
+    {
+        var expected = ExpectedParameters(metadata);
+        var problems = new List<string>();
+        var expectedNames = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var spec in expected)
+        {
+            expectedNames.Add(spec.Name);
+            if (!file.Tensors.TryGetValue(spec.Name, out var t))
+            {
+                problems.Add($"missing tensor '{spec.Name}' (expected shape {spec.ShapeText})");
+                continue;
+            }
+            if (!t.Shape.AsSpan().SequenceEqual(spec.Shape))
+                problems.Add($"tensor '{spec.Name}' has shape [{string.Join(", ", t.Shape)}]; expected {spec.ShapeText}");
+            else if (t.DType == SafeTensorsDType.I64)
+                problems.Add($"tensor '{spec.Name}' is I64; expected F32 (or F64)");
+            else if (FirstNonFinite(t) is long bad and >= 0)
+                problems.Add($"tensor '{spec.Name}' has a non-finite value at flat index {bad}");
+        }
+        foreach (var name in file.Tensors.Keys.Order(StringComparer.Ordinal))
+            if (!expectedNames.Contains(name)) problems.Add($"unexpected tensor '{name}'");
+        if (problems.Count > 0)
+        {
+            string head = metadata.Head == EnergyHeadKind.HLGauss ? $"hlgauss, K={metadata.K}" : "mae";
+            const int shown = 20;
+            string list = string.Join("; ", problems.Take(shown)) + (problems.Count > shown ? $"; and {problems.Count - shown} more" : "");
+            throw new ModelFileException(file.ToString(), null,
+                $"the tensors do not match the model contract for F={metadata.F}, L={metadata.L}, n_rbf={metadata.RbfCount}, head {head}: {list}. " +
+                "Check that the metadata's hyperparameters belong to these weights.");
+        }
+    }
+
+    private static void AddForceBlock(List<ModelParameterSpec> p, int b, int fIn, int fOut, int nOut, int hidden)
+    {
+        string k = $"forces.block{b}.";
+        p.Add(new(k + "mix.weight", [2 * nOut, fIn]));
+        p.Add(new(k + "mlp1.weight", [hidden, fIn + nOut]));
+        p.Add(new(k + "mlp1.bias", [hidden]));
+        p.Add(new(k + "mlp2.weight", [fOut + nOut, hidden]));
+        p.Add(new(k + "mlp2.bias", [fOut + nOut]));
+    }
+
+    private static long FirstNonFinite(SafeTensorsEntry t)
+    {
+        if (t.Float32 is { } f)
+        {
+            for (int i = 0; i < f.Length; i++) if (!float.IsFinite(f[i])) return i;
+        }
+        else if (t.Float64 is { } d)
+        {
+            for (int i = 0; i < d.Length; i++) if (!double.IsFinite(d[i])) return i;
+        }
+        return -1;
+    }
+}
