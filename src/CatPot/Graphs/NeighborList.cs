@@ -43,6 +43,7 @@ public sealed class NeighborList
     /// Integer lattice shift of each edge's sender image, flat (length 3E). All zero without periodicity;
     /// kept so periodic systems can be added without changing callers.
     /// </summary>
+    /// <remarks>Non-periodic builds never write it: the backing array is only ever grown, so it stays zero.</remarks>
     public ReadOnlySpan<int> Shifts => _shifts.AsSpan(0, 3 * EdgeCount);
 
     /// <summary>Number of edges whose receiver is each atom (length N), computed on demand.</summary>
@@ -71,10 +72,34 @@ public sealed class NeighborList
         _vectors[3 * e + 1] = dy;
         _vectors[3 * e + 2] = dz;
         _distances[e] = distance;
-        _shifts[3 * e] = 0;
-        _shifts[3 * e + 1] = 0;
-        _shifts[3 * e + 2] = 0;
         EdgeCount = e + 1;
+    }
+
+    /// <summary>
+    /// Appends the edges from receiver <paramref name="i"/> to each of <paramref name="senders"/>, computing
+    /// vectors and lengths from the positions <paramref name="p"/> (the cell list's tight write loop).
+    /// </summary>
+    internal void AddReceiver(int i, ReadOnlySpan<int> senders, ReadOnlySpan<double> p)
+    {
+        int e0 = EdgeCount;
+        EnsureCapacity(e0 + senders.Length);
+        var rec = _receivers.AsSpan(e0, senders.Length);
+        var snd = _senders.AsSpan(e0, senders.Length);
+        var vec = _vectors.AsSpan(3 * e0, 3 * senders.Length);
+        var dist = _distances.AsSpan(e0, senders.Length);
+        double xi = p[3 * i], yi = p[3 * i + 1], zi = p[3 * i + 2];
+        for (int k = 0; k < senders.Length; k++)
+        {
+            int j = senders[k];
+            double dx = p[3 * j] - xi, dy = p[3 * j + 1] - yi, dz = p[3 * j + 2] - zi;
+            rec[k] = i;
+            snd[k] = j;
+            vec[3 * k] = dx;
+            vec[3 * k + 1] = dy;
+            vec[3 * k + 2] = dz;
+            dist[k] = Math.Sqrt(dx * dx + dy * dy + dz * dz);
+        }
+        EdgeCount = e0 + senders.Length;
     }
 
     /// <summary>Makes room for at least <paramref name="capacity"/> edges, keeping existing ones.</summary>

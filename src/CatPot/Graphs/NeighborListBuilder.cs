@@ -26,6 +26,7 @@ public sealed class NeighborListBuilder
     private int[] _binOfAtom = [];
     private int[] _binStart = [];
     private int[] _binAtoms = [];
+    private double[] _binPositions = [];
     private int[] _found = new int[64];
 
     /// <summary>Creates a builder.</summary>
@@ -178,6 +179,16 @@ public sealed class NeighborListBuilder
         for (int i = 0; i < n; i++) atoms[start[binOf[i]]++] = i;
         for (int b = binCount; b > 0; b--) start[b] = start[b - 1];
         start[0] = 0;
+        // Positions in bin order, so the candidate scan below reads memory sequentially.
+        if (_binPositions.Length < 3 * n) _binPositions = new double[3 * n];
+        var sorted = _binPositions.AsSpan(0, 3 * n);
+        for (int k = 0; k < n; k++)
+        {
+            int a = atoms[k];
+            sorted[3 * k] = p[3 * a];
+            sorted[3 * k + 1] = p[3 * a + 1];
+            sorted[3 * k + 2] = p[3 * a + 2];
+        }
 
         for (int i = 0; i < n; i++)
         {
@@ -197,7 +208,7 @@ public sealed class NeighborListBuilder
                     {
                         int j = atoms[k];
                         if (j == i) continue;
-                        double dx = p[3 * j] - xi, dy = p[3 * j + 1] - yi, dz = p[3 * j + 2] - zi;
+                        double dx = sorted[3 * k] - xi, dy = sorted[3 * k + 1] - yi, dz = sorted[3 * k + 2] - zi;
                         double r2 = dx * dx + dy * dy + dz * dz;
                         if (r2 >= filter || !(Math.Sqrt(r2) < cutoff)) continue;
                         if (found == _found.Length) Array.Resize(ref _found, 2 * found);
@@ -208,12 +219,7 @@ public sealed class NeighborListBuilder
 
             var neighbours = _found.AsSpan(0, found);
             neighbours.Sort();
-            into.EnsureCapacity(into.EdgeCount + found);
-            foreach (int j in neighbours)
-            {
-                double dx = p[3 * j] - xi, dy = p[3 * j + 1] - yi, dz = p[3 * j + 2] - zi;
-                into.Add(i, j, dx, dy, dz, Math.Sqrt(dx * dx + dy * dy + dz * dz));
-            }
+            into.AddReceiver(i, neighbours, p);
         }
     }
 
