@@ -1,15 +1,5 @@
 namespace CatPot.Models;
 
-/// <summary>Which energy head a model has.</summary>
-public enum EnergyHeadKind
-{
-    /// <summary>Categorical head trained with the HL-Gauss cross-entropy; gives entropy and std_E.</summary>
-    HLGauss,
-
-    /// <summary>Scalar regression head trained with the mean absolute error (the paper's baseline).</summary>
-    Mae,
-}
-
 /// <summary>
 /// Hyperparameters of the model contract (<c>spec/model.md</c>): PaiNN width and depth, radial basis, cutoff,
 /// the energy head and its HL-Gauss settings.
