@@ -8,7 +8,7 @@ namespace CatPot.Tensors;
 /// (null for an input that needs none). Rules are written with tensor ops, so when gradients are computed
 /// with <c>createGraph</c> the rules themselves are recorded and the gradient is differentiable again.
 /// </summary>
-internal delegate Tensor<T>?[] BackwardRule<T>(Tensor<T> gradOutput) where T : unmanaged, IFloatingPointIeee754<T>;
+public delegate Tensor<T>?[] BackwardRule<T>(Tensor<T> gradOutput) where T : unmanaged, IFloatingPointIeee754<T>;
 
 /// <summary>One recorded op in the graph: its inputs and its backward rule.</summary>
 internal sealed class GraphNode<T>(string op, Tensor<T>[] inputs, BackwardRule<T> backward)
@@ -53,18 +53,18 @@ public static class Autograd
         }
     }
 
-    /// <summary>True when an op with these inputs must be recorded.</summary>
+    /// <summary>True when an op with this input must be recorded (recording is on and the input tracks gradients).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool ShouldRecord<T>(Tensor<T> a) where T : unmanaged, IFloatingPointIeee754<T>
+    public static bool ShouldRecord<T>(Tensor<T> a) where T : unmanaged, IFloatingPointIeee754<T>
         => t_noGradDepth == 0 && a.TracksGrad;
 
     /// <summary>True when an op with these inputs must be recorded.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool ShouldRecord<T>(Tensor<T> a, Tensor<T> b) where T : unmanaged, IFloatingPointIeee754<T>
+    public static bool ShouldRecord<T>(Tensor<T> a, Tensor<T> b) where T : unmanaged, IFloatingPointIeee754<T>
         => t_noGradDepth == 0 && (a.TracksGrad || b.TracksGrad);
 
     /// <summary>True when an op with these inputs must be recorded.</summary>
-    internal static bool ShouldRecord<T>(Tensor<T>?[] inputs) where T : unmanaged, IFloatingPointIeee754<T>
+    public static bool ShouldRecord<T>(Tensor<T>?[] inputs) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (t_noGradDepth != 0) return false;
         foreach (var t in inputs)
@@ -72,8 +72,12 @@ public static class Autograd
         return false;
     }
 
-    /// <summary>Attaches a backward rule to an op's result.</summary>
-    internal static Tensor<T> Record<T>(Tensor<T> result, string op, Tensor<T>[] inputs, BackwardRule<T> backward)
+    /// <summary>
+    /// Attaches a backward rule to an op's result: the extension point for fused ops defined outside this library.
+    /// The rule receives the gradient of <paramref name="result"/> and returns one gradient per input (null where none).
+    /// For the op to support higher-order gradients, write the rule with tensor ops (or other recorded ops).
+    /// </summary>
+    public static Tensor<T> Record<T>(Tensor<T> result, string op, Tensor<T>[] inputs, BackwardRule<T> backward)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         result.Node = new GraphNode<T>(op, inputs, backward);
