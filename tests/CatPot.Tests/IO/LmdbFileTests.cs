@@ -208,6 +208,26 @@ public class LmdbFileTests
     }
 
     [Fact]
+    public void BranchPointingBackToTheRoot_IsDetectedNotLoopedOn()
+    {
+        var image = File.ReadAllBytes(AseLmdbFixtures.PathOf("deep.lmdb"));
+        long root = BinaryPrimitives.ReadInt64LittleEndian(image.AsSpan(4096 + 128));
+        int page = (int)root * 4096;
+        int lastNode = (BinaryPrimitives.ReadUInt16LittleEndian(image.AsSpan(page + 12)) - 16) / 2 - 1;
+        int node = page + BinaryPrimitives.ReadUInt16LittleEndian(image.AsSpan(page + 16 + 2 * lastNode));
+        // Child page number = lo | hi << 16 | flags << 32: make the root's last child the root itself.
+        BinaryPrimitives.WriteUInt16LittleEndian(image.AsSpan(node), (ushort)root);
+        BinaryPrimitives.WriteUInt16LittleEndian(image.AsSpan(node + 2), (ushort)(root >> 16));
+        BinaryPrimitives.WriteUInt16LittleEndian(image.AsSpan(node + 4), 0);
+        using var db = LmdbFile.FromBytes(image, "cycle.lmdb");
+
+        var e = Assert.Throws<LmdbFormatException>(() => db.Enumerate().ToArray());
+        Assert.Contains("already reached", e.Message, StringComparison.Ordinal);
+        var last = ExpectedDeepEntries()[^1].Key;
+        Assert.Throws<LmdbFormatException>(() => db.Get(Encoding.ASCII.GetBytes(last)));
+    }
+
+    [Fact]
     public void Exception_IsAStructureFormatExceptionNamingThePage()
     {
         var image = File.ReadAllBytes(AseLmdbFixtures.PathOf("deep.lmdb"));
