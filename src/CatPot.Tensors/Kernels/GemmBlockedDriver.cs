@@ -13,13 +13,19 @@ namespace CatPot.Tensors.Kernels;
 internal static unsafe class GemmBlockedDriver
 {
     /// <summary>Depth of a packed block; one B micro-panel (KBlock × NR) stays within the 48 KiB L1.</summary>
-    public const int KBlock = 256;
+    public const int KBlock = 384;
 
     /// <summary>Rows of a packed A block; a multiple of every kernel's MR (12, 6, 4).</summary>
-    public const int MBlock = 240;
+    public const int MBlock = 120;
 
     /// <summary>Columns of a packed B block; a multiple of every kernel's NR.</summary>
     public const int NBlock = 2048;
+
+    /// <summary>
+    /// With at most this many register-tile rows of C, op(B) is read in place instead of packed: packing would cost
+    /// as much memory traffic as the few row tiles that reuse it (e.g. dW with m = 20, or 21 atoms × 128).
+    /// </summary>
+    public const int InPlaceBMaxRowTiles = 4;
 
     /// <summary>Rows of the register tile of the active kernel.</summary>
     public static int TileRows => GemmKernelSelection.Current switch
@@ -62,7 +68,13 @@ internal static unsafe class GemmBlockedDriver
             for (int pc = 0; pc < k; pc += KBlock)
             {
                 int kc = Math.Min(KBlock, k - pc);
-                GemmPacking.PackB(transB, b, ldb, pc, jc, kc, nc, nr, packB);
+                bool inPlaceB = !transB && m <= InPlaceBMaxRowTiles * mr;
+                int fullColumns = inPlaceB ? nc / nr * nr : 0;
+                if (fullColumns < nc)
+                {
+                    // Pack what is not read in place: everything, or only a partial last strip (needs zero padding).
+                    GemmPacking.PackB(transB, b, ldb, pc, jc + fullColumns, kc, nc - fullColumns, nr, packB + ((nint)fullColumns * kc));
+                }
 
                 // Later depth blocks accumulate onto what the first one wrote.
                 T betaBlock = pc == 0 ? beta : T.One;
@@ -73,7 +85,9 @@ internal static unsafe class GemmBlockedDriver
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int nrEff = Math.Min(nr, nc - jr);
-                        T* bPanel = packB + ((nint)jr * kc);
+                        bool direct = jr < fullColumns;
+                        T* bPanel = direct ? b + ((nint)pc * ldb) + jc + jr : packB + ((nint)jr * kc);
+                        nint bStride = direct ? ldb : nr;
                         T* cColumn = c + ((nint)ic * ldc) + jc + jr;
                         for (int ir = 0; ir < mc; ir += mr)
                         {
@@ -83,13 +97,13 @@ internal static unsafe class GemmBlockedDriver
                             switch (path)
                             {
                                 case GemmKernelPath.Vector512:
-                                    GemmKernel512.Run(kc, aPanel, bPanel, cTile, ldc, alpha, betaBlock, mrEff, nrEff, scratch);
+                                    GemmKernel512.Run(kc, aPanel, bPanel, bStride, cTile, ldc, alpha, betaBlock, mrEff, nrEff, scratch);
                                     break;
                                 case GemmKernelPath.Vector256:
-                                    GemmKernel256.Run(kc, aPanel, bPanel, cTile, ldc, alpha, betaBlock, mrEff, nrEff, scratch);
+                                    GemmKernel256.Run(kc, aPanel, bPanel, bStride, cTile, ldc, alpha, betaBlock, mrEff, nrEff, scratch);
                                     break;
                                 default:
-                                    GemmKernelScalar.Run(kc, aPanel, bPanel, cTile, ldc, alpha, betaBlock, mrEff, nrEff, scratch);
+                                    GemmKernelScalar.Run(kc, aPanel, bPanel, bStride, cTile, ldc, alpha, betaBlock, mrEff, nrEff, scratch);
                                     break;
                             }
                         }

@@ -24,9 +24,9 @@ internal static unsafe class GemmKernel256
     /// <summary>Columns of the register tile (NR) for element type <typeparamref name="T"/>.</summary>
     public static int Columns<T>() => 2 * Vector256<T>.Count;
 
-    /// <summary>6×(2·Vector256&lt;T&gt;.Count) tile: C tile = alpha·(Ã·B̃) + beta·C from packed panels of depth <paramref name="kc"/>.</summary>
+    /// <summary>6×(2·Vector256&lt;T&gt;.Count) tile: C tile = alpha·(Ã·B̃) + beta·C from a packed A panel and a B panel of depth <paramref name="kc"/> whose rows are <paramref name="bStride"/> elements apart (2·Count when packed; the row stride of B when B is read in place).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run<T>(int kc, T* a, T* b, T* c, int ldc, T alpha, T beta, int mr, int nr, T* scratch)
+    public static void Run<T>(int kc, T* a, T* b, nint bStride, T* c, int ldc, T alpha, T beta, int mr, int nr, T* scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector256<T>.Count;
@@ -59,7 +59,7 @@ internal static unsafe class GemmKernel256
             c5a = Fma(a5, b0, c5a);
             c5b = Fma(a5, b1, c5b);
             a += 6;
-            b += 2 * w;
+            b += bStride;
         }
 
         if (mr == 6 && nr == 2 * w)
@@ -82,6 +82,20 @@ internal static unsafe class GemmKernel256
         c3a.Store(scratch + (3 * 2 * w)); c3b.Store(scratch + (3 * 2 * w) + w);
         c4a.Store(scratch + (4 * 2 * w)); c4b.Store(scratch + (4 * 2 * w) + w);
         c5a.Store(scratch + (5 * 2 * w)); c5b.Store(scratch + (5 * 2 * w) + w);
+        if (nr == 2 * w)
+        {
+            // Full width, fewer rows (bottom edge): vector stores row by row are still exact.
+            bool scaleEdge = alpha != T.One;
+            bool readCEdge = !T.IsZero(beta);
+            for (int i = 0; i < mr; i++)
+            {
+                T* row = scratch + (i * 2 * w);
+                StoreRow(c + (i * (nint)ldc), Vector256.Load(row), Vector256.Load(row + w), alpha, beta, scaleEdge, readCEdge);
+            }
+
+            return;
+        }
+
         GemmTileStore.MergeEdge(scratch, 2 * w, c, ldc, alpha, beta, mr, nr);
     }
 

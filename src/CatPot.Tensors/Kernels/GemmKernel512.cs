@@ -24,9 +24,9 @@ internal static unsafe class GemmKernel512
     /// <summary>Columns of the register tile (NR) for element type <typeparamref name="T"/>.</summary>
     public static int Columns<T>() => 2 * Vector512<T>.Count;
 
-    /// <summary>12×(2·Vector512&lt;T&gt;.Count) tile: C tile = alpha·(Ã·B̃) + beta·C from packed panels of depth <paramref name="kc"/>.</summary>
+    /// <summary>12×(2·Vector512&lt;T&gt;.Count) tile: C tile = alpha·(Ã·B̃) + beta·C from a packed A panel and a B panel of depth <paramref name="kc"/> whose rows are <paramref name="bStride"/> elements apart (2·Count when packed; the row stride of B when B is read in place).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run<T>(int kc, T* a, T* b, T* c, int ldc, T alpha, T beta, int mr, int nr, T* scratch)
+    public static void Run<T>(int kc, T* a, T* b, nint bStride, T* c, int ldc, T alpha, T beta, int mr, int nr, T* scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector512<T>.Count;
@@ -83,7 +83,7 @@ internal static unsafe class GemmKernel512
             c11a = Fma(a11, b0, c11a);
             c11b = Fma(a11, b1, c11b);
             a += 12;
-            b += 2 * w;
+            b += bStride;
         }
 
         if (mr == 12 && nr == 2 * w)
@@ -118,6 +118,20 @@ internal static unsafe class GemmKernel512
         c9a.Store(scratch + (9 * 2 * w)); c9b.Store(scratch + (9 * 2 * w) + w);
         c10a.Store(scratch + (10 * 2 * w)); c10b.Store(scratch + (10 * 2 * w) + w);
         c11a.Store(scratch + (11 * 2 * w)); c11b.Store(scratch + (11 * 2 * w) + w);
+        if (nr == 2 * w)
+        {
+            // Full width, fewer rows (bottom edge): vector stores row by row are still exact.
+            bool scaleEdge = alpha != T.One;
+            bool readCEdge = !T.IsZero(beta);
+            for (int i = 0; i < mr; i++)
+            {
+                T* row = scratch + (i * 2 * w);
+                StoreRow(c + (i * (nint)ldc), Vector512.Load(row), Vector512.Load(row + w), alpha, beta, scaleEdge, readCEdge);
+            }
+
+            return;
+        }
+
         GemmTileStore.MergeEdge(scratch, 2 * w, c, ldc, alpha, beta, mr, nr);
     }
 

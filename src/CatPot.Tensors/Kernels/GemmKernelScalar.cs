@@ -19,8 +19,8 @@ internal static unsafe class GemmKernelScalar
     /// <summary>Columns of the register tile (NR).</summary>
     public const int Columns = 4;
 
-    /// <summary>4×4 tile: C tile = alpha·(Ã·B̃) + beta·C from packed panels of depth <paramref name="kc"/>.</summary>
-    public static void Run<T>(int kc, T* a, T* b, T* c, int ldc, T alpha, T beta, int mr, int nr, T* scratch)
+    /// <summary>4×4 tile: C tile = alpha·(Ã·B̃) + beta·C from a packed A panel and a B panel of depth <paramref name="kc"/> whose rows are <paramref name="bStride"/> elements apart.</summary>
+    public static void Run<T>(int kc, T* a, T* b, nint bStride, T* c, int ldc, T alpha, T beta, int mr, int nr, T* scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T c00 = T.Zero, c01 = T.Zero, c02 = T.Zero, c03 = T.Zero;
@@ -39,7 +39,7 @@ internal static unsafe class GemmKernelScalar
             T a3 = a[3];
             c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
             a += Rows;
-            b += Columns;
+            b += bStride;
         }
 
         scratch[0] = c00; scratch[1] = c01; scratch[2] = c02; scratch[3] = c03;

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace CatPot.Tensors.Kernels;
 
@@ -32,15 +34,7 @@ internal static unsafe class GemmPacking
             }
             else
             {
-                for (int i = 0; i < rows; i++)
-                {
-                    T* src = a + (((nint)i0 + r0 + i) * lda) + p0;
-                    T* di = d + i;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        di[(nint)p * mr] = src[p];
-                    }
-                }
+                TransposeRows(a + (((nint)i0 + r0) * lda) + p0, lda, rows, kc, d, mr);
 
                 ZeroRows(d, rows, mr, kc);
             }
@@ -66,17 +60,64 @@ internal static unsafe class GemmPacking
             }
             else
             {
-                for (int j = 0; j < cols; j++)
-                {
-                    T* src = b + (((nint)j0 + c0 + j) * ldb) + p0;
-                    T* dj = d + j;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        dj[(nint)p * nr] = src[p];
-                    }
-                }
+                TransposeRows(b + (((nint)j0 + c0) * ldb) + p0, ldb, cols, kc, d, nr);
 
                 ZeroRows(d, cols, nr, kc);
+            }
+        }
+    }
+
+    /// <summary>dst[p·dstStride + i] = src[i·srcStride + p] for i &lt; rows, p &lt; count.</summary>
+    private static void TransposeRows<T>(T* src, nint srcStride, int rows, int count, T* dst, int dstStride)
+        where T : unmanaged
+    {
+        int i = 0;
+        if (typeof(T) == typeof(float) && Sse.IsSupported)
+        {
+            // 4×4 register transposes: a scalar element-by-element copy with strided stores was the bottleneck of
+            // tall products with few output columns (e.g. dX = dY·Wᵀ with 20 columns).
+            for (; i + 4 <= rows; i += 4)
+            {
+                float* r0 = (float*)src + (i * srcStride);
+                float* r1 = r0 + srcStride;
+                float* r2 = r1 + srcStride;
+                float* r3 = r2 + srcStride;
+                float* d = (float*)dst + i;
+                int p = 0;
+                for (; p + 4 <= count; p += 4)
+                {
+                    Vector128<float> x0 = Vector128.Load(r0 + p);
+                    Vector128<float> x1 = Vector128.Load(r1 + p);
+                    Vector128<float> x2 = Vector128.Load(r2 + p);
+                    Vector128<float> x3 = Vector128.Load(r3 + p);
+                    Vector128<float> lo01 = Sse.UnpackLow(x0, x1);
+                    Vector128<float> lo23 = Sse.UnpackLow(x2, x3);
+                    Vector128<float> hi01 = Sse.UnpackHigh(x0, x1);
+                    Vector128<float> hi23 = Sse.UnpackHigh(x2, x3);
+                    Sse.MoveLowToHigh(lo01, lo23).Store(d + ((nint)p * dstStride));
+                    Sse.MoveHighToLow(lo23, lo01).Store(d + ((nint)(p + 1) * dstStride));
+                    Sse.MoveLowToHigh(hi01, hi23).Store(d + ((nint)(p + 2) * dstStride));
+                    Sse.MoveHighToLow(hi23, hi01).Store(d + ((nint)(p + 3) * dstStride));
+                }
+
+                for (; p < count; p++)
+                {
+                    float* dp = d + ((nint)p * dstStride);
+                    dp[0] = r0[p];
+                    dp[1] = r1[p];
+                    dp[2] = r2[p];
+                    dp[3] = r3[p];
+                }
+            }
+        }
+
+        for (; i < rows; i++)
+        {
+            T* row = src + (i * srcStride);
+            T* di = dst + i;
+            for (int p = 0; p < count; p++)
+            {
+                di[(nint)p * dstStride] = row[p];
             }
         }
     }
