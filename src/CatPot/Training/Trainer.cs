@@ -1,0 +1,428 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using CatPot.Chemistry;
+using CatPot.Data;
+using CatPot.Evaluation;
+using CatPot.Graphs;
+using CatPot.Models;
+using CatPot.Tensors;
+using CatPot.Tensors.Optim;
+
+namespace CatPot.Training;
+
+/// <summary>
+/// Trains a <see cref="Potential{T}"/> by the contract's recipe and keeps, in an output directory, the best and last
+/// models (EMA weights, contract safetensors files), a full checkpoint for exact resumption, and a per-epoch metrics log.
+/// A run is a pure function of its options and data: the seed fixes the initial weights and every epoch's shuffle.
+/// </summary>
+public sealed class Trainer
+{
+    /// <summary>Best model by validation score (EMA weights).</summary>
+    public const string ModelFileName = "model.safetensors";
+
+    /// <summary>Model after the last completed epoch (EMA weights).</summary>
+    public const string LastModelFileName = "last.safetensors";
+
+    /// <summary>Full training state for <see cref="Resume"/>.</summary>
+    public const string CheckpointFileName = "checkpoint.safetensors";
+
+    /// <summary>One JSON object per epoch.</summary>
+    public const string MetricsFileName = "metrics.jsonl";
+
+    private const string CheckpointKey = "catpot_checkpoint";
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter() },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private readonly IReadOnlyList<Structure> _train;
+    private readonly IReadOnlyList<Structure> _validation;
+    private readonly string _outputDirectory;
+    private readonly Parameter[] _parameters;
+    private readonly AdamW _optimizer;
+    private readonly ExponentialMovingAverage _ema;
+    private readonly LearningRateSchedule _schedule;
+    private readonly BatchPlanner _planner;
+    private readonly int[] _atomCounts;
+    private readonly NeighborListCache _neighbors;
+    private readonly double[] _targets;            // y_n per training structure
+    private readonly float[]? _histogramTargets;   // q per training structure, flat [S·K]
+    private readonly double _clampedFraction;
+    private readonly List<EpochRecord> _history = [];
+    private int _epochsDone;
+    private long _step;
+    private double _bestScore = double.PositiveInfinity;
+    private int _epochsSinceBest;
+
+    /// <summary>Prepares a run: statistics of the training set, the model with seeded weights, optimiser and schedule.</summary>
+    /// <exception cref="ArgumentException">Options out of range, or training structures without the labels the loss needs.</exception>
+    public Trainer(TrainingOptions options, IReadOnlyList<Structure> train, IReadOnlyList<Structure> validation, string outputDirectory)
+        : this(options, train, validation, outputDirectory, statistics: null)
+    {
+    }
+
+    private Trainer(TrainingOptions options, IReadOnlyList<Structure> train, IReadOnlyList<Structure> validation, string outputDirectory, PotentialStatistics? statistics)
+    {
+        options.Validate();
+        if (train.Count == 0) throw new ArgumentException("The training set is empty.", nameof(train));
+        if (validation.Count == 0) throw new ArgumentException("The validation set is empty: model selection and early stopping need one.", nameof(validation));
+        RequireLabels(train, "training", options.ForceWeight > 0);
+        RequireLabels(validation, "validation", options.ForceWeight > 0);
+        Options = options;
+        _train = train;
+        _validation = validation;
+        _outputDirectory = outputDirectory;
+        TensorThreading.MaxThreads = Math.Max(1, options.Threads);
+
+        Statistics = statistics ?? ComputeStatistics(train);
+        Model = new Potential<float>(options.Model, Statistics);
+        Model.InitializeParameters(options.Seed);
+        _parameters = [.. Model.Parameters.Items.Select(p => new Parameter(p.Name, p.Tensor, p.Decay))];
+        _optimizer = new AdamW(_parameters, options.LearningRate, options.Beta1, options.Beta2, options.AdamEps, options.WeightDecay);
+        _ema = new ExponentialMovingAverage(_parameters, options.EmaDecay);
+
+        _atomCounts = [.. train.Select(s => s.AtomCount)];
+        _planner = new BatchPlanner(options.Seed, options.MaxAtoms, OversizeStructurePolicy.OwnBatch);
+        long total = 0;
+        for (int e = 0; e < options.Epochs; e++) total += _planner.Plan(_atomCounts, e).Batches.Count;
+        TotalSteps = total;
+        double stepsPerEpoch = (double)total / options.Epochs;
+        long warmup = Math.Max((long)Math.Ceiling(options.WarmupFraction * total), (long)Math.Ceiling(options.MinWarmupEpochs * stepsPerEpoch));
+        _schedule = new LearningRateSchedule(options.LearningRate, total, Math.Min(warmup, total), options.WarmupStartFactor, options.MinLearningRateFactor);
+        _neighbors = new NeighborListCache(train, options.Model.Cutoff);
+
+        _targets = [.. train.Select(s => NormalizedTarget(Statistics, s))];
+        if (options.Model.Head == EnergyHeadKind.HLGauss)
+        {
+            int k = options.Model.Bins;
+            var support = new HLGaussSupport(Statistics.Lo, Statistics.Hi, k);
+            _histogramTargets = new float[train.Count * k];
+            var q = new double[k];
+            int clamped = 0;
+            for (int i = 0; i < train.Count; i++)
+            {
+                if (support.Target(_targets[i], options.Model.SigmaRatio, q)) clamped++;
+                for (int b = 0; b < k; b++) _histogramTargets[(i * k) + b] = (float)q[b];
+            }
+            _clampedFraction = (double)clamped / train.Count;
+        }
+    }
+
+    /// <summary>The run's options.</summary>
+    public TrainingOptions Options { get; }
+
+    /// <summary>The model being trained (its parameters hold the raw, not the EMA, weights).</summary>
+    public Potential<float> Model { get; }
+
+    /// <summary>Statistics of the training set used for normalisation.</summary>
+    public PotentialStatistics Statistics { get; }
+
+    /// <summary>Optimiser steps over the whole run.</summary>
+    public long TotalSteps { get; }
+
+    /// <summary>Epochs completed so far.</summary>
+    public int EpochsDone => _epochsDone;
+
+    /// <summary>Per-epoch records so far.</summary>
+    public IReadOnlyList<EpochRecord> History => _history;
+
+    /// <summary>Element references, normalisation and HL-Gauss support from a training set.</summary>
+    public static PotentialStatistics ComputeStatistics(IReadOnlyList<Structure> train)
+    {
+        var d = DatasetStatistics.Compute(train);
+        var stats = new PotentialStatistics { ElementReferences = [.. d.ReferenceEnergies], Mu = d.Mu, Sd = d.Sd > 0 ? d.Sd : 1, ForceRms = d.ForceRms > 0 ? d.ForceRms : 1 };
+        var yn = train.Where(s => s.Energy is not null).Select(s => NormalizedTarget(stats, s)).ToArray();
+        var (lo, hi) = HLGaussSupport.RangeFromTargets(yn);
+        return stats with { Lo = lo, Hi = hi };
+    }
+
+    /// <summary>y_n = ((E − Σ ref)/N − mu)/sd.</summary>
+    public static double NormalizedTarget(PotentialStatistics stats, Structure s)
+        => ((((double)s.Energy! - stats.ReferenceSum(s.Numbers)) / s.AtomCount) - stats.Mu) / stats.Sd;
+
+    /// <summary>
+    /// Trains until all epochs are done, early stopping triggers, <paramref name="maxEpochsThisCall"/> epochs have run,
+    /// or cancellation is requested (checked between batches; the checkpoint of the last completed epoch stays valid).
+    /// </summary>
+    public void Run(IProgress<TrainingProgress>? progress = null, Action<EpochRecord>? epochDone = null, int? maxEpochsThisCall = null, CancellationToken cancellation = default)
+    {
+        Directory.CreateDirectory(_outputDirectory);
+        int ranThisCall = 0;
+        while (_epochsDone < Options.Epochs && !EarlyStopped)
+        {
+            if (maxEpochsThisCall is int limit && ranThisCall >= limit) break;
+            var record = TrainEpoch(progress, cancellation);
+            ranThisCall++;
+            epochDone?.Invoke(record);
+        }
+    }
+
+    /// <summary>True when early stopping has ended the run.</summary>
+    public bool EarlyStopped => Options.EarlyStoppingPatience is int p && _epochsSinceBest >= p;
+
+    private EpochRecord TrainEpoch(IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    {
+        int epoch = _epochsDone;
+        var plan = _planner.Plan(_atomCounts, epoch);
+        var clock = Stopwatch.StartNew();
+        double lossSum = 0, energySum = 0, forceSum = 0;
+        int structures = 0;
+        for (int b = 0; b < plan.Batches.Count; b++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var indices = plan.Batches[b];
+            var (loss, eLoss, fLoss) = TrainStep(indices);
+            lossSum += loss;
+            energySum += eLoss;
+            forceSum += fLoss;
+            structures += indices.Length;
+            progress?.Report(new TrainingProgress(epoch + 1, Options.Epochs, b + 1, plan.Batches.Count, loss, _optimizer.LearningRate, structures / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)));
+        }
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+
+        var (eMaeAtom, eMae, fMae) = Validate();
+        double score = (Options.EnergyWeight * eMaeAtom / Statistics.Sd) + (Options.ForceWeight * fMae / Statistics.ForceRms);
+        bool best = score < _bestScore;
+        _epochsDone = epoch + 1;
+        if (best)
+        {
+            _bestScore = score;
+            _epochsSinceBest = 0;
+        }
+        else _epochsSinceBest++;
+
+        int n = plan.Batches.Count;
+        var record = new EpochRecord
+        {
+            Epoch = epoch + 1,
+            Step = _step,
+            LearningRate = _optimizer.LearningRate,
+            TrainLoss = lossSum / n,
+            TrainEnergyLoss = energySum / n,
+            TrainForceLoss = forceSum / n,
+            ClampedTargetFraction = _clampedFraction,
+            ValidationEnergyMaePerAtom = eMaeAtom,
+            ValidationEnergyMae = eMae,
+            ValidationForceMae = fMae,
+            ValidationScore = score,
+            IsBest = best,
+            TrainSeconds = trainSeconds,
+            StructuresPerSecond = structures / Math.Max(trainSeconds, 1e-9),
+        };
+        _history.Add(record);
+        SaveOutputs(best);
+        return record;
+    }
+
+    private (double Loss, double Energy, double Forces) TrainStep(int[] indices)
+    {
+        var batch = GraphBatch.Create(_train, indices, _neighbors);
+        var input = ModelInput<float>.FromBatch(batch);
+        bool conservative = Options.ConservativeForces;
+        var output = Model.Forward(input, directForces: !conservative, conservativeForces: conservative, createGraph: conservative);
+        int s = indices.Length;
+
+        Tensor<float> energyLoss;
+        if (_histogramTargets is not null)
+        {
+            int k = Options.Model.Bins;
+            var q = new Tensor<float>(s, k);
+            for (int i = 0; i < s; i++) _histogramTargets.AsSpan(indices[i] * k, k).CopyTo(q.Span.Slice(i * k, k));
+            energyLoss = PotentialLoss.CrossEntropy(output.LogProbabilities!, q);
+        }
+        else
+        {
+            var y = new Tensor<float>(s);
+            for (int i = 0; i < s; i++) y[i] = (float)_targets[indices[i]];
+            energyLoss = PotentialLoss.MeanAbsoluteError(output.NormalizedEnergy, y);
+        }
+        var total = energyLoss * (float)Options.EnergyWeight;
+        double forceValue = 0;
+        if (Options.ForceWeight > 0)
+        {
+            var reference = new Tensor<float>(batch.Forces!, batch.AtomCount, 3);
+            var predicted = conservative ? output.ConservativeForces! : output.DirectForces!;
+            var forceLoss = PotentialLoss.ForceL2Mae(predicted, reference, input, (float)Options.Model.Eps);
+            forceValue = forceLoss.ToScalar();
+            total = total + (forceLoss * (float)Options.ForceWeight);
+        }
+
+        Model.Parameters.ZeroGrad();
+        Autograd.Backward(total);
+        double norm = GradientClipping.ClipGlobalNorm(_parameters, Options.ClipNorm);
+        _optimizer.LearningRate = _schedule.LearningRate(_step);
+        if (double.IsFinite(norm))
+        {
+            _optimizer.Step();
+            _ema.Update();
+        }
+        _step++;
+        return (total.ToScalar(), energyLoss.ToScalar(), forceValue);
+    }
+
+    /// <summary>Validation errors of the EMA weights: energy MAE per atom and total, and force MAE per component.</summary>
+    private (double EnergyMaePerAtom, double EnergyMae, double ForceMae) Validate()
+    {
+        _ema.Swap();
+        try
+        {
+            var predictions = PotentialPredictor.Predict(Model, _validation, Options.ConservativeForces, Options.MaxAtoms);
+            var report = EvaluationReport.Compute(PotentialPredictor.Compare(Model, _validation, predictions));
+            return (report.Overall.EnergyMaePerAtom, report.Overall.EnergyMae, report.Overall.ForceMae ?? 0);
+        }
+        finally
+        {
+            _ema.Swap();
+        }
+    }
+
+    private JsonObject TrainingSetDescription() => new()
+    {
+        ["structures"] = _train.Count,
+        ["atoms"] = _atomCounts.Sum(),
+        ["validation_structures"] = _validation.Count,
+        ["epochs"] = _epochsDone,
+        ["seed"] = Options.Seed,
+        ["loss"] = Options.Model.Head == EnergyHeadKind.HLGauss ? "hlgauss_ce" : "mae",
+        ["forces"] = Options.ConservativeForces ? "conservative" : "direct",
+    };
+
+    private void SaveOutputs(bool best)
+    {
+        _ema.Swap();
+        try
+        {
+            if (best) PotentialFile.Save(Model, Path.Combine(_outputDirectory, ModelFileName), TrainingSetDescription());
+            PotentialFile.Save(Model, Path.Combine(_outputDirectory, LastModelFileName), TrainingSetDescription());
+        }
+        finally
+        {
+            _ema.Swap();
+        }
+        WriteCheckpoint(Path.Combine(_outputDirectory, CheckpointFileName));
+        WriteMetricsLog();
+    }
+
+    private void WriteMetricsLog()
+    {
+        string path = Path.Combine(_outputDirectory, MetricsFileName);
+        string tmp = path + ".tmp";
+        File.WriteAllLines(tmp, _history.Select(r => JsonSerializer.Serialize(r, Json)));
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    private sealed record CheckpointState
+    {
+        public required TrainingOptions Options { get; init; }
+        public required PotentialStatistics Statistics { get; init; }
+        public required int EpochsDone { get; init; }
+        public required long Step { get; init; }
+        public required double BestScore { get; init; }
+        public required int EpochsSinceBest { get; init; }
+        public required long AdamStepCount { get; init; }
+        public required long[] AdamParameterSteps { get; init; }
+        public required long EmaUpdates { get; init; }
+        public required List<EpochRecord> History { get; init; }
+    }
+
+    private void WriteCheckpoint(string path)
+    {
+        var adam = _optimizer.GetState();
+        var ema = _ema.GetState();
+        var tensors = new List<KeyValuePair<string, SafeTensorsEntry>>();
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            var p = _parameters[i];
+            tensors.Add(new("model." + p.Name, SafeTensorsEntry.FromFloat32(p.Value.Shape, p.Value.ToArray())));
+            tensors.Add(new("ema." + p.Name, SafeTensorsEntry.FromFloat32(p.Value.Shape, ema[i])));
+            tensors.Add(new("adam_m." + p.Name, SafeTensorsEntry.FromFloat32(p.Value.Shape, adam.ExpAvg[i])));
+            tensors.Add(new("adam_v." + p.Name, SafeTensorsEntry.FromFloat32(p.Value.Shape, adam.ExpAvgSq[i])));
+        }
+        var state = new CheckpointState
+        {
+            Options = Options,
+            Statistics = Statistics,
+            EpochsDone = _epochsDone,
+            Step = _step,
+            BestScore = _bestScore,
+            EpochsSinceBest = _epochsSinceBest,
+            AdamStepCount = adam.StepCount,
+            AdamParameterSteps = adam.ParameterSteps,
+            EmaUpdates = _ema.UpdateCount,
+            History = _history,
+        };
+        var meta = new Dictionary<string, string> { [CheckpointKey] = JsonSerializer.Serialize(state, Json) };
+        new SafeTensorsFile(tensors, meta).Write(path);
+    }
+
+    /// <summary>
+    /// Continues a run from <c>checkpoint.safetensors</c> in <paramref name="outputDirectory"/>: weights, optimiser moments,
+    /// EMA, schedule position, epoch and best score are restored, so the finished run equals an uninterrupted one bit for bit.
+    /// The same training and validation data must be given.
+    /// </summary>
+    /// <exception cref="ModelFileException">The checkpoint is missing, corrupted or does not match the data.</exception>
+    public static Trainer Resume(string outputDirectory, IReadOnlyList<Structure> train, IReadOnlyList<Structure> validation)
+    {
+        string path = Path.Combine(outputDirectory, CheckpointFileName);
+        if (!File.Exists(path))
+            throw new ModelFileException(path, null, $"no checkpoint to resume from: {CheckpointFileName} does not exist in {outputDirectory}. Start a new run without --resume.");
+        var file = SafeTensorsFile.Read(path);
+        if (!file.Metadata.TryGetValue(CheckpointKey, out var json))
+            throw new ModelFileException(path, null, $"the file has no '{CheckpointKey}' metadata; it is not a CatPot training checkpoint.");
+        CheckpointState state;
+        try
+        {
+            state = JsonSerializer.Deserialize<CheckpointState>(json, Json) ?? throw new JsonException("empty state");
+        }
+        catch (JsonException e)
+        {
+            throw new ModelFileException(path, null, $"the checkpoint state cannot be read ({e.Message}).", e);
+        }
+        var trainer = new Trainer(state.Options, train, validation, outputDirectory, state.Statistics);
+        var fresh = ComputeStatistics(train);
+        if (fresh.Mu != state.Statistics.Mu || fresh.Sd != state.Statistics.Sd)
+            throw new ModelFileException(path, null, "the training data differ from the data this checkpoint was trained on (different energy statistics). Resume with the same --train file.");
+
+        float[] Get(string name, Parameter p)
+        {
+            if (!file.Tensors.TryGetValue(name, out var entry) || !entry.Shape.SequenceEqual(p.Value.Shape))
+                throw new ModelFileException(path, name, $"expected a tensor of shape {Tensor.FormatShape(p.Value.Shape)}.");
+            return entry.ToSingleArray();
+        }
+        var m = new float[trainer._parameters.Length][];
+        var v = new float[trainer._parameters.Length][];
+        var ema = new float[trainer._parameters.Length][];
+        for (int i = 0; i < trainer._parameters.Length; i++)
+        {
+            var p = trainer._parameters[i];
+            Get("model." + p.Name, p).CopyTo(p.Value.Span);
+            ema[i] = Get("ema." + p.Name, p);
+            m[i] = Get("adam_m." + p.Name, p);
+            v[i] = Get("adam_v." + p.Name, p);
+        }
+        trainer._optimizer.LoadState(new AdamWState { StepCount = state.AdamStepCount, ParameterSteps = state.AdamParameterSteps, ExpAvg = m, ExpAvgSq = v });
+        trainer._ema.LoadState(ema, state.EmaUpdates);
+        trainer._epochsDone = state.EpochsDone;
+        trainer._step = state.Step;
+        trainer._bestScore = state.BestScore;
+        trainer._epochsSinceBest = state.EpochsSinceBest;
+        trainer._history.AddRange(state.History);
+        return trainer;
+    }
+
+    private static void RequireLabels(IReadOnlyList<Structure> set, string name, bool forces)
+    {
+        for (int i = 0; i < set.Count; i++)
+        {
+            if (set[i].Energy is null)
+                throw new ArgumentException($"The {name} set's structure {i} has no energy; every training and validation structure needs one.");
+            if (forces && set[i].Forces is null)
+                throw new ArgumentException($"The {name} set's structure {i} has no forces; give forces or train with a force weight of 0.");
+        }
+    }
+}
