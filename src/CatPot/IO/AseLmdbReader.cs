@@ -263,6 +263,7 @@ public sealed class AseLmdbReader : IDisposable
             buffer = Inflate(compressed, out int length);
             var structure = AseJsonRowDecoder.Decode(buffer.AsMemory(0, length));
             structure.Info["row_id"] = id;
+            Validate(structure, file, index, id);
             return structure;
         }
         catch (InvalidDataException e)
@@ -277,6 +278,19 @@ public sealed class AseLmdbReader : IDisposable
         {
             if (buffer is not null)
                 ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The same physical checks extxyz frames get, so a dataset is equally trustworthy in either format.</summary>
+    private static void Validate(Structure structure, LmdbFile file, int index, long id)
+    {
+        try
+        {
+            StructureValidator.Validate(structure, file.FilePath, index);
+        }
+        catch (StructureFormatException e)
+        {
+            throw Error(file, index, id, e.Detail, e);
         }
     }
 

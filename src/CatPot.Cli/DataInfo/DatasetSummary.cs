@@ -1,0 +1,96 @@
+using CatPot.Chemistry;
+using CatPot.IO;
+
+namespace CatPot.Cli.DataInfo;
+
+/// <summary>
+/// Accumulates everything <c>catpot data info</c> reports — sizes, elements, charge and spin histograms,
+/// domains, energy and force statistics — over the frames of one or more files, one frame at a time.
+/// </summary>
+public sealed class DatasetSummary
+{
+    private readonly FrameGroupStatistics _all = new();
+    private readonly SortedDictionary<string, FrameGroupStatistics> _domains = new(StringComparer.Ordinal);
+    private readonly FrameGroupStatistics _noDomain = new();
+    private readonly long[] _elementAtoms = new long[Elements.MaxAtomicNumber + 1];
+    private readonly int[] _elementFrames = new int[Elements.MaxAtomicNumber + 1];
+    // The last frame (1-based running count) that counted each element, so a frame counts an element once.
+    private readonly int[] _elementSeenInFrame = new int[Elements.MaxAtomicNumber + 1];
+    private readonly SortedDictionary<int, int> _charges = [];
+    private readonly SortedDictionary<int, int> _spins = [];
+    private readonly List<DataInfoReport.FileEntry> _files = [];
+
+    /// <summary>Adds one frame.</summary>
+    public void Add(Structure structure)
+    {
+        _all.Add(structure);
+        int frame = _all.Frames;
+        foreach (int z in structure.Numbers)
+        {
+            _elementAtoms[z]++;
+            if (_elementSeenInFrame[z] != frame)
+            {
+                _elementSeenInFrame[z] = frame;
+                _elementFrames[z]++;
+            }
+        }
+        _charges[structure.Charge] = _charges.GetValueOrDefault(structure.Charge) + 1;
+        _spins[structure.Spin] = _spins.GetValueOrDefault(structure.Spin) + 1;
+
+        if (structure.Domain is { } domain)
+        {
+            if (!_domains.TryGetValue(domain, out var group))
+                _domains[domain] = group = new FrameGroupStatistics();
+            group.Add(structure);
+        }
+        else
+        {
+            _noDomain.Add(structure);
+        }
+    }
+
+    /// <summary>Records that a file has been read completely, with how many frames it held.</summary>
+    public void AddFile(string path, StructureFileFormat format, int frames) =>
+        _files.Add(new(path, FormatName(format), frames));
+
+    /// <summary>Frames added so far.</summary>
+    public int Frames => _all.Frames;
+
+    /// <summary>The report in its stable JSON shape (see docs/cli.md).</summary>
+    public DataInfoReport ToReport()
+    {
+        var elements = new List<DataInfoReport.ElementCount>();
+        for (int z = 1; z <= Elements.MaxAtomicNumber; z++)
+            if (_elementAtoms[z] > 0)
+                elements.Add(new(z, Elements.Symbol(z), _elementAtoms[z], _elementFrames[z]));
+
+        var domains = _domains.Select(d => Group(d.Key, d.Value)).ToList();
+        if (_noDomain.Frames > 0)
+            domains.Add(Group(null, _noDomain));
+
+        return new DataInfoReport(
+            DataInfoReport.SchemaName,
+            [.. _files],
+            _all.Frames,
+            _all.AtomCounts(),
+            elements,
+            [.. _charges.Select(c => new DataInfoReport.ValueCount(c.Key, c.Value))],
+            [.. _spins.Select(c => new DataInfoReport.ValueCount(c.Key, c.Value))],
+            domains,
+            _all.EnergyStatistics(),
+            _all.ForceStatistics());
+    }
+
+    private static DataInfoReport.DomainSummary Group(string? name, FrameGroupStatistics group) =>
+        new(name, group.Frames, group.AtomCounts(), group.EnergyStatistics(), group.ForceStatistics());
+
+    /// <summary>The name a format has in reports.</summary>
+    public static string FormatName(StructureFileFormat format) => format switch
+    {
+        StructureFileFormat.ExtXyz => "extxyz",
+        StructureFileFormat.AseLmdb => "aselmdb",
+        StructureFileFormat.AseLmdbDirectory => "aselmdb-directory",
+        StructureFileFormat.Sample => "sample",
+        _ => format.ToString(),
+    };
+}

@@ -1,0 +1,17 @@
+namespace CatPot.IO;
+
+/// <summary>What <see cref="StructureFiles"/> recognised a path as.</summary>
+public enum StructureFileFormat
+{
+    /// <summary>An extended (or plain) XYZ file, optionally gzip-compressed.</summary>
+    ExtXyz,
+
+    /// <summary>One ASE LMDB database file (<c>.aselmdb</c>).</summary>
+    AseLmdb,
+
+    /// <summary>A directory whose <c>*.aselmdb</c> files, sorted by name, form one dataset.</summary>
+    AseLmdbDirectory,
+
+    /// <summary>One of the built-in sample splits (<c>sample:train</c>, <c>sample:val</c>, <c>sample:test</c>).</summary>
+    Sample,
+}
