@@ -17,6 +17,9 @@ public static class Program
     private static readonly Func<Command>[] CommandFactories =
     [
         DataCommand.Create,
+        TrainCommand.Create,
+        EvalCommand.Create,
+        PredictCommand.Create,
     ];
 
     /// <summary>Runs the command line on the real console; Ctrl+C cancels the running command (exit code 130).</summary>

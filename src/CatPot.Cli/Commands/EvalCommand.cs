@@ -1,0 +1,43 @@
+using System.CommandLine;
+using CatPot.Chemistry;
+using CatPot.Evaluation;
+using CatPot.IO;
+using CatPot.Models;
+
+namespace CatPot.Cli.Commands;
+
+/// <summary><c>catpot eval MODEL DATA…</c>: accuracy per domain and overall, and for HL-Gauss the uncertainty metrics.</summary>
+public static class EvalCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var model = ModelArgument.Create();
+        var data = StructureSourceArgument.CreateMany("data");
+        var json = StandardOptions.CreateJson();
+        var conservative = new Option<bool>("--conservative") { Description = "Evaluate forces as −∂E/∂R instead of the direct force head." };
+        var maxAtoms = new Option<int>("--max-atoms") { Description = "Atom budget per batch.", DefaultValueFactory = _ => 1000 };
+        var command = new Command("eval", "Evaluate a model on labelled structures: energy and force errors per domain; entropy/std_E vs error, AUROC, NLL and calibration for HL-Gauss.")
+        {
+            model, data, json, conservative, maxAtoms,
+        };
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            var context = CommandContext.From(parseResult);
+            var potential = PotentialFile.Load<float>(parseResult.GetValue(model)!);
+            var structures = new List<Structure>();
+            foreach (var path in parseResult.GetValue(data)!) structures.AddRange(StructureFiles.ReadAll(path));
+            cancellationToken.ThrowIfCancellationRequested();
+            var predictions = context.WithProgress("evaluating", p =>
+                PotentialPredictor.Predict(potential, structures, parseResult.GetValue(conservative), parseResult.GetValue(maxAtoms), n => p?.Report((double)n / structures.Count)));
+            var compared = PotentialPredictor.Compare(potential, structures, predictions);
+            if (compared.Count == 0)
+                throw new CommandLineUsageException("None of the structures has a reference energy; 'eval' needs labelled data (use 'predict' for unlabelled structures).");
+            var report = EvaluationReport.Compute(compared);
+            if (parseResult.GetValue(json)) context.Out.WriteLine(report.ToJson());
+            else EvaluationTable.Render(report, context.CreateOutConsole(), $"{compared.Count} structures");
+            return Task.FromResult(ExitCodes.Ok);
+        });
+        return command;
+    }
+}
