@@ -36,7 +36,7 @@ public static class OptCommand
                 {
                     result = optimizer.Run(system, (step, r) =>
                     {
-                        var frameOut = system.Clone();
+                        var frameOut = SimulationFrame.Create(system);
                         frameOut.Energy = r.Energy;
                         frameOut.Forces = (double[])r.Forces.Clone();
                         frameOut.Info["step"] = (long)step;

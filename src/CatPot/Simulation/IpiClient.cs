@@ -9,7 +9,7 @@ namespace CatPot.Simulation;
 /// <summary>
 /// An i-PI client ("driver"): connects to an i-PI server (i-PI itself, or ASE's <c>SocketIOCalculator</c>), receives
 /// positions and returns energy, forces and a zero virial, in atomic units (Bohr, Hartree) with ASE 3.22's constants.
-/// std_E and entropy travel in the extras string as JSON.
+/// std_E and entropy travel in the extras string as JSON (unless <see cref="IpiClientOptions.JsonExtras"/> is off, for ASE ≤ 3.22).
 /// </summary>
 /// <remarks>
 /// Wire format: 12-byte space-padded ASCII headers; little-endian int32 and float64. Messages: STATUS (answered
@@ -229,7 +229,13 @@ public sealed class IpiClient
 
     private int FormatExtras()
     {
-        // JSON has no NaN; a model without a histogram reports null. Always ≥ 1 byte, as ASE and i-PI expect.
+        // Always ≥ 1 byte, as ASE and i-PI expect (a 0-byte read can look like a closed socket).
+        if (!_options.JsonExtras)
+        {
+            _extras[0] = 0;
+            return 1;
+        }
+        // JSON has no NaN; a model without a histogram reports null.
         string std = double.IsNaN(_result.EnergyStd) ? "null" : _result.EnergyStd.ToString("R", CultureInfo.InvariantCulture);
         string entropy = double.IsNaN(_result.Entropy) ? "null" : _result.Entropy.ToString("R", CultureInfo.InvariantCulture);
         string json = $"{{\"std_E\": {std}, \"entropy\": {entropy}, \"energy_eV\": {_result.Energy.ToString("R", CultureInfo.InvariantCulture)}}}";

@@ -108,11 +108,15 @@ public static class MolecularDynamicsRun
         };
     }
 
-    /// <summary>A trajectory frame: positions, potential energy and forces, and the per-frame info keys.</summary>
+    /// <summary>
+    /// A trajectory frame: positions, potential energy and forces, velocities (Å/fs) and the per-frame info keys.
+    /// Of the starting structure's info only <c>domain</c> and <c>parent</c> are kept; its labels (method, reference
+    /// energy, per-atom columns) do not describe the new geometry.
+    /// </summary>
     public static Structure Frame(MolecularDynamics md, long step, bool outsideTrustRegion)
     {
         var r = md.Result;
-        var frame = md.Structure.Clone();
+        var frame = SimulationFrame.Create(md.Structure);
         frame.Energy = r.Energy;
         frame.Forces = (double[])r.Forces.Clone();
         double ke = md.KineticEnergy;

@@ -130,6 +130,24 @@ public class IpiClientTests
     }
 
     [Fact]
+    public void Without_JSON_extras_a_single_zero_byte_is_sent_for_ASE_3_22()
+    {
+        using var server = FakeIpiServer.Tcp();
+        using var h = new Harness(server, new IpiClientOptions { JsonExtras = false, ConnectTimeout = TimeSpan.FromSeconds(5) });
+        using var c = server.Accept();
+        Assert.Equal("NEEDINIT", c.Status());
+        c.Init();
+        Assert.Equal("READY", c.Status());
+        c.SendPositions(ToBohr(h.Structure.Positions));
+        Assert.Equal("HAVEDATA", c.Status());
+        var (energy, _, _, extras) = c.GetForces();
+        Assert.Equal("\0", extras);
+        Assert.True(energy < 0);
+        c.SendHeader("EXIT");
+        Assert.Equal(IpiClientOutcome.ExitRequested, h.Outcome());
+    }
+
+    [Fact]
     public void Unknown_header_is_logged_and_the_connection_dropped()
     {
         using var server = FakeIpiServer.Tcp();

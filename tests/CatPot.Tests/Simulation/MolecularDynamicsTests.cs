@@ -105,7 +105,11 @@ public class MolecularDynamicsTests(ITestOutputHelper output)
     {
         using var dir = new TempDirectory();
         string traj = Path.Combine(dir.Path, "traj.extxyz"), flagged = Path.Combine(dir.Path, "flagged.extxyz"), log = Path.Combine(dir.Path, "log.json");
-        var md = Start(new PotentialCalculator<double>(SimulationFixtures.Model<double>(2)), SimulationFixtures.Methanol(), 300, 1, new MolecularDynamicsSettings());
+        var start = SimulationFixtures.Methanol();
+        start.Info["method"] = "GFN2-xTB";
+        start.Info["parent"] = "methanol";
+        start.Energy = -123.0;
+        var md = Start(new PotentialCalculator<double>(SimulationFixtures.Model<double>(2)), start, 300, 1, new MolecularDynamicsSettings());
         double std0 = md.Result.EnergyStd;
         var summary = MolecularDynamicsRun.Run(md, new MolecularDynamicsRunOptions
         {
@@ -123,6 +127,10 @@ public class MolecularDynamicsTests(ITestOutputHelper output)
         Assert.Equal(std0, (double)frame.Info["std_E"], 12);
         Assert.True((bool)frame.Info["outside_trust_region"]);
         Assert.Equal(SimulationFixtures.Methanol().Positions, frame.Positions);
+        // The input's labels do not describe model frames; provenance does.
+        Assert.False(frame.Info.ContainsKey("method"));
+        Assert.Equal("methanol", frame.Info["parent"]);
+        Assert.Equal(md.Result.Energy, frame.Energy);
         Assert.Single(ExtXyzReader.ReadAll(traj));
         using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(log));
         Assert.True(json.RootElement.GetProperty("stopped_by_guard").GetBoolean());
