@@ -1,0 +1,86 @@
+using System.CommandLine;
+using CatPot.Simulation;
+
+namespace CatPot.Cli.Commands;
+
+/// <summary>
+/// <c>catpot md MODEL STRUCTURE</c>: NVE (velocity Verlet) or NVT (Langevin BAOAB) dynamics with an uncertainty guard,
+/// an extxyz trajectory and an optional JSON summary (drift, temperature, ps/day).
+/// </summary>
+public static class MdCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var model = new Argument<string>("MODEL") { Description = "Model file" };
+        var structure = new Argument<string>("STRUCTURE") { Description = "Starting structure (extxyz); species, charge and spin come from it" };
+        var steps = new Option<int>("--steps") { Description = "Number of MD steps", DefaultValueFactory = _ => 1000 };
+        var dt = new Option<double>("--dt") { Description = "Time step, fs", DefaultValueFactory = _ => 0.5 };
+        var temperature = new Option<double>("--temperature", "-T") { Description = "Initial Maxwell–Boltzmann and Langevin temperature, K", DefaultValueFactory = _ => 300 };
+        var thermostat = new Option<string>("--thermostat") { Description = "none (NVE, velocity Verlet) or langevin (NVT, BAOAB)", DefaultValueFactory = _ => "none" };
+        thermostat.AcceptOnlyFromAmong("none", "langevin");
+        var friction = new Option<double>("--friction") { Description = "Langevin friction, 1/fs", DefaultValueFactory = _ => 0.01 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed for initial velocities and Langevin noise", DefaultValueFactory = _ => 1 };
+        var forces = SimulationInputs.ForcesOption();
+        var frame = SimulationInputs.FrameOption();
+        var output = new Option<string?>("--output", "-o") { Description = "Trajectory (extxyz; .gz compresses). Default: STRUCTURE stem + .md.extxyz" };
+        var interval = new Option<int>("--interval") { Description = "Write every N steps", DefaultValueFactory = _ => 10 };
+        var maxStd = new Option<double?>("--max-std") { Description = "Trust region: stop (or flag) when std_E exceeds this, eV" };
+        var maxEntropy = new Option<double?>("--max-entropy") { Description = "Trust region: stop (or flag) when the histogram entropy exceeds this, nats" };
+        var flag = new Option<bool>("--flag") { Description = "Only mark frames outside the trust region; keep running" };
+        var flagged = new Option<string?>("--flagged") { Description = "Where frames outside the trust region go. Default: STRUCTURE stem + .md.flagged.extxyz" };
+        var log = new Option<string?>("--log") { Description = "Write a JSON summary (energy drift, mean temperature, ps/day)" };
+        var randomModel = SimulationInputs.RandomModelOption();
+
+        var command = new Command("md", "Run molecular dynamics (NVE or Langevin NVT) with an uncertainty guard")
+        {
+            model, structure, steps, dt, temperature, thermostat, friction, seed, forces, frame, output, interval,
+            maxStd, maxEntropy, flag, flagged, log, randomModel,
+        };
+        command.SetAction(parse => SimulationInputs.Guarded(() =>
+        {
+            string structurePath = parse.GetValue(structure)!;
+            var system = SimulationInputs.ReadStructure(structurePath, parse.GetValue(frame));
+            var potential = SimulationInputs.LoadModel(parse.GetValue(model)!, parse.GetValue(randomModel), Console.Error);
+            var forceSource = SimulationInputs.ParseForces(parse.GetValue(forces)!);
+            var calculator = new PotentialCalculator<float>(potential, forceSource);
+            var settings = new MolecularDynamicsSettings
+            {
+                TimeStep = parse.GetValue(dt),
+                Thermostat = parse.GetValue(thermostat) == "langevin" ? Thermostat.Langevin : Thermostat.None,
+                Temperature = parse.GetValue(temperature),
+                Friction = parse.GetValue(friction),
+                Seed = parse.GetValue(seed) + 1,
+            };
+            var masses = Kinetics.Masses(system.Numbers);
+            var velocities = new double[3 * system.AtomCount];
+            MaxwellBoltzmann.Sample(masses, parse.GetValue(temperature), parse.GetValue(seed), velocities);
+            var md = new MolecularDynamics(calculator, system, velocities, settings);
+            var options = new MolecularDynamicsRunOptions
+            {
+                Steps = parse.GetValue(steps),
+                WriteInterval = parse.GetValue(interval),
+                TrajectoryPath = parse.GetValue(output) ?? SimulationInputs.DefaultOutput(structurePath, ".md.extxyz"),
+                FlaggedPath = parse.GetValue(flagged) ?? SimulationInputs.DefaultOutput(structurePath, ".md.flagged.extxyz"),
+                Guard = new UncertaintyGuard(parse.GetValue(maxStd), parse.GetValue(maxEntropy), parse.GetValue(flag)),
+                Progress = Console.Error,
+            };
+            var summary = MolecularDynamicsRun.Run(md, options);
+            Console.Error.WriteLine(
+                $"done: {summary.Steps} steps ({summary.SimulatedTime / 1000:G4} ps), E_tot drift {summary.DriftPerAtomPerPs:G4} eV/atom/ps, " +
+                $"max |ΔE_tot| {summary.MaxTotalEnergyDeviation:G4} eV, mean T {summary.MeanTemperature:F1} K, {summary.PicosecondsPerDay:G4} ps/day; trajectory {options.TrajectoryPath}");
+            if (summary.FlaggedFrames > 0)
+                Console.Error.WriteLine($"{summary.FlaggedFrames} frame(s) outside the trust region (first: {summary.GuardReason}) written to {options.FlaggedPath}");
+            if (parse.GetValue(log) is { } logPath)
+            {
+                summary.WriteJson(logPath, new Dictionary<string, string>
+                {
+                    ["structure"] = structurePath,
+                    ["forces"] = forceSource == ForceSource.Direct ? "direct" : "conservative",
+                });
+            }
+            return summary.StoppedByGuard ? 3 : 0;
+        }));
+        return command;
+    }
+}

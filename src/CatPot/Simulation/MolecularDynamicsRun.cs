@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Globalization;
+using CatPot.Chemistry;
+using CatPot.IO;
+
+namespace CatPot.Simulation;
+
+/// <summary>
+/// Drives <see cref="MolecularDynamics"/> for a number of steps: writes the trajectory with per-frame energy, std_E,
+/// entropy, kinetic and total energy, temperature and time; applies the uncertainty guard to every step; reports
+/// progress (ps/day); and returns a <see cref="MolecularDynamicsSummary"/>.
+/// </summary>
+public static class MolecularDynamicsRun
+{
+    /// <summary>Runs <paramref name="md"/> as <paramref name="options"/> say.</summary>
+    /// <exception cref="ArgumentException">An option is invalid, or the guard asks for std_E/entropy the model lacks.</exception>
+    public static MolecularDynamicsSummary Run(MolecularDynamics md, MolecularDynamicsRunOptions options)
+    {
+        options.Validate();
+        var guard = options.Guard is { IsActive: true } g ? g : null;
+        guard?.EnsureCheckable(md.Result);
+
+        ExtXyzWriter? trajectory = options.TrajectoryPath is null ? null : ExtXyzWriter.CreateAtomic(options.TrajectoryPath);
+        ExtXyzWriter? flagged = null;
+        int atoms = md.Structure.AtomCount;
+        double e0 = md.TotalEnergy, maxDev = 0, sumT = 0;
+        double st = 0, se = 0, stt = 0, ste = 0;
+        long samples = 0;
+        int flaggedCount = 0;
+        long firstFlagged = -1;
+        string? reason = null;
+        bool stopped = false;
+        var clock = Stopwatch.StartNew();
+        double lastProgress = 0;
+        try
+        {
+            for (long step = 0; ; step++)
+            {
+                if (step > 0) md.Step();
+                double eTot = md.TotalEnergy, t = md.Time, temperature = md.Temperature;
+                maxDev = Math.Max(maxDev, Math.Abs(eTot - e0));
+                sumT += temperature;
+                // Regress on time relative to the start to keep the sums well conditioned.
+                st += t; se += eTot - e0; stt += t * t; ste += t * (eTot - e0);
+                samples++;
+
+                bool outside = guard is not null && guard.IsOutside(md.Result);
+                if (outside)
+                {
+                    flaggedCount++;
+                    if (firstFlagged < 0)
+                    {
+                        firstFlagged = step;
+                        reason = $"step {step} (t = {t:G6} fs): {guard!.Reason(md.Result)}";
+                    }
+                    if (options.FlaggedPath is not null)
+                    {
+                        flagged ??= ExtXyzWriter.CreateAtomic(options.FlaggedPath);
+                        flagged.Write(Frame(md, step, true));
+                    }
+                }
+                bool stopHere = outside && !guard!.FlagOnly;
+                bool last = step >= options.Steps || stopHere;
+                if (trajectory is not null && (step % options.WriteInterval == 0 || last))
+                    trajectory.Write(Frame(md, step, outside));
+
+                if (options.Progress is { } progress && (clock.Elapsed.TotalSeconds - lastProgress >= options.ProgressInterval || last))
+                {
+                    lastProgress = clock.Elapsed.TotalSeconds;
+                    double psPerDay = lastProgress > 0 ? t / 1000 / lastProgress * 86400 : 0;
+                    progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"step {step,8}  t {t / 1000,9:F4} ps  E_tot {eTot,14:F6} eV  T {temperature,8:F1} K  std_E {md.Result.EnergyStd,9:G4} eV  {psPerDay,9:G4} ps/day"));
+                    if (stopHere) progress.WriteLine($"stopped: outside the trust region at {reason}");
+                }
+                if (stopHere) { stopped = true; break; }
+                if (last) break;
+            }
+        }
+        finally
+        {
+            // Commit even after a failure (e.g. an exploding geometry), so the frames up to it can be inspected.
+            trajectory?.Commit();
+            trajectory?.Dispose();
+            flagged?.Commit();
+            flagged?.Dispose();
+        }
+        clock.Stop();
+
+        double denominator = samples * stt - st * st;
+        double slopePerFs = denominator > 0 ? (samples * ste - st * se) / denominator : 0;
+        return new MolecularDynamicsSummary
+        {
+            AtomCount = atoms,
+            TimeStep = md.Settings.TimeStep,
+            Thermostat = md.Settings.Thermostat == Thermostat.Langevin ? "langevin" : "none",
+            Steps = md.StepCount,
+            SimulatedTime = md.Time,
+            StoppedByGuard = stopped,
+            GuardReason = reason,
+            FlaggedFrames = flaggedCount,
+            FirstFlaggedStep = firstFlagged,
+            InitialTotalEnergy = e0,
+            FinalTotalEnergy = md.TotalEnergy,
+            MaxTotalEnergyDeviation = maxDev,
+            DriftPerAtomPerPs = atoms > 0 ? slopePerFs * 1000 / atoms : 0,
+            MeanTemperature = sumT / samples,
+            WallSeconds = clock.Elapsed.TotalSeconds,
+        };
+    }
+
+    /// <summary>
+    /// A trajectory frame: positions, potential energy and forces, velocities (Å/fs) and the per-frame info keys.
+    /// Of the starting structure's info only <c>domain</c> and <c>parent</c> are kept; its labels (method, reference
+    /// energy, per-atom columns) do not describe the new geometry.
+    /// </summary>
+    public static Structure Frame(MolecularDynamics md, long step, bool outsideTrustRegion)
+    {
+        var r = md.Result;
+        var frame = SimulationFrame.Create(md.Structure);
+        frame.Energy = r.Energy;
+        frame.Forces = (double[])r.Forces.Clone();
+        double ke = md.KineticEnergy;
+        frame.Info["step"] = step;
+        frame.Info["time_fs"] = md.Time;
+        if (!double.IsNaN(r.EnergyStd)) frame.Info["std_E"] = r.EnergyStd;
+        if (!double.IsNaN(r.Entropy)) frame.Info["entropy"] = r.Entropy;
+        frame.Info["kinetic_energy"] = ke;
+        frame.Info["total_energy"] = r.Energy + ke;
+        frame.Info["temperature"] = Kinetics.Temperature(ke, md.DegreesOfFreedom);
+        frame.Info["outside_trust_region"] = outsideTrustRegion;
+        frame.PerAtom["velocities"] = new PerAtomColumn((double[])md.Velocities.Clone(), 3);
+        return frame;
+    }
+}

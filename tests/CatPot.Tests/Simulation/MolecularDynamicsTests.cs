@@ -1,0 +1,193 @@
+using CatPot.Chemistry;
+using CatPot.IO;
+using CatPot.Simulation;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace CatPot.Tests.Simulation;
+
+public class MolecularDynamicsTests(ITestOutputHelper output)
+{
+    private static MolecularDynamics Start(IForceCalculator calc, Structure mol, double temperature, ulong seed, MolecularDynamicsSettings settings)
+    {
+        var v = new double[3 * mol.AtomCount];
+        MaxwellBoltzmann.Sample(Kinetics.Masses(mol.Numbers), temperature, seed, v);
+        return new MolecularDynamics(calc, mol, v, settings);
+    }
+
+    [Fact]
+    public void NVE_conserves_energy_with_conservative_forces_and_drifts_with_direct_forces()
+    {
+        var settings = new MolecularDynamicsSettings { TimeStep = 0.1 };
+        var options = new MolecularDynamicsRunOptions { Steps = 300 };
+        var conservative = MolecularDynamicsRun.Run(
+            Start(new PotentialCalculator<double>(SimulationFixtures.Model<double>(7)), SimulationFixtures.Methanol(), 600, 11, settings), options);
+        var direct = MolecularDynamicsRun.Run(
+            Start(new PotentialCalculator<double>(SimulationFixtures.Model<double>(7), ForceSource.Direct), SimulationFixtures.Methanol(), 600, 11, settings), options);
+        output.WriteLine($"conservative: max |dE| {conservative.MaxTotalEnergyDeviation:G4} eV, drift {conservative.DriftPerAtomPerPs:G4} eV/atom/ps");
+        output.WriteLine($"direct:       max |dE| {direct.MaxTotalEnergyDeviation:G4} eV, drift {direct.DriftPerAtomPerPs:G4} eV/atom/ps");
+
+        Assert.Equal(300, conservative.Steps);
+        Assert.Equal(30.0, conservative.SimulatedTime, 9);
+        // The molecule really moves: the kinetic energy at 600 K is ~0.2 eV, far above the tolerance below.
+        Assert.True(conservative.MeanTemperature > 100);
+        Assert.True(conservative.MaxTotalEnergyDeviation < 1e-3, $"conservative max |ΔE_tot| {conservative.MaxTotalEnergyDeviation} eV");
+        Assert.True(direct.MaxTotalEnergyDeviation > 20 * conservative.MaxTotalEnergyDeviation,
+            $"direct {direct.MaxTotalEnergyDeviation} eV vs conservative {conservative.MaxTotalEnergyDeviation} eV");
+    }
+
+    [Fact]
+    public void Verlet_error_shrinks_quadratically_with_the_time_step()
+    {
+        double Deviation(double dt)
+        {
+            var md = Start(new MorseCalculator(), SimulationFixtures.Cloud(8, 3, 1.3), 300, 5, new MolecularDynamicsSettings { TimeStep = dt });
+            return MolecularDynamicsRun.Run(md, new MolecularDynamicsRunOptions { Steps = (int)Math.Round(20 / dt) }).MaxTotalEnergyDeviation;
+        }
+        double coarse = Deviation(0.4), fine = Deviation(0.2);
+        output.WriteLine($"max |dE| at 0.4 fs {coarse:G4}, at 0.2 fs {fine:G4}");
+        Assert.InRange(coarse / fine, 3.0, 5.5);
+    }
+
+    [Fact]
+    public void Maxwell_Boltzmann_is_seeded_has_zero_momentum_and_hits_the_temperature()
+    {
+        var cloud = SimulationFixtures.Cloud(4000, 1);
+        var masses = Kinetics.Masses(cloud.Numbers);
+        var a = new double[3 * cloud.AtomCount];
+        var b = new double[a.Length];
+        var c = new double[a.Length];
+        MaxwellBoltzmann.Sample(masses, 500, 42, a);
+        MaxwellBoltzmann.Sample(masses, 500, 42, b);
+        MaxwellBoltzmann.Sample(masses, 500, 43, c);
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+
+        Span<double> p = stackalloc double[3];
+        Kinetics.Momentum(masses, a, p);
+        double scale = 0;
+        for (int i = 0; i < masses.Length; i++) scale += masses[i] * Math.Abs(a[3 * i]);
+        for (int k = 0; k < 3; k++) Assert.True(Math.Abs(p[k]) < 1e-12 * scale, $"momentum {p[k]}");
+
+        double t = Kinetics.Temperature(Kinetics.KineticEnergy(masses, a), Kinetics.DegreesOfFreedomWithoutCentreOfMass(masses.Length));
+        Assert.InRange(t, 485, 515); // relative spread √(2/3N) ≈ 1.3 %
+    }
+
+    [Fact]
+    public void Kinetic_energy_uses_ASE_units()
+    {
+        // One carbon atom moving at 0.01 Å/fs: ½ m v² = 0.5 · 12.011 amu · (0.01 Å/fs)², converted with ASE's fs.
+        double[] m = [12.011];
+        double[] v = [0.01, 0, 0];
+        double expected = 0.5 * 12.011 * 1e-4 / (0.09822694788464063 * 0.09822694788464063);
+        Assert.Equal(expected, Kinetics.KineticEnergy(m, v), 12);
+    }
+
+    [Fact]
+    public void Langevin_holds_the_target_temperature()
+    {
+        var mol = SimulationFixtures.Cloud(12, 9, 1.3);
+        var settings = new MolecularDynamicsSettings { TimeStep = 0.5, Thermostat = Thermostat.Langevin, Temperature = 400, Friction = 0.05, Seed = 3 };
+        var md = Start(new MorseCalculator(), mol, 50, 4, settings);
+        // Equilibrate from a cold start, then average.
+        MolecularDynamicsRun.Run(md, new MolecularDynamicsRunOptions { Steps = 2000 });
+        var summary = MolecularDynamicsRun.Run(md, new MolecularDynamicsRunOptions { Steps = 40000 });
+        output.WriteLine($"mean T {summary.MeanTemperature:F1} K");
+        Assert.InRange(summary.MeanTemperature, 360, 440);
+
+        Span<double> p = stackalloc double[3];
+        Kinetics.Momentum(md.Masses, md.Velocities, p);
+        for (int k = 0; k < 3; k++) Assert.True(Math.Abs(p[k]) < 1e-9);
+    }
+
+    [Fact]
+    public void Guard_stops_at_the_first_frame_and_writes_it_for_labelling()
+    {
+        using var dir = new TempDirectory();
+        string traj = Path.Combine(dir.Path, "traj.extxyz"), flagged = Path.Combine(dir.Path, "flagged.extxyz"), log = Path.Combine(dir.Path, "log.json");
+        var start = SimulationFixtures.Methanol();
+        start.Info["method"] = "GFN2-xTB";
+        start.Info["parent"] = "methanol";
+        start.Energy = -123.0;
+        var md = Start(new PotentialCalculator<double>(SimulationFixtures.Model<double>(2)), start, 300, 1, new MolecularDynamicsSettings());
+        double std0 = md.Result.EnergyStd;
+        var summary = MolecularDynamicsRun.Run(md, new MolecularDynamicsRunOptions
+        {
+            Steps = 50, WriteInterval = 1, TrajectoryPath = traj, FlaggedPath = flagged,
+            Guard = new UncertaintyGuard(MaxEnergyStd: 1e-9, MaxEntropy: null),
+        });
+        summary.WriteJson(log);
+
+        Assert.True(summary.StoppedByGuard);
+        Assert.Equal(0, summary.Steps);
+        Assert.Equal(0, summary.FirstFlaggedStep);
+        Assert.Contains("std_E", summary.GuardReason);
+        var bad = ExtXyzReader.ReadAll(flagged);
+        var frame = Assert.Single(bad);
+        Assert.Equal(std0, (double)frame.Info["std_E"], 12);
+        Assert.True((bool)frame.Info["outside_trust_region"]);
+        Assert.Equal(SimulationFixtures.Methanol().Positions, frame.Positions);
+        // The input's labels do not describe model frames; provenance does.
+        Assert.False(frame.Info.ContainsKey("method"));
+        Assert.Equal("methanol", frame.Info["parent"]);
+        Assert.Equal(md.Result.Energy, frame.Energy);
+        Assert.Single(ExtXyzReader.ReadAll(traj));
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(log));
+        Assert.True(json.RootElement.GetProperty("stopped_by_guard").GetBoolean());
+    }
+
+    [Fact]
+    public void Guard_in_flag_mode_marks_frames_and_keeps_running()
+    {
+        using var dir = new TempDirectory();
+        string traj = Path.Combine(dir.Path, "traj.extxyz"), flagged = Path.Combine(dir.Path, "flagged.extxyz");
+        var md = Start(new PotentialCalculator<double>(SimulationFixtures.Model<double>(2)), SimulationFixtures.Methanol(), 300, 1, new MolecularDynamicsSettings());
+        var summary = MolecularDynamicsRun.Run(md, new MolecularDynamicsRunOptions
+        {
+            Steps = 6, WriteInterval = 2, TrajectoryPath = traj, FlaggedPath = flagged,
+            Guard = new UncertaintyGuard(MaxEnergyStd: null, MaxEntropy: 1e-9, FlagOnly: true),
+        });
+
+        Assert.False(summary.StoppedByGuard);
+        Assert.Equal(6, summary.Steps);
+        Assert.Equal(7, summary.FlaggedFrames);
+        var bad = ExtXyzReader.ReadAll(flagged);
+        Assert.Equal(7, bad.Count);
+        Assert.Equal([0L, 1, 2, 3, 4, 5, 6], bad.Select(f => (long)f.Info["step"]));
+        var written = ExtXyzReader.ReadAll(traj);
+        Assert.Equal([0L, 2, 4, 6], written.Select(f => (long)f.Info["step"]));
+        Assert.All(written, f => Assert.True((bool)f.Info["outside_trust_region"]));
+        Assert.All(written, f => Assert.Equal((double)f.Info["total_energy"], f.Energy!.Value + (double)f.Info["kinetic_energy"], 12));
+    }
+
+    [Fact]
+    public void Guard_below_threshold_lets_the_run_finish_without_a_flagged_file()
+    {
+        using var dir = new TempDirectory();
+        string flagged = Path.Combine(dir.Path, "flagged.extxyz");
+        var md = Start(new MorseCalculator(), SimulationFixtures.Cloud(5, 2, 1.3), 300, 1, new MolecularDynamicsSettings());
+        var summary = MolecularDynamicsRun.Run(md, new MolecularDynamicsRunOptions
+        {
+            Steps = 10, FlaggedPath = flagged, Guard = new UncertaintyGuard(MaxEnergyStd: 0.02, MaxEntropy: 2),
+        });
+        Assert.False(summary.StoppedByGuard);
+        Assert.Equal(0, summary.FlaggedFrames);
+        Assert.False(File.Exists(flagged));
+    }
+}
+
+internal sealed class TempDirectory : IDisposable
+{
+    public TempDirectory()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "catpot-sim-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+    }
+}
