@@ -5,8 +5,10 @@ using Xunit.Abstractions;
 namespace CatPot.Tests.Models;
 
 /// <summary>
-/// Acceptance: for a model file written by the PyTorch peer, CatPot reproduces the peer's energies, entropies,
-/// std_E, direct and conservative forces (parity.py outputs committed as fixtures). See docs/parity.md.
+/// Acceptance: for a model file written by the PyTorch peer (<c>*_small</c>), CatPot reproduces the peer's energies,
+/// entropies, std_E, direct and conservative forces (parity.py outputs committed as fixtures); and for a model file
+/// written by CatPot (<c>catpot_*_small</c>, tools/check_peer_parity.sh), the peer's parity.py outputs for it match
+/// CatPot's. See docs/parity.md.
 /// </summary>
 public class ParityTests(ITestOutputHelper output)
 {
@@ -26,6 +28,10 @@ public class ParityTests(ITestOutputHelper output)
     [InlineData("hlgauss_small", true)]
     [InlineData("mae_small", false)]
     [InlineData("mae_small", true)]
+    [InlineData("catpot_hlgauss_small", false)]
+    [InlineData("catpot_hlgauss_small", true)]
+    [InlineData("catpot_mae_small", false)]
+    [InlineData("catpot_mae_small", true)]
     public void Float32_model_matches_peer_float32_and_float64(string model, bool oneBatch)
     {
         var potential = PotentialFile.Load<float>(PeerFixtures.PathOf(model + ".safetensors"));
@@ -45,6 +51,10 @@ public class ParityTests(ITestOutputHelper output)
     [InlineData("hlgauss_small", true)]
     [InlineData("mae_small", false)]
     [InlineData("mae_small", true)]
+    [InlineData("catpot_hlgauss_small", false)]
+    [InlineData("catpot_hlgauss_small", true)]
+    [InlineData("catpot_mae_small", false)]
+    [InlineData("catpot_mae_small", true)]
     public void Float64_model_matches_peer_float64_tightly(string model, bool oneBatch)
     {
         var potential = PotentialFile.Load<double>(PeerFixtures.PathOf(model + ".safetensors"));
@@ -78,6 +88,24 @@ public class ParityTests(ITestOutputHelper output)
         Assert.True(d.ModelEnergy > Float32Tolerance, $"model-energy deviation {d.ModelEnergy:E2}");
         Assert.True(d.Forces > Float32Tolerance, $"direct-force deviation {d.Forces:E2}");
         Assert.True(d.ForcesConservative > Float32Tolerance, $"conservative-force deviation {d.ForcesConservative:E2}");
+    }
+
+    [Theory]
+    [InlineData("catpot_hlgauss_small", EnergyHeadKind.HLGauss)]
+    [InlineData("catpot_mae_small", EnergyHeadKind.Mae)]
+    public void CatPot_written_fixture_was_written_by_CatPot_with_nonzero_biases(string model, EnergyHeadKind head)
+    {
+        // The peer's own files have zero biases (PyTorch-style init); these exercise the bias mapping in both directions.
+        var file = SafeTensorsFile.Read(PeerFixtures.PathOf(model + ".safetensors"));
+        var m = ModelContract.Validate(file);
+        Assert.Equal(head, m.Head);
+        Assert.Equal("tools/catpot_parity.cs write-model", m.TrainingSet["written_by"]!.GetValue<string>());
+        var biases = file.Tensors.Where(kv => kv.Key.EndsWith(".bias", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(biases);
+        Assert.All(biases, kv => Assert.Contains(kv.Value.Float32!, x => x != 0f));
+        var peer = PeerFixtures.Json(model + "_parity_f64.json").GetProperty("model");
+        Assert.Equal(model + ".safetensors", peer.GetProperty("file").GetString());
+        Assert.Empty(peer.GetProperty("unused_tensors").EnumerateArray());
     }
 
     private static void AssertWithin(ParityDeviation d, double tolerance, bool hlGauss)
