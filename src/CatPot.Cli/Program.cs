@@ -20,6 +20,9 @@ public static class Program
         TrainCommand.Create,
         EvalCommand.Create,
         PredictCommand.Create,
+        MdCommand.Create,
+        OptCommand.Create,
+        ServeCommand.Create,
     ];
 
     /// <summary>Runs the command line on the real console; Ctrl+C cancels the running command (exit code 130).</summary>

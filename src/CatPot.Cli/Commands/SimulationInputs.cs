@@ -12,12 +12,8 @@ namespace CatPot.Cli.Commands;
 /// </summary>
 public static class SimulationInputs
 {
-    /// <summary>
-    /// Loads a model file. Wiring point for <c>PotentialFile.Load&lt;float&gt;</c>: until that exists it refuses with a
-    /// message pointing at <c>--random-model</c>.
-    /// </summary>
-    public static Func<string, Potential<float>> ModelLoader { get; set; } = path =>
-        throw new NotSupportedException($"Cannot load '{path}': model files are not supported by this build yet. For testing, pass --random-model SEED.");
+    /// <summary>Loads a model file (replaceable in tests).</summary>
+    public static Func<string, Potential<float>> ModelLoader { get; set; } = PotentialFile.Load<float>;
 
     /// <summary>The hidden debug option that replaces MODEL with a small seeded random-weight model.</summary>
     public static Option<ulong?> RandomModelOption() => new("--random-model")
