@@ -125,104 +125,82 @@ internal static class FusedPaiNNMessage
         T[]? vD = v?.Data;
         bool needPhi = phi.TracksGrad, needW = w.TracksGrad, needFc = fc.TracksGrad, needU = u.TracksGrad, needV = v is not null && v.TracksGrad;
 
-        // Pass 1 (per receiver): dL/dx of every edge into d [E, 3F]; du needs only receiver-side data.
-        var d = new T[e * f3];
+        // One pass over atoms as senders: edge k = (i <- a) is reached as the reverse of a's own edge (a <- i), so every
+        // sum into dphi[a] and dv[a] runs over a's edges in a fixed order and each edge's dw, dfc, du is written once.
+        var dphi = needPhi ? new Tensor<T>(phi.Shape) : null;
+        var dv = needV ? new Tensor<T>(v!.Shape) : null;
+        var dw = needW ? new Tensor<T>(e, f3) : null;
+        var dfc = needFc ? new Tensor<T>(fc.Shape) : null;
         var du = needU ? new Tensor<T>(e, 3) : null;
-        T[]? duD = du?.Data;
+        T[]? dphiD = dphi?.Data, dvD = dv?.Data, dwD = dw?.Data, dfcD = dfc?.Data, duD = du?.Data;
         ForAtoms(n, e, (lo, hi) =>
         {
-            Span<T> xvs = stackalloc T[f];
-            for (int i = lo; i < hi; i++)
+            Span<T> dx = stackalloc T[f3];
+            Span<T> tmp = stackalloc T[f3];
+            for (int a = lo; a < hi; a++)
             {
-                int gi = i * 4 * f;
-                ReadOnlySpan<T> gs = gD.AsSpan(gi, f), gx = gD.AsSpan(gi + f, f), gy = gD.AsSpan(gi + (2 * f), f), gz = gD.AsSpan(gi + (3 * f), f);
-                for (int k = offsets[i]; k < offsets[i + 1]; k++)
+                var phiA = phiD.AsSpan(a * f3, f3);
+                for (int r = offsets[a]; r < offsets[a + 1]; r++)
                 {
-                    int j = senders[k];
-                    var dk = d.AsSpan(k * f3, f3);
-                    gs.CopyTo(dk);
-                    var dvv = dk.Slice(f, f);
-                    var dvs = dk.Slice(2 * f, f);
-                    T ux = uD[3 * k], uy = uD[(3 * k) + 1], uz = uD[(3 * k) + 2];
-                    TP.Multiply(gx, ux, dvs);
-                    TP.MultiplyAdd(gy, uy, dvs, dvs);
-                    TP.MultiplyAdd(gz, uz, dvs, dvs);
+                    int k = reverse[r], i = senders[r];
+                    int gi = i * 4 * f;
+                    ReadOnlySpan<T> gx = gD.AsSpan(gi + f, f), gy = gD.AsSpan(gi + (2 * f), f), gz = gD.AsSpan(gi + (3 * f), f);
+                    var wk = wD.AsSpan(k * f3, f3);
+                    T fck = fcD[k], ux = uD[3 * k], uy = uD[(3 * k) + 1], uz = uD[(3 * k) + 2];
+
+                    // dL/dx of edge k: (gs, sum_c g_c * v[a,c], sum_c g_c * u_c).
+                    gD.AsSpan(gi, f).CopyTo(dx);
+                    var dvv = dx.Slice(f, f);
+                    var dvs = dx.Slice(2 * f, f);
                     if (vD is null) dvv.Clear();
                     else
                     {
-                        TP.Multiply(gx, vD.AsSpan(j * f3, f), dvv);
-                        TP.MultiplyAdd(gy, vD.AsSpan((j * f3) + f, f), dvv, dvv);
-                        TP.MultiplyAdd(gz, vD.AsSpan((j * f3) + (2 * f), f), dvv, dvv);
+                        TP.Multiply(gx, vD.AsSpan(a * f3, f), dvv);
+                        TP.MultiplyAdd(gy, vD.AsSpan((a * f3) + f, f), dvv, dvv);
+                        TP.MultiplyAdd(gz, vD.AsSpan((a * f3) + (2 * f), f), dvv, dvv);
                     }
-                    if (duD is not null)
+                    TP.Multiply(gx, ux, dvs);
+                    TP.MultiplyAdd(gy, uy, dvs, dvs);
+                    TP.MultiplyAdd(gz, uz, dvs, dvs);
+
+                    if (dphiD is not null)
                     {
-                        TP.Multiply(phiD.AsSpan((j * f3) + (2 * f), f), wD.AsSpan((k * f3) + (2 * f), f), xvs);
-                        TP.Multiply(xvs, fcD[k], xvs);
-                        duD[3 * k] = TP.Dot(gx, xvs);
-                        duD[(3 * k) + 1] = TP.Dot(gy, xvs);
-                        duD[(3 * k) + 2] = TP.Dot(gz, xvs);
+                        var dst = dphiD.AsSpan(a * f3, f3);
+                        TP.Multiply(dx, wk, tmp);
+                        TP.MultiplyAdd(tmp, fck, dst, dst);
+                    }
+                    if (dwD is not null || dfcD is not null)
+                    {
+                        TP.Multiply(dx, phiA, tmp);
+                        if (dfcD is not null) dfcD[k] = TP.Dot(tmp, wk);
+                        if (dwD is not null) TP.Multiply(tmp, fck, dwD.AsSpan(k * f3, f3));
+                    }
+                    if (dvD is not null || duD is not null)
+                    {
+                        // x_vv and x_vs of edge k, in the forward's rounding: phi ⊙ (w · fc).
+                        TP.Multiply(wk.Slice(f, 2 * f), fck, tmp[..(2 * f)]);
+                        TP.Multiply(tmp[..(2 * f)], phiA.Slice(f, 2 * f), tmp[..(2 * f)]);
+                        var xvv = tmp[..f];
+                        var xvs = tmp.Slice(f, f);
+                        if (dvD is not null)
+                        {
+                            var d0 = dvD.AsSpan(a * f3, f);
+                            var d1 = dvD.AsSpan((a * f3) + f, f);
+                            var d2 = dvD.AsSpan((a * f3) + (2 * f), f);
+                            TP.MultiplyAdd(xvv, gx, d0, d0);
+                            TP.MultiplyAdd(xvv, gy, d1, d1);
+                            TP.MultiplyAdd(xvv, gz, d2, d2);
+                        }
+                        if (duD is not null)
+                        {
+                            duD[3 * k] = TP.Dot(gx, xvs);
+                            duD[(3 * k) + 1] = TP.Dot(gy, xvs);
+                            duD[(3 * k) + 2] = TP.Dot(gz, xvs);
+                        }
                     }
                 }
             }
         });
-
-        // Pass 2 (per sender a, through the reverse of each of its edges): dphi[a] and dv[a].
-        var dphi = needPhi ? new Tensor<T>(phi.Shape) : null;
-        var dv = needV ? new Tensor<T>(v!.Shape) : null;
-        T[]? dphiD = dphi?.Data, dvD = dv?.Data;
-        if (needPhi || needV)
-        {
-            ForAtoms(n, e, (lo, hi) =>
-            {
-                Span<T> tmp = stackalloc T[f3];
-                for (int a = lo; a < hi; a++)
-                {
-                    for (int r = offsets[a]; r < offsets[a + 1]; r++)
-                    {
-                        int k = reverse[r], i = senders[r]; // edge k = (i <- a)
-                        T fck = fcD[k];
-                        if (dphiD is not null)
-                        {
-                            var dst = dphiD.AsSpan(a * f3, f3);
-                            TP.Multiply(d.AsSpan(k * f3, f3), wD.AsSpan(k * f3, f3), tmp);
-                            TP.MultiplyAdd(tmp, fck, dst, dst);
-                        }
-                        if (dvD is not null)
-                        {
-                            int gi = i * 4 * f;
-                            var xvv = tmp[..f];
-                            TP.Multiply(phiD.AsSpan((a * f3) + f, f), wD.AsSpan((k * f3) + f, f), xvv);
-                            TP.Multiply(xvv, fck, xvv);
-                            for (int c = 0; c < 3; c++)
-                            {
-                                var dst = dvD.AsSpan((a * f3) + (c * f), f);
-                                TP.MultiplyAdd(xvv, gD.AsSpan(gi + ((c + 1) * f), f), dst, dst);
-                            }
-                        }
-                    }
-                }
-            });
-        }
-
-        // Pass 3 (per edge): dfc, then d turned into dw in place.
-        var dfc = needFc ? new Tensor<T>(fc.Shape) : null;
-        T[]? dfcD = dfc?.Data;
-        if (needW || needFc)
-        {
-            ForAtoms(n, e, (lo, hi) =>
-            {
-                for (int k = offsets[lo]; k < offsets[hi]; k++)
-                {
-                    int j = senders[k];
-                    var dk = d.AsSpan(k * f3, f3);
-                    var pj = phiD.AsSpan(j * f3, f3);
-                    TP.Multiply(dk, pj, dk);
-                    if (dfcD is not null) dfcD[k] = TP.Dot(dk, wD.AsSpan(k * f3, f3));
-                    if (needW) TP.Multiply(dk, fcD[k], dk);
-                }
-            });
-        }
-        var dw = needW ? new Tensor<T>(d, e, f3) : null;
         return v is null ? [dphi, dw, dfc, du] : [dphi, dw, dfc, du, dv];
     }
 
