@@ -236,18 +236,27 @@ public static class ModelBenchmark
             ["n_atoms"] = molecule.AtomCount,
             ["n_edges"] = builder.Build(molecule).EdgeCount,
         };
-        foreach (var (name, fn) in new (string, Func<PotentialOutput<float>>)[] { ("energy_direct_forces", Direct), ("energy_conservative_forces", Conservative) })
+        // At the requested thread count (the peer's fields), then on one thread: kernels this small may run faster without dispatch.
+        var oneThread = new JsonObject();
+        foreach (int threads in new[] { options.Threads, 1 })
         {
-            for (int i = 0; i < options.LatencyWarmup; i++) fn();
-            var ts = new List<double>(options.Reps);
-            for (int i = 0; i < options.Reps; i++)
+            TensorThreading.MaxThreads = threads;
+            var into = threads == options.Threads ? res : oneThread;
+            foreach (var (name, fn) in new (string, Func<PotentialOutput<float>>)[] { ("energy_direct_forces", Direct), ("energy_conservative_forces", Conservative) })
             {
-                long t = Stopwatch.GetTimestamp();
-                fn();
-                ts.Add(Stopwatch.GetElapsedTime(t).TotalSeconds);
+                for (int i = 0; i < options.LatencyWarmup; i++) fn();
+                var ts = new List<double>(options.Reps);
+                for (int i = 0; i < options.Reps; i++)
+                {
+                    long t = Stopwatch.GetTimestamp();
+                    fn();
+                    ts.Add(Stopwatch.GetElapsedTime(t).TotalSeconds);
+                }
+                into[name] = TimingStatistics.Json(ts);
             }
-            res[name] = TimingStatistics.Json(ts);
         }
+        TensorThreading.MaxThreads = options.Threads;
+        res["one_thread"] = oneThread;
         res["energy_eV"] = energy;
         model.Parameters.SetRequiresGrad(true);
         return res;
