@@ -2,12 +2,12 @@
 # CatPot vs the PyTorch peer, back to back on the same machine: training step (HL-Gauss, direct forces,
 # batches of <= 1000 atoms, fwd + loss + bwd + AdamW) and single-molecule latency. Prints both JSONs and a
 # table with ratios (peer time / CatPot time: > 1 means CatPot is faster) and the load during each run.
-# Usage: bench/run-model-bench.sh [DATA] [MOLECULE] [STEPS]
+# Both time the same latency molecule: the first frame of DATA with the atom count closest to 21 (the peer's rule).
+# Usage: bench/run-model-bench.sh [DATA] [STEPS]    (CATPOT="cmd" overrides the catpot command)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 data="${1:-/work/shared/data/xtb4/train.extxyz}"
-molecule="${2:-/work/shared/data/md-aspirin/aspirin.extxyz}"
-steps="${3:-20}"
+steps="${2:-20}"
 out="${BENCH_OUT:-$(mktemp -d)}"
 catpot="${CATPOT:-}"
 if [[ -z "$catpot" ]]; then
@@ -15,7 +15,7 @@ if [[ -z "$catpot" ]]; then
   catpot="dotnet $here/src/CatPot.Cli/bin/Release/net10.0/CatPot.Cli.dll"
 fi
 echo "load before: $(cat /proc/loadavg)" >&2
-$catpot bench --data "$data" --head hlgauss --max-atoms 1000 --steps "$steps" --threads 2 --molecule "$molecule" > "$out/catpot.json"
+$catpot bench --data "$data" --head hlgauss --max-atoms 1000 --steps "$steps" --threads 2 > "$out/catpot.json"
 echo "load between: $(cat /proc/loadavg)" >&2
 /usr/bin/python3 /work/shared/peer/bench_ref.py --data "$data" --head hlgauss --batch-atoms 1000 --steps "$steps" --threads 2 > "$out/peer_train.json"
 echo "load after: $(cat /proc/loadavg)" >&2
