@@ -10,6 +10,9 @@ namespace CatPot.Models;
 /// </summary>
 public sealed class ModelInput<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private EdgeTopology? _topology;
+    private bool _topologyBuilt;
+
     /// <summary>Creates an input; arrays are not copied. Validation happens at the data layer's edge.</summary>
     public ModelInput(int[] atomicNumbers, Tensor<T> positions, int[] charges, int[] spins, int[] atomToStructure, int[] atomCounts, int[] receivers, int[] senders)
     {
@@ -73,6 +76,20 @@ public sealed class ModelInput<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Row of the spin embedding for each atom (S − 1).</summary>
     public int[] AtomSpinIndex { get; }
+
+    /// <summary>Offsets and reverse edges for the fused message op, built on first use; null when the edge list is not symmetric.</summary>
+    internal EdgeTopology? Topology
+    {
+        get
+        {
+            if (!_topologyBuilt)
+            {
+                _topology = EdgeTopology.TryCreate(AtomCount, Receivers, Senders);
+                _topologyBuilt = true;
+            }
+            return _topology;
+        }
+    }
 
     /// <summary>Number of atoms N.</summary>
     public int AtomCount => AtomicNumbers.Length;

@@ -45,8 +45,14 @@ public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
     private sealed record Layer(LinearLayer<T> Phi1, LinearLayer<T> Phi2, LinearLayer<T> Filter, LinearLayer<T> Uv, LinearLayer<T> A1, LinearLayer<T> A2);
 
     /// <summary>Scalar and vector features of every atom after the last layer.</summary>
-    public (Tensor<T> S, Tensor<T> V) Forward(ModelInput<T> input)
+    /// <param name="input">The packed structures.</param>
+    /// <param name="allowFused">
+    /// Use the fused message op (same numbers, far less memory traffic) where the edge list allows it. Its gradient
+    /// is first order only, so pass false when gradients will be differentiated again (training on conservative forces).
+    /// </param>
+    public (Tensor<T> S, Tensor<T> V) Forward(ModelInput<T> input, bool allowFused = true)
     {
+        var topology = allowFused ? input.Topology : null;
         int n = input.AtomCount, e = input.EdgeCount, f = _f;
         var (rbf, fc, u) = EdgeFeatures(input);
 
@@ -60,15 +66,25 @@ public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             // Message: context of the sender, filtered by distance, summed at the receiver.
             var phi = layer.Phi2.Forward(Tensor.Silu(layer.Phi1.Forward(s)));
-            var w = layer.Filter.Forward(rbf) * fc;
-            var x = Tensor.IndexSelect(phi, input.Senders) * w;
-            var parts = Tensor.Split(x, [f, f, f], axis: -1);
-            s = s + Tensor.IndexAdd(parts[0], input.Receivers, n);
-            var dvEdge = uCol * Tensor.Reshape(parts[2], e, 1, f);
-            if (v is not null)
-                dvEdge = dvEdge + Tensor.Reshape(parts[1], e, 1, f) * Tensor.IndexSelect(v, input.Senders);
-            var dv = Tensor.IndexAdd(dvEdge, input.Receivers, n);
-            v = v is null ? dv : v + dv;
+            if (topology is not null)
+            {
+                var m = FusedPaiNNMessage.Forward(phi, layer.Filter.Forward(rbf), fc, u, v, input.Receivers, input.Senders, topology);
+                s = s + Tensor.Reshape(Tensor.Narrow(m, 1, 0, 1), n, f);
+                var dvFused = Tensor.Narrow(m, 1, 1, 3);
+                v = v is null ? dvFused : v + dvFused;
+            }
+            else
+            {
+                var w = layer.Filter.Forward(rbf) * fc;
+                var x = Tensor.IndexSelect(phi, input.Senders) * w;
+                var parts = Tensor.Split(x, [f, f, f], axis: -1);
+                s = s + Tensor.IndexAdd(parts[0], input.Receivers, n);
+                var dvEdge = uCol * Tensor.Reshape(parts[2], e, 1, f);
+                if (v is not null)
+                    dvEdge = dvEdge + Tensor.Reshape(parts[1], e, 1, f) * Tensor.IndexSelect(v, input.Senders);
+                var dv = Tensor.IndexAdd(dvEdge, input.Receivers, n);
+                v = v is null ? dv : v + dv;
+            }
 
             // Update: mix channels of each atom's own features.
             var uvAll = Tensor.Reshape(layer.Uv.Forward(Tensor.Reshape(v, 3 * n, f)), n, 3, 2 * f);

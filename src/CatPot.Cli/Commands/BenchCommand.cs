@@ -1,0 +1,58 @@
+using System.CommandLine;
+using System.Text.Json;
+using CatPot.Models;
+using CatPot.Performance;
+
+namespace CatPot.Cli.Commands;
+
+/// <summary><c>catpot bench</c>: training-step and single-molecule timings of the model, as JSON on stdout (fields of the PyTorch peer's bench_ref.py).</summary>
+public static class BenchCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "Training data (extxyz): batches, statistics and the latency molecule.", Required = true };
+        var head = new Option<string>("--head") { Description = "Energy head: hlgauss or mae.", DefaultValueFactory = _ => "hlgauss" };
+        head.AcceptOnlyFromAmong("hlgauss", "mae");
+        var maxAtoms = new Option<int>("--max-atoms") { Description = "Atom budget per training batch.", DefaultValueFactory = _ => 1000 };
+        var steps = new Option<int>("--steps") { Description = "Timed training steps.", DefaultValueFactory = _ => 20 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed training steps first.", DefaultValueFactory = _ => 3 };
+        var threads = new Option<int>("--threads") { Description = "Kernel threads.", DefaultValueFactory = _ => 2 };
+        var reps = new Option<int>("--reps") { Description = "Timed repetitions of each latency measurement.", DefaultValueFactory = _ => 200 };
+        var molecule = new Option<string?>("--molecule") { Description = "Molecule file (extxyz) whose first frame is used for latency; default: the frame of --data closest to 21 atoms." };
+        var seed = new Option<int>("--seed") { Description = "Seed of weights and batch shuffle.", DefaultValueFactory = _ => 0 };
+        var maxStructures = new Option<int>("--max-structures") { Description = "Read only the first N frames of --data (0 = all).", DefaultValueFactory = _ => 0 };
+        var command = new Command("bench", "Time training steps and single-molecule inference of a random-weight model; prints JSON.")
+        {
+            data, head, maxAtoms, steps, warmup, threads, reps, molecule, seed, maxStructures,
+        };
+        command.SetAction(parseResult =>
+        {
+            var options = new ModelBenchmarkOptions
+            {
+                DataPath = parseResult.GetValue(data)!,
+                Head = parseResult.GetValue(head) == "mae" ? EnergyHeadKind.Mae : EnergyHeadKind.HLGauss,
+                MaxAtoms = parseResult.GetValue(maxAtoms),
+                Steps = parseResult.GetValue(steps),
+                Warmup = parseResult.GetValue(warmup),
+                Threads = parseResult.GetValue(threads),
+                Reps = parseResult.GetValue(reps),
+                MoleculePath = parseResult.GetValue(molecule),
+                Seed = (ulong)Math.Max(0, parseResult.GetValue(seed)),
+                MaxStructures = parseResult.GetValue(maxStructures),
+            };
+            try
+            {
+                var json = ModelBenchmark.Run(options, Console.Error);
+                Console.Out.WriteLine(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                return 0;
+            }
+            catch (FileNotFoundException e)
+            {
+                Console.Error.WriteLine($"catpot bench: {e.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+}

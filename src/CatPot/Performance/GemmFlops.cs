@@ -1,0 +1,38 @@
+using CatPot.Models;
+
+namespace CatPot.Performance;
+
+/// <summary>
+/// Floating-point operations of the model's matrix products (2·m·n·k each), counted from the layer shapes;
+/// element-wise work is left out, so this is the work a perfect GEMM would have to do.
+/// </summary>
+internal static class GemmFlops
+{
+    /// <summary>Forward GEMM FLOPs of the backbone, the energy head and the direct force head.</summary>
+    public static double Forward(PotentialConfig c, double atoms, double edges, bool directForces)
+    {
+        double f = c.Features, n = atoms;
+        double layer = (2 * n * f * f) + (2 * n * f * 3 * f) + (2 * edges * c.RadialBasis * 3 * f)
+                     + (2 * 3 * n * f * 2 * f) + (2 * n * 2 * f * f) + (2 * n * f * 3 * f);
+        double total = c.Layers * layer;
+        total += c.Head == EnergyHeadKind.HLGauss ? (2 * n * f * f) + (2 * n * f * c.Bins) : (2 * n * f * f / 2) + (2 * n * f / 2);
+        if (directForces)
+        {
+            double h = f / 2;
+            total += (2 * 3 * n * f * f) + (2 * n * (f + h) * h) + (2 * n * h * f)      // block 1
+                   + (2 * 3 * n * h * 2) + (2 * n * (h + 1) * h) + (2 * n * h * 2);  // block 2
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// One training step: forward plus backward, where every product needs the gradients of both operands
+    /// (twice the forward work) except the radial filter, whose input (the fixed radial basis) needs none.
+    /// </summary>
+    public static double TrainingStep(PotentialConfig c, double atoms, double edges)
+    {
+        double fwd = Forward(c, atoms, edges, directForces: true);
+        double filter = c.Layers * 2 * edges * c.RadialBasis * 3 * c.Features;
+        return fwd + (2 * fwd) - filter;
+    }
+}
