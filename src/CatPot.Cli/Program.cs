@@ -23,6 +23,7 @@ public static class Program
         MdCommand.Create,
         OptCommand.Create,
         ServeCommand.Create,
+        ExperimentCommand.Create,
     ];
 
     /// <summary>Runs the command line on the real console; Ctrl+C cancels the running command (exit code 130).</summary>
