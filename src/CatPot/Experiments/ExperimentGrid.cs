@@ -66,6 +66,12 @@ public sealed record ExperimentGrid
     /// <summary>Peak learning rate.</summary>
     public double LearningRate { get; init; } = 8e-4;
 
+    /// <summary>
+    /// Decay of the weights' moving average used for validation, model selection and the saved models. The contract's
+    /// 0.999 averages over ~1000 steps; short studies need a faster one (e.g. 0.99), or the EMA stays near the initial weights.
+    /// </summary>
+    public double EmaDecay { get; init; } = 0.999;
+
     /// <summary>Energy loss weight λ_E.</summary>
     public double EnergyWeight { get; init; } = 1.0;
 
@@ -115,6 +121,7 @@ public sealed record ExperimentGrid
         Epochs = 2,
         MaxAtoms = 400,
         LearningRate = 3e-3,
+        EmaDecay = 0.9,
         Seeds = 2,
         Ensemble = 3,
     };
@@ -193,5 +200,6 @@ public sealed record ExperimentGrid
         LearningRate = LearningRate,
         EnergyWeight = EnergyWeight,
         ForceWeight = ForceWeight,
+        EmaDecay = EmaDecay,
     };
 }
