@@ -129,8 +129,8 @@ public static class ExperimentFigures
 
     private static FigureGrid LearningCurves(ExperimentResults results)
     {
-        var energy = new Chart { Title = "Validation energy MAE", XLabel = "epoch", YLabel = "energy MAE (meV/atom)", Legend = LegendPosition.TopRight };
-        var force = new Chart { Title = "Validation force MAE", XLabel = "epoch", YLabel = "force MAE (eV/Å)", Legend = LegendPosition.TopRight };
+        var energy = new Chart { Title = "Validation energy MAE", XLabel = "epoch", YLabel = "energy MAE (meV/atom)", Legend = LegendPosition.TopRight, IntegerX = true };
+        var force = new Chart { Title = "Validation force MAE", XLabel = "epoch", YLabel = "force MAE (eV/Å)", Legend = LegendPosition.TopRight, IntegerX = true };
         foreach (var c in results.Cells)
         {
             int epochs = c.Runs.Min(r => r.History.Count);

@@ -33,6 +33,9 @@ public sealed class Chart
     /// <summary>Fixed y range (null: from the data, including 0 for histograms).</summary>
     public (double Min, double Max)? YRange { get; init; }
 
+    /// <summary>Only whole-number x ticks (epochs, counts).</summary>
+    public bool IntegerX { get; init; }
+
     /// <summary>Where the legend goes.</summary>
     public LegendPosition Legend { get; init; } = LegendPosition.TopLeft;
 
@@ -192,6 +195,8 @@ public sealed class Chart
         }
         if (!isX && histogram) min = Math.Min(min, 0);
         if (double.IsInfinity(min)) (min, max) = (0, 1);
-        return AxisTicks.Nice(min, max);
+        var nice = AxisTicks.Nice(min, max);
+        if (isX && IntegerX && nice.Step < 1) return (Math.Floor(min), Math.Max(Math.Ceiling(max), Math.Floor(min) + 1), 1);
+        return nice;
     }
 }

@@ -47,7 +47,7 @@ public sealed partial class HtmlReport
                     if (!cells.All(c => c.Length > 0 && c.All(ch => ch is '-' or ':'))) rows.Add(cells);
                     i++;
                 }
-                _body.Append("<table>\n");
+                _body.Append("<div class=\"scroll\"><table>\n");
                 for (int r = 0; r < rows.Count; r++)
                 {
                     string tag = r == 0 ? "th" : "td";
@@ -55,7 +55,7 @@ public sealed partial class HtmlReport
                     foreach (var c in rows[r]) _body.Append($"<{tag}>{Inline(c)}</{tag}>");
                     _body.Append("</tr>\n");
                 }
-                _body.Append("</table>\n");
+                _body.Append("</table></div>\n");
                 continue;
             }
             var paragraph = new List<string>();
@@ -80,8 +80,8 @@ public sealed partial class HtmlReport
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
         sb.Append($"<title>{SvgText.Escape(Title)}</title>\n");
-        sb.Append("<style>\nbody{font-family:DejaVu Sans,Arial,Helvetica,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\n"
-            + "table{border-collapse:collapse;margin:1em 0;font-size:13px}th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}"
+        sb.Append("<style>\nbody{font-family:DejaVu Sans,Arial,Helvetica,sans-serif;max-width:1500px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\n"
+            + "table{border-collapse:collapse;margin:1em 0;font-size:12px}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right;white-space:nowrap}.scroll{overflow-x:auto}"
             + "th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}\nfigure{margin:1.5em 0}figcaption{font-size:13px;color:#555;max-width:1000px}\n"
             + "svg{max-width:100%;height:auto}\n</style>\n</head>\n<body>\n");
         sb.Append($"<h1>{SvgText.Escape(Title)}</h1>\n");
