@@ -90,6 +90,7 @@ public static class ExperimentCommand
                 context.Error.Flush();
             }
 
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var data = ExperimentData.Load(grid);
             var runner = new ExperimentRunner(outDir, data, Log);
             ExperimentPlan plan;
@@ -104,9 +105,17 @@ public static class ExperimentCommand
             // Printed before any training, so the budget is known up front.
             context.Out.WriteLine(plan.Summary());
             context.Out.Flush();
-            var results = runner.Run(plan, cancellationToken);
+            ExperimentResults results;
+            try
+            {
+                results = runner.Run(plan, cancellationToken);
+            }
+            catch (ExperimentGridException e)
+            {
+                throw new InvalidDataException(e.Message, e);
+            }
             var written = ExperimentReport.Write(results, outDir);
-            Log($"trained {results.RunsTrainedNow} runs ({results.EpochsTrainedNow} epochs) in this call");
+            Log(string.Create(CultureInfo.InvariantCulture, $"trained {results.RunsTrainedNow} runs ({results.EpochsTrainedNow} epochs) in this call, {clock.Elapsed.TotalMinutes:F1} min{(plan.EstimatedMinutes is { } m ? $" (the plan estimated {m:F1} min for the whole grid)" : "")}"));
             foreach (var path in written) context.Out.WriteLine(path);
             return Task.FromResult(ExitCodes.Ok);
         });
