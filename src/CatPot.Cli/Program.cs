@@ -24,6 +24,7 @@ public static class Program
         OptCommand.Create,
         ServeCommand.Create,
         BenchCommand.Create,
+        ExperimentCommand.Create,
     ];
 
     /// <summary>Runs the command line on the real console; Ctrl+C cancels the running command (exit code 130).</summary>

@@ -42,6 +42,7 @@ public static class TrainCommand
         var lambdaE = new Option<double>("--lambda-e") { Description = "Energy loss weight λ_E.", DefaultValueFactory = _ => 1.0 };
         var lambdaF = new Option<double>("--lambda-f") { Description = "Force loss weight λ_F.", DefaultValueFactory = _ => 1.0 };
         var ema = new Option<double>("--ema-decay") { Description = "EMA decay of the weights used for validation and saving.", DefaultValueFactory = _ => 0.999 };
+        var emaWarmup = new Option<bool>("--ema-warmup") { Description = "Warm the EMA up (decay min(d, (1+n)/(10+n))); false = constant decay as in the contract and the PyTorch peer.", DefaultValueFactory = _ => true };
         var clip = new Option<double>("--clip-norm") { Description = "Global gradient-norm clipping.", DefaultValueFactory = _ => 100.0 };
         var warmup = new Option<double>("--warmup-epochs") { Description = "Minimum warm-up length in epochs (the warm-up is at least 1 % of all steps).", DefaultValueFactory = _ => 1.0 };
         var patience = new Option<int?>("--patience") { Description = "Early stopping: stop after this many epochs without validation improvement." };
@@ -51,7 +52,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a CatPot model (HL-Gauss or MAE energy head, direct or conservative forces) and print per-domain test errors.")
         {
             train, val, test, head, bins, sigma, temperature, epochs, maxAtoms, seed, output, resume, conservative,
-            features, layers, rbf, cutoff, lr, wd, lambdaE, lambdaF, ema, clip, warmup, patience, threads, json,
+            features, layers, rbf, cutoff, lr, wd, lambdaE, lambdaF, ema, emaWarmup, clip, warmup, patience, threads, json,
         };
         command.SetAction((parseResult, cancellationToken) =>
         {
@@ -78,6 +79,7 @@ public static class TrainCommand
                 EnergyWeight = parseResult.GetValue(lambdaE),
                 ForceWeight = parseResult.GetValue(lambdaF),
                 EmaDecay = parseResult.GetValue(ema),
+                EmaWarmup = parseResult.GetValue(emaWarmup),
                 ClipNorm = parseResult.GetValue(clip),
                 MinWarmupEpochs = parseResult.GetValue(warmup),
                 EarlyStoppingPatience = parseResult.GetValue(patience),

@@ -23,16 +23,23 @@ public sealed class ExponentialMovingAverage
     /// <summary>The decay per update.</summary>
     public double Decay { get; }
 
-    /// <summary>Number of <see cref="Update"/> calls.</summary>
+    /// <summary>Number of <see cref="Update()"/> calls.</summary>
     public long UpdateCount { get; private set; }
 
     /// <summary>The averaged values of parameter <paramref name="index"/> (live; do not modify).</summary>
     public ReadOnlySpan<float> Shadow(int index) => _shadow[index];
 
-    /// <summary>Moves the average towards the parameters' current values.</summary>
-    public void Update()
+    /// <summary>Moves the average towards the parameters' current values with the configured decay.</summary>
+    public void Update() => Update(Decay);
+
+    /// <summary>
+    /// Moves the average towards the parameters' current values with an explicit decay (e.g. a warm-up schedule
+    /// such as min(decay, (1 + n)/(10 + n)) so that short runs do not keep mostly the initial weights).
+    /// </summary>
+    public void Update(double decay)
     {
-        float d = (float)Decay, oneMinus = (float)(1 - Decay);
+        if (decay is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(decay), decay, "EMA decay must be in [0, 1].");
+        float d = (float)decay, oneMinus = (float)(1 - decay);
         for (int k = 0; k < _parameters.Length; k++)
         {
             var s = _shadow[k].AsSpan();

@@ -259,7 +259,8 @@ public sealed class Trainer
         if (double.IsFinite(norm))
         {
             _optimizer.Step();
-            _ema.Update();
+            long n = _ema.UpdateCount;
+            _ema.Update(Options.EmaWarmup ? Math.Min(Options.EmaDecay, (1.0 + n) / (10.0 + n)) : Options.EmaDecay);
         }
         _step++;
         return (total.ToScalar(), energyLoss.ToScalar(), forceValue);

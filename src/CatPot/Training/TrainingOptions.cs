@@ -53,6 +53,13 @@ public sealed record TrainingOptions
     /// <summary>Decay of the exponential moving average of the weights used for validation and saving.</summary>
     public double EmaDecay { get; init; } = 0.999;
 
+    /// <summary>
+    /// Warm the EMA up: the decay used at update n is min(<see cref="EmaDecay"/>, (1 + n)/(10 + n)), so a short run's
+    /// averaged weights are not dominated by the random initial ones. False gives the plain constant-decay EMA of the
+    /// contract (and of the PyTorch peer).
+    /// </summary>
+    public bool EmaWarmup { get; init; } = true;
+
     /// <summary>Weight λ_E of the energy loss.</summary>
     public double EnergyWeight { get; init; } = 1;
 
