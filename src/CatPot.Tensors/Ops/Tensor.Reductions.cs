@@ -38,7 +38,8 @@ public static partial class Tensor
     {
         int ax = NormalizeAxis(axis, x.Rank, nameof(Sum));
         var (outer, n, inner) = AxisLayout(x.Shape, ax);
-        var y = new Tensor<T>(ReducedShape(x.Shape, ax, keepDim));
+        var reduced = ReducedShape(x.Shape, ax, keepDim);
+        var y = inner == 1 ? Tensor<T>.Uninitialized(reduced) : new Tensor<T>(reduced); // the inner > 1 path accumulates
         ReadOnlySpan<T> xs = x.Span;
         var ys = y.Span;
         if (inner == 1)

@@ -13,7 +13,7 @@ public static partial class Tensor
             throw new ArgumentOutOfRangeException(nameof(start), $"Narrow: [{start}, {start + length}) is outside axis {ax} of length {n} (shape {FormatShape(x.Shape)}).");
         var shape = (int[])x.Shape.Clone();
         shape[ax] = length;
-        var y = new Tensor<T>(shape);
+        var y = Tensor<T>.Uninitialized(shape);
         ReadOnlySpan<T> xs = x.Span;
         var ys = y.Span;
         int block = length * inner;
@@ -73,7 +73,7 @@ public static partial class Tensor
         }
         var shape = (int[])first.Shape.Clone();
         shape[ax] = total;
-        var y = new Tensor<T>(shape);
+        var y = Tensor<T>.Uninitialized(shape);
         var (outer, _, inner) = AxisLayout(shape, ax);
         var ys = y.Span;
         for (int o = 0; o < outer; o++)
