@@ -211,9 +211,13 @@ internal static class FusedPaiNNMessage
                         Gemm.Multiply(true, false, nr, f3, ce, rbfBuf.AsSpan(0, ce * nr), dwBuf.AsSpan(0, ce * f3), partial[..(f3 * nr)], accumulate: true);
                     if (drbfBuf is not null)
                     {
-                        Gemm.Multiply(false, false, ce, nr, f3, dwBuf.AsSpan(0, ce * f3), wfD, drbfBuf.AsSpan(0, ce * nr));
+                        // Transposed, [R, edges] = Wᵀ·dwᵀ, for the same reason as the weight gradient.
+                        Gemm.Multiply(true, true, nr, ce, f3, wfD, dwBuf.AsSpan(0, ce * f3), drbfBuf.AsSpan(0, ce * nr));
                         for (int r = r0; r < r0 + ce; r++)
-                            drbfBuf.AsSpan((r - r0) * nr, nr).CopyTo(drbfD.AsSpan(reverse[r] * nr, nr));
+                        {
+                            int dst = reverse[r] * nr;
+                            for (int q = 0; q < nr; q++) drbfD![dst + q] = drbfBuf[(q * ce) + (r - r0)];
+                        }
                     }
                 }
             }
