@@ -177,6 +177,7 @@ internal static class FusedPaiNNMessage
                 for (int c = blocks[b]; c < blocks[b + 1]; c++)
                 {
                     int a0 = chunks[c], a1 = chunks[c + 1], r0 = offsets[a0], ce = offsets[a1] - r0;
+                    if (ce == 0) continue; // isolated atoms only: no gradient to send
                     for (int r = r0; r < r0 + ce; r++)
                         rbfD.AsSpan(reverse[r] * nr, nr).CopyTo(rbfBuf.AsSpan((r - r0) * nr, nr));
                     Gemm.Multiply(false, true, ce, f3, nr, rbfBuf.AsSpan(0, ce * nr), wfD, wBuf.AsSpan(0, ce * f3));
