@@ -10,6 +10,12 @@ namespace CatPot.Tensors;
 /// </summary>
 public delegate Tensor<T>?[] BackwardRule<T>(Tensor<T> gradOutput) where T : unmanaged, IFloatingPointIeee754<T>;
 
+/// <summary>
+/// Adds an op's output gradient into the gradient buffer of its single input, in place (e.g. into the columns a slice
+/// was taken from). A cheaper form of the backward rule for ops whose gradient is zero outside a region.
+/// </summary>
+internal delegate void ScatterRule<T>(Tensor<T> gradOutput, Tensor<T> inputGrad) where T : unmanaged, IFloatingPointIeee754<T>;
+
 /// <summary>One recorded op in the graph: its inputs and its backward rule.</summary>
 internal sealed class GraphNode<T>(string op, Tensor<T>[] inputs, BackwardRule<T> backward)
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -17,6 +23,9 @@ internal sealed class GraphNode<T>(string op, Tensor<T>[] inputs, BackwardRule<T
     public string Op { get; } = op;
     public Tensor<T>[] Inputs { get; } = inputs;
     public BackwardRule<T> Backward { get; } = backward;
+
+    /// <summary>Used instead of <see cref="Backward"/> when the gradient is not recorded (single-input ops only).</summary>
+    public ScatterRule<T>? Scatter { get; init; }
 }
 
 /// <summary>
@@ -159,24 +168,60 @@ public static class Autograd
         grads[output] = createGraph ? seed : seed.Detach();
 
         using var scope = createGraph ? default : NoGrad();
+        // Without createGraph, gradient buffers the sweep allocated itself are summed into in place. A buffer stops being
+        // owned once it is handed to its tensor's rule, which may pass it on (e.g. Add returns it for both inputs).
+        var owned = createGraph ? null : new HashSet<Tensor<T>>(ReferenceEqualityComparer.Instance);
         // Reverse topological order: every consumer of a tensor has sent its gradient before the tensor's own rule runs.
         for (int k = order.Count - 1; k >= 0; k--)
         {
             var t = order[k];
             if (t.Node is null || !grads.TryGetValue(t, out var g)) continue;
             if (!AnyInputRelevant(t.Node, relevant)) continue;
-            var inputGrads = t.Node.Backward(g);
             var ins = t.Node.Inputs;
+            if (owned is not null)
+            {
+                owned.Remove(g);
+                if (t.Node.Scatter is not null)
+                {
+                    t.Node.Scatter(g, OwnedBuffer(grads, owned, ins[0]));
+                    continue;
+                }
+            }
+            var inputGrads = t.Node.Backward(g);
             for (int i = 0; i < ins.Length; i++)
             {
                 var gi = inputGrads[i];
                 if (gi is null || !relevant.Contains(ins[i])) continue;
                 if (!Tensor.SameShape(gi.Shape, ins[i].Shape))
                     throw new InvalidOperationException($"Backward of {t.Node.Op} produced a gradient of shape {Tensor.FormatShape(gi.Shape)} for an input of shape {Tensor.FormatShape(ins[i].Shape)}.");
-                grads[ins[i]] = grads.TryGetValue(ins[i], out var prev) ? Tensor.Add(prev, gi) : gi;
+                if (!grads.TryGetValue(ins[i], out var prev))
+                {
+                    grads[ins[i]] = gi;
+                }
+                else if (owned is not null && owned.Contains(prev))
+                {
+                    System.Numerics.Tensors.TensorPrimitives.Add(prev.Span, gi.Span, prev.Span);
+                }
+                else
+                {
+                    var sum = Tensor.Add(prev, gi);
+                    grads[ins[i]] = sum;
+                    owned?.Add(sum);
+                }
             }
         }
         return grads;
+    }
+
+    /// <summary>The gradient buffer of <paramref name="x"/> that the sweep owns: a zero tensor, or a copy of what x has received so far.</summary>
+    private static Tensor<T> OwnedBuffer<T>(Dictionary<Tensor<T>, Tensor<T>> grads, HashSet<Tensor<T>> owned, Tensor<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (grads.TryGetValue(x, out var prev) && owned.Contains(prev)) return prev;
+        var buffer = prev is null ? new Tensor<T>(x.Shape) : prev.Clone();
+        grads[x] = buffer;
+        owned.Add(buffer);
+        return buffer;
     }
 
     // A rule runs only if some input leads to a requested tensor; a requested intermediate result whose inputs

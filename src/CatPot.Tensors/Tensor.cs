@@ -117,6 +117,13 @@ public sealed class Tensor<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>A copy of the elements.</summary>
     public T[] ToArray() => (T[])_data.Clone();
 
+    /// <summary>
+    /// A tensor whose elements are not zeroed (large arrays skip the clearing pass); for ops that overwrite every element.
+    /// The shape is copied.
+    /// </summary>
+    internal static Tensor<T> Uninitialized(int[] shape)
+        => new(GC.AllocateUninitializedArray<T>(checked((int)Tensor.ElementCount(shape))), (int[])shape.Clone(), copyShape: false);
+
     /// <summary>Wraps data without validating or copying the shape; for ops that built both correctly.</summary>
     internal static Tensor<T> Wrap(T[] data, int[] shape) => new(data, shape, copyShape: false);
 

@@ -102,12 +102,12 @@ internal static class BinaryKernelRunner
     {
         if (Tensor.SameShape(a.Shape, b.Shape))
         {
-            var same = new Tensor<T>(a.Shape);
+            var same = Tensor<T>.Uninitialized(a.Shape);
             TKernel.Apply(a.Span, b.Span, same.Span);
             return same;
         }
         var plan = Broadcast.Plan(a.Shape, b.Shape, op);
-        var result = new Tensor<T>(plan.OutShape);
+        var result = Tensor<T>.Uninitialized(plan.OutShape);
         if (b.Length == 1 && result.Length == a.Length) { TKernel.Apply(a.Span, b.Span[0], result.Span); return result; }
         if (a.Length == 1 && result.Length == b.Length) { TKernel.Apply(a.Span[0], b.Span, result.Span); return result; }
         int rows = plan.RowCount, n = plan.RowLength;

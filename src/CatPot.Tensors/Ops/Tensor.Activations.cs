@@ -33,7 +33,7 @@ public static partial class Tensor
     private static Tensor<T> ActivationDerivative<T>(Activation kind, int order, Tensor<T>? g, Tensor<T> x)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var y = new Tensor<T>(x.Shape);
+        var y = Tensor<T>.Uninitialized(x.Shape);
         var poly = SigmoidDerivativePolynomials<T>(order);
         T[]? gData = g?.Data;
         T[] xData = x.Data, yData = y.Data;

@@ -71,7 +71,7 @@ public static partial class Tensor
     /// <summary>x + c for a constant c.</summary>
     public static Tensor<T> AddScalar<T>(Tensor<T> x, T c) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var y = new Tensor<T>(x.Shape);
+        var y = Tensor<T>.Uninitialized(x.Shape);
         TP.Add(x.Span, c, y.Span);
         if (!Autograd.ShouldRecord(x)) return y;
         return Autograd.Record(y, nameof(AddScalar), [x], g => [g]);
@@ -80,7 +80,7 @@ public static partial class Tensor
     /// <summary>c · x for a constant c.</summary>
     public static Tensor<T> Scale<T>(Tensor<T> x, T c) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var y = new Tensor<T>(x.Shape);
+        var y = Tensor<T>.Uninitialized(x.Shape);
         TP.Multiply(x.Span, c, y.Span);
         if (!Autograd.ShouldRecord(x)) return y;
         return Autograd.Record(y, nameof(Scale), [x], g => [Scale(g, c)]);
@@ -89,7 +89,7 @@ public static partial class Tensor
     /// <summary>−x.</summary>
     public static Tensor<T> Neg<T>(Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var y = new Tensor<T>(x.Shape);
+        var y = Tensor<T>.Uninitialized(x.Shape);
         TP.Negate(x.Span, y.Span);
         if (!Autograd.ShouldRecord(x)) return y;
         return Autograd.Record(y, nameof(Neg), [x], g => [Neg(g)]);
@@ -138,7 +138,7 @@ public static partial class Tensor
         var plan = Broadcast.Plan(x.Shape, shape, nameof(BroadcastTo));
         if (!SameShape(plan.OutShape, shape))
             throw new ArgumentException($"BroadcastTo: shape {FormatShape(x.Shape)} does not broadcast to {FormatShape(shape)}.");
-        var y = new Tensor<T>(shape);
+        var y = Tensor<T>.Uninitialized(shape);
         int rows = plan.RowCount, n = plan.RowLength;
         var xOff = new int[rows];
         var unused = new int[rows];

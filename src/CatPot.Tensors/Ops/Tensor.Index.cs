@@ -20,7 +20,7 @@ public static partial class Tensor
         CheckIndices(index, rows, nameof(IndexSelect));
         var shape = (int[])x.Shape.Clone();
         shape[0] = index.Length;
-        var y = new Tensor<T>(shape);
+        var y = Tensor<T>.Uninitialized(shape);
         T[] xd = x.Data, yd = y.Data;
         int threads = ThreadsFor(y.Length, index.Length);
         if (threads <= 1)

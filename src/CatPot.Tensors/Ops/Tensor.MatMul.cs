@@ -20,7 +20,7 @@ public static partial class Tensor
         int n = transB ? b.Shape[0] : b.Shape[1];
         if (k != kb)
             throw new ArgumentException($"MatMul: inner dimensions differ: {FormatShape(a.Shape)}{(transA ? "ᵀ" : "")} · {FormatShape(b.Shape)}{(transB ? "ᵀ" : "")} ({k} vs {kb}).");
-        var c = new Tensor<T>(m, n);
+        var c = Tensor<T>.Uninitialized([m, n]);
         Gemm.Multiply(transA, transB, m, n, k, a.Span, b.Span, c.Span);
         if (!Autograd.ShouldRecord(a, b)) return c;
         return Autograd.Record(c, nameof(MatMul), [a, b], g => (transA, transB) switch

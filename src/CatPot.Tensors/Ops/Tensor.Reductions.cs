@@ -38,7 +38,8 @@ public static partial class Tensor
     {
         int ax = NormalizeAxis(axis, x.Rank, nameof(Sum));
         var (outer, n, inner) = AxisLayout(x.Shape, ax);
-        var y = new Tensor<T>(ReducedShape(x.Shape, ax, keepDim));
+        var reduced = ReducedShape(x.Shape, ax, keepDim);
+        var y = inner == 1 ? Tensor<T>.Uninitialized(reduced) : new Tensor<T>(reduced); // the inner > 1 path accumulates
         ReadOnlySpan<T> xs = x.Span;
         var ys = y.Span;
         if (inner == 1)
@@ -71,6 +72,72 @@ public static partial class Tensor
     /// Smoothed Euclidean norm over one axis: sqrt(Σ x² + <paramref name="eps"/>). The eps keeps the gradient finite
     /// at x = 0 (e.g. zero vector features).
     /// </summary>
+    /// <remarks>
+    /// One fused pass forward and one backward, rounded exactly as the composite Sqrt(AddScalar(Sum(Square(x)), eps)):
+    /// squares are summed along the axis in index order (<see cref="TP.Sum{T}(ReadOnlySpan{T})"/> when the axis is
+    /// innermost, as <see cref="Sum{T}(Tensor{T}, int, bool)"/> does). When gradients are recorded (createGraph) the
+    /// backward rule is built from differentiable ops, so second derivatives work.
+    /// </remarks>
     public static Tensor<T> Norm<T>(Tensor<T> x, int axis, T eps, bool keepDim = false) where T : unmanaged, IFloatingPointIeee754<T>
-        => Sqrt(AddScalar(Sum(Square(x), axis, keepDim), eps));
+    {
+        int ax = NormalizeAxis(axis, x.Rank, nameof(Norm));
+        var (outer, n, inner) = AxisLayout(x.Shape, ax);
+        var keepShape = ReducedShape(x.Shape, ax, keepDim: true);
+        var y = Tensor<T>.Uninitialized(keepDim ? keepShape : ReducedShape(x.Shape, ax, keepDim: false));
+        ReadOnlySpan<T> xs = x.Span;
+        var ys = y.Span;
+        if (inner == 1)
+        {
+            Span<T> squares = n <= 256 ? stackalloc T[n] : new T[n];
+            for (int o = 0; o < outer; o++)
+            {
+                var row = xs.Slice(o * n, n);
+                TP.Multiply(row, row, squares);
+                ys[o] = T.Sqrt(TP.Sum<T>(squares) + eps);
+            }
+        }
+        else
+        {
+            Span<T> square = inner <= 1024 ? stackalloc T[inner] : new T[inner];
+            for (int o = 0; o < outer; o++)
+            {
+                var dst = ys.Slice(o * inner, inner);
+                dst.Clear();
+                for (int k = 0; k < n; k++)
+                {
+                    var row = xs.Slice(((o * n) + k) * inner, inner);
+                    TP.Multiply(row, row, square);
+                    TP.Add(dst, square, dst);
+                }
+                TP.Add(dst, eps, dst);
+                TP.Sqrt(dst, dst);
+            }
+        }
+        if (!Autograd.ShouldRecord(x)) return y;
+        var shape = x.Shape;
+        T half = T.One / (T.One + T.One), two = T.One + T.One;
+        return Autograd.Record(y, nameof(Norm), [x], g =>
+        {
+            // d/dx = (g / y · ½) ⊙ (2x), the composite's rounding.
+            if (Autograd.IsRecording)
+                return [Mul(BroadcastTo(Reshape(Scale(Div(g, y), half), keepShape), shape), Scale(x, two))];
+            var dx = Tensor<T>.Uninitialized(shape);
+            ReadOnlySpan<T> gs = g.Span, yv = y.Span, xv = x.Span;
+            var ds = dx.Span;
+            Span<T> scale = inner <= 1024 ? stackalloc T[inner] : new T[inner];
+            for (int o = 0; o < outer; o++)
+            {
+                TP.Divide(gs.Slice(o * inner, inner), yv.Slice(o * inner, inner), scale);
+                TP.Multiply(scale, half, scale);
+                for (int k = 0; k < n; k++)
+                {
+                    int at = ((o * n) + k) * inner;
+                    var d = ds.Slice(at, inner);
+                    TP.Multiply(xv.Slice(at, inner), two, d);
+                    TP.Multiply(scale, d, d);
+                }
+            }
+            return [dx];
+        });
+    }
 }

@@ -42,7 +42,7 @@ public static partial class Tensor
     {
         RequireRank(x, 2, nameof(Transpose), nameof(x));
         int rows = x.Shape[0], cols = x.Shape[1];
-        var y = new Tensor<T>(cols, rows);
+        var y = Tensor<T>.Uninitialized([cols, rows]);
         ReadOnlySpan<T> xs = x.Span;
         var ys = y.Span;
         // Tiles keep both the reads and the writes within a few cache lines.

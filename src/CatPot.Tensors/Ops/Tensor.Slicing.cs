@@ -13,14 +13,28 @@ public static partial class Tensor
             throw new ArgumentOutOfRangeException(nameof(start), $"Narrow: [{start}, {start + length}) is outside axis {ax} of length {n} (shape {FormatShape(x.Shape)}).");
         var shape = (int[])x.Shape.Clone();
         shape[ax] = length;
-        var y = new Tensor<T>(shape);
+        var y = Tensor<T>.Uninitialized(shape);
         ReadOnlySpan<T> xs = x.Span;
         var ys = y.Span;
         int block = length * inner;
         for (int o = 0; o < outer; o++)
             xs.Slice(((o * n) + start) * inner, block).CopyTo(ys.Slice(o * block, block));
         if (!Autograd.ShouldRecord(x)) return y;
-        return Autograd.Record(y, nameof(Narrow), [x], g => [Pad(g, ax, start, n)]);
+        // Scattered straight into the input's gradient buffer: the parts of a Split fill one buffer instead of each padding a zero tensor.
+        y.Node = new GraphNode<T>(nameof(Narrow), [x], g => [Pad(g, ax, start, n)])
+        {
+            Scatter = (g, acc) =>
+            {
+                ReadOnlySpan<T> gs = g.Span;
+                var accs = acc.Span;
+                for (int o = 0; o < outer; o++)
+                {
+                    var dst = accs.Slice(((o * n) + start) * inner, block);
+                    System.Numerics.Tensors.TensorPrimitives.Add(dst, gs.Slice(o * block, block), dst);
+                }
+            },
+        };
+        return y;
     }
 
     /// <summary>The adjoint of <see cref="Narrow{T}"/>: x placed at [start, start + x.Dim(axis)) of a zero tensor whose axis has <paramref name="total"/> entries.</summary>
@@ -59,7 +73,7 @@ public static partial class Tensor
         }
         var shape = (int[])first.Shape.Clone();
         shape[ax] = total;
-        var y = new Tensor<T>(shape);
+        var y = Tensor<T>.Uninitialized(shape);
         var (outer, _, inner) = AxisLayout(shape, ax);
         var ys = y.Span;
         for (int o = 0; o < outer; o++)

@@ -10,7 +10,7 @@ public static partial class Tensor
     {
         if (x.Rank == 0) throw new ArgumentException("Softmax needs a tensor of rank at least 1.", nameof(x));
         int n = x.Shape[^1];
-        var y = new Tensor<T>(x.Shape);
+        var y = Tensor<T>.Uninitialized(x.Shape);
         ReadOnlySpan<T> xs = x.Span;
         var ys = y.Span;
         for (int off = 0; off < xs.Length; off += n)
@@ -30,7 +30,7 @@ public static partial class Tensor
     {
         if (x.Rank == 0) throw new ArgumentException("LogSoftmax needs a tensor of rank at least 1.", nameof(x));
         int n = x.Shape[^1];
-        var y = new Tensor<T>(x.Shape);
+        var y = Tensor<T>.Uninitialized(x.Shape);
         ReadOnlySpan<T> xs = x.Span;
         var ys = y.Span;
         for (int off = 0; off < xs.Length; off += n)

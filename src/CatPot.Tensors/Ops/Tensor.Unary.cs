@@ -10,7 +10,7 @@ public static partial class Tensor
     /// <summary>Applies an element-wise kernel into a new tensor of x's shape (no recording).</summary>
     private static Tensor<T> Map<T>(Tensor<T> x, SpanMap<T> kernel) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var y = new Tensor<T>(x.Shape);
+        var y = Tensor<T>.Uninitialized(x.Shape);
         kernel(x.Span, y.Span);
         return y;
     }
@@ -97,7 +97,7 @@ public static partial class Tensor
     public static Tensor<T> Clamp<T>(Tensor<T> x, T min, T max) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (min > max) throw new ArgumentException($"Clamp: min {min} is greater than max {max}.", nameof(min));
-        var y = new Tensor<T>(x.Shape);
+        var y = Tensor<T>.Uninitialized(x.Shape);
         TP.Clamp(x.Span, min, max, y.Span);
         if (!Autograd.ShouldRecord(x)) return y;
         return Autograd.Record(y, nameof(Clamp), [x], g =>

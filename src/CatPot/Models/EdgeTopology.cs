@@ -6,10 +6,56 @@ namespace CatPot.Models;
 /// </summary>
 internal sealed class EdgeTopology
 {
+    // A chunk's edges fit a few cache-sized buffers ([edges, 3F] rows) and its filter GEMM stays below the GEMM's
+    // parallel threshold; a block is the unit of thread work and of partial weight-gradient sums.
+    private const int ChunkEdgeLimit = 128;
+    private const int BlockEdgeLimit = 1024;
+
     private EdgeTopology(int[] offsets, int[] reverse)
     {
         ReceiverOffsets = offsets;
         Reverse = reverse;
+        (ChunkAtomStarts, MaxChunkEdges) = Group(offsets, ChunkEdgeLimit);
+        var chunkEdgeOffsets = new int[ChunkAtomStarts.Length];
+        for (int c = 0; c < chunkEdgeOffsets.Length; c++) chunkEdgeOffsets[c] = offsets[ChunkAtomStarts[c]];
+        (BlockChunkStarts, _) = Group(chunkEdgeOffsets, BlockEdgeLimit);
+    }
+
+    /// <summary>
+    /// Atoms grouped into consecutive chunks of at most 128 edges (or one atom with more): chunk c covers atoms
+    /// [ChunkAtomStarts[c], ChunkAtomStarts[c + 1]). Fixed by the edge list alone, never by the thread count.
+    /// </summary>
+    public int[] ChunkAtomStarts { get; }
+
+    /// <summary>Chunks grouped into blocks of at most 1024 edges (or one chunk): block b covers chunks [BlockChunkStarts[b], BlockChunkStarts[b + 1]).</summary>
+    public int[] BlockChunkStarts { get; }
+
+    /// <summary>The most edges in one chunk.</summary>
+    public int MaxChunkEdges { get; }
+
+    /// <summary>Number of blocks.</summary>
+    public int BlockCount => BlockChunkStarts.Length - 1;
+
+    /// <summary>Greedy grouping of consecutive items (item i spans [offsets[i], offsets[i + 1])) into groups of at most <paramref name="limit"/> elements.</summary>
+    private static (int[] Starts, int MaxSize) Group(int[] offsets, int limit)
+    {
+        int items = offsets.Length - 1, max = 0;
+        var starts = new List<int> { 0 };
+        for (int i = 0; i < items; i++)
+        {
+            int start = starts[^1];
+            if (i > start && offsets[i + 1] - offsets[start] > limit)
+            {
+                max = Math.Max(max, offsets[i] - offsets[start]);
+                starts.Add(i);
+            }
+        }
+        if (items > 0 || starts.Count == 1)
+        {
+            max = Math.Max(max, offsets[items] - offsets[starts[^1]]);
+            if (items > 0) starts.Add(items);
+        }
+        return ([.. starts], max);
     }
 
     /// <summary>First edge of each receiving atom, plus E at the end (length N + 1).</summary>

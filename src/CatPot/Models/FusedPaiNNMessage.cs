@@ -1,26 +1,33 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using CatPot.Tensors;
+using CatPot.Tensors.Kernels;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace CatPot.Models;
 
 /// <summary>
-/// The PaiNN message of one layer as one op, without the [E, 3F] and [E, 3, F] intermediates of the composite
-/// form. For every receiver i, over its edges e = (i, j) in order:
+/// The PaiNN message of one layer, radial filter included, as one op without the [E, 3F] and [E, 3, F]
+/// intermediates of the composite form. For every receiver i, over its edges e = (i, j) in order:
 /// <code>
-/// x      = phi[j] ⊙ (w[e] · fc[e])        split into (x_s, x_vv, x_vs)
+/// w      = rbf[e]·Wᵀ + b                   (the filter Linear)
+/// x      = phi[j] ⊙ (w · fc[e])            split into (x_s, x_vv, x_vs)
 /// ds[i]  = Σ_e x_s
 /// dv[i,c]= Σ_e x_vv ⊙ v[j,c] + x_vs · u[e,c]
 /// </code>
 /// The result is [N, 4, F]: row 0 is ds, rows 1..3 are dv.
 /// </summary>
 /// <remarks>
+/// The filter rows of a chunk of edges (<see cref="EdgeTopology.ChunkAtomStarts"/>) are computed by a small GEMM into a
+/// buffer that stays in cache, so no [E, 3F] tensor exists in the forward or the backward pass; the GEMM computes
+/// each row exactly as the full-size Linear does, so the forward is bit-identical to the composite ops.
 /// The backward rule is hand-written and deterministic: receiver-side sums run over each atom's edges in order,
-/// and sender-side sums are gathers through the reverse edge (the edge list is symmetric), so the partition of
-/// atoms among threads never changes a result. The rule itself is not recorded: gradients through this op are
-/// first order only; use the composite ops when the gradient must be differentiated again (createGraph).
+/// sender-side sums are gathers through the reverse edge (the edge list is symmetric), and the filter-weight
+/// gradient is summed per block of edges and then over blocks in order, so the partition of blocks among threads
+/// never changes a result. The rule itself is not recorded: gradients through this op are first order only; use
+/// the composite ops when the gradient must be differentiated again (createGraph).
 /// </remarks>
 internal static class FusedPaiNNMessage
 {
@@ -29,42 +36,58 @@ internal static class FusedPaiNNMessage
 
     /// <summary>Runs the op (and records it when an input tracks gradients).</summary>
     /// <param name="phi">Sender context [N, 3F].</param>
-    /// <param name="w">Filter without the envelope [E, 3F].</param>
+    /// <param name="rbf">Radial basis of every edge [E, R].</param>
+    /// <param name="filterWeight">Filter weight [3F, R] (PyTorch layout).</param>
+    /// <param name="filterBias">Filter bias [3F].</param>
     /// <param name="fc">Cutoff envelope [E, 1].</param>
     /// <param name="u">Unit edge vectors [E, 3].</param>
     /// <param name="v">Vector features [N, 3, F], or null when they are all zero (first layer).</param>
     /// <param name="receivers">Receiver of every edge (ascending).</param>
     /// <param name="senders">Sender of every edge.</param>
-    /// <param name="topology">Offsets and reverse edges of this edge list.</param>
-    public static Tensor<T> Forward<T>(Tensor<T> phi, Tensor<T> w, Tensor<T> fc, Tensor<T> u, Tensor<T>? v, int[] receivers, int[] senders, EdgeTopology topology)
+    /// <param name="topology">Offsets, chunks and reverse edges of this edge list.</param>
+    public static Tensor<T> Forward<T>(Tensor<T> phi, Tensor<T> rbf, Tensor<T> filterWeight, Tensor<T> filterBias, Tensor<T> fc, Tensor<T> u, Tensor<T>? v,
+        int[] receivers, int[] senders, EdgeTopology topology)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int n = topology.ReceiverOffsets.Length - 1, f = phi.Shape[1] / 3;
+        int n = topology.ReceiverOffsets.Length - 1, f = phi.Shape[1] / 3, f3 = 3 * f, nr = rbf.Shape[1];
+        if (filterWeight.Shape[0] != f3 || filterWeight.Shape[1] != nr || filterBias.Length != f3)
+            throw new ArgumentException($"FusedPaiNNMessage: filter weight {Tensor.FormatShape(filterWeight.Shape)} and bias {Tensor.FormatShape(filterBias.Shape)} do not map {nr} radial functions to {f3} channels.");
         var result = new Tensor<T>(n, 4, f);
-        T[] phiD = phi.Data, wD = w.Data, fcD = fc.Data, uD = u.Data, outD = result.Data;
+        T[] phiD = phi.Data, rbfD = rbf.Data, wfD = filterWeight.Data, bD = filterBias.Data, fcD = fc.Data, uD = u.Data, outD = result.Data;
         T[]? vD = v?.Data;
         var offsets = topology.ReceiverOffsets;
-        ForAtoms(n, receivers.Length, (lo, hi) =>
+        var chunks = topology.ChunkAtomStarts;
+        var blocks = topology.BlockChunkStarts;
+        int bufferLength = topology.MaxChunkEdges * f3;
+        ForBlocks(topology, receivers.Length, (b0, b1) =>
         {
-            for (int i = lo; i < hi; i++)
+            var wBuf = ArrayPool<T>.Shared.Rent(bufferLength);
+            for (int c = blocks[b0]; c < blocks[b1]; c++)
             {
-                ref T o = ref outD[i * 4 * f];
-                for (int e = offsets[i]; e < offsets[i + 1]; e++)
+                int a0 = chunks[c], a1 = chunks[c + 1], e0 = offsets[a0], ce = offsets[a1] - e0;
+                Gemm.Multiply(false, true, ce, f3, nr, rbfD.AsSpan(e0 * nr, ce * nr), wfD, wBuf.AsSpan(0, ce * f3));
+                for (int i = a0; i < a1; i++)
                 {
-                    int j = senders[e];
-                    ForwardEdge(f, ref phiD[j * 3 * f], ref wD[e * 3 * f], fcD[e], uD[3 * e], uD[(3 * e) + 1], uD[(3 * e) + 2],
-                        ref vD is null ? ref Unsafe.NullRef<T>() : ref vD[j * 3 * f], ref o);
+                    ref T o = ref outD[i * 4 * f];
+                    for (int e = offsets[i]; e < offsets[i + 1]; e++)
+                    {
+                        int j = senders[e];
+                        ForwardEdge(f, ref phiD[j * f3], ref wBuf[(e - e0) * f3], ref bD[0], fcD[e], uD[3 * e], uD[(3 * e) + 1], uD[(3 * e) + 2],
+                            ref vD is null ? ref Unsafe.NullRef<T>() : ref vD[j * f3], ref o);
+                    }
                 }
             }
+            ArrayPool<T>.Shared.Return(wBuf);
         });
 
-        Tensor<T>[] inputs = v is null ? [phi, w, fc, u] : [phi, w, fc, u, v];
+        Tensor<T>[] inputs = v is null ? [phi, rbf, filterWeight, filterBias, fc, u] : [phi, rbf, filterWeight, filterBias, fc, u, v];
         if (!Autograd.ShouldRecord<T>(inputs)) return result;
-        return Autograd.Record(result, "FusedPaiNNMessage", inputs, g => Backward(g, phi, w, fc, u, v, senders, topology));
+        return Autograd.Record(result, "FusedPaiNNMessage", inputs, g => Backward(g, phi, rbf, filterWeight, filterBias, fc, u, v, senders, topology));
     }
 
+    /// <summary>Adds one edge's message to its receiver's row <paramref name="o"/>; <paramref name="w"/> is the filter GEMM row without the bias.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ForwardEdge<T>(int f, ref T phi, ref T w, T fc, T ux, T uy, T uz, ref T v, ref T o)
+    private static void ForwardEdge<T>(int f, ref T phi, ref T w, ref T bias, T fc, T ux, T uy, T uz, ref T v, ref T o)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int vc = Vector<T>.Count, k = 0;
@@ -76,9 +99,10 @@ internal static class FusedPaiNNMessage
         for (; k <= f - vc; k += vc)
         {
             nuint s = (nuint)k, vv = (nuint)(f + k), vs = (nuint)((2 * f) + k);
-            var xs = Vector.LoadUnsafe(ref phi, s) * (Vector.LoadUnsafe(ref w, s) * fcV);
-            var xvv = Vector.LoadUnsafe(ref phi, vv) * (Vector.LoadUnsafe(ref w, vv) * fcV);
-            var xvs = Vector.LoadUnsafe(ref phi, vs) * (Vector.LoadUnsafe(ref w, vs) * fcV);
+            // Rounded as the composite ops: (GEMM + bias), then · fc, then ⊙ phi.
+            var xs = Vector.LoadUnsafe(ref phi, s) * ((Vector.LoadUnsafe(ref w, s) + Vector.LoadUnsafe(ref bias, s)) * fcV);
+            var xvv = Vector.LoadUnsafe(ref phi, vv) * ((Vector.LoadUnsafe(ref w, vv) + Vector.LoadUnsafe(ref bias, vv)) * fcV);
+            var xvs = Vector.LoadUnsafe(ref phi, vs) * ((Vector.LoadUnsafe(ref w, vs) + Vector.LoadUnsafe(ref bias, vs)) * fcV);
             (Vector.LoadUnsafe(ref o, s) + xs).StoreUnsafe(ref o, s);
             nuint o1 = (nuint)(f + k), o2 = (nuint)((2 * f) + k), o3 = (nuint)((3 * f) + k);
             var dx = xvs * uxV;
@@ -96,9 +120,9 @@ internal static class FusedPaiNNMessage
         }
         for (; k < f; k++)
         {
-            T xs = Unsafe.Add(ref phi, k) * (Unsafe.Add(ref w, k) * fc);
-            T xvv = Unsafe.Add(ref phi, f + k) * (Unsafe.Add(ref w, f + k) * fc);
-            T xvs = Unsafe.Add(ref phi, (2 * f) + k) * (Unsafe.Add(ref w, (2 * f) + k) * fc);
+            T xs = Unsafe.Add(ref phi, k) * ((Unsafe.Add(ref w, k) + Unsafe.Add(ref bias, k)) * fc);
+            T xvv = Unsafe.Add(ref phi, f + k) * ((Unsafe.Add(ref w, f + k) + Unsafe.Add(ref bias, f + k)) * fc);
+            T xvs = Unsafe.Add(ref phi, (2 * f) + k) * ((Unsafe.Add(ref w, (2 * f) + k) + Unsafe.Add(ref bias, (2 * f) + k)) * fc);
             Unsafe.Add(ref o, k) += xs;
             T dx = xvs * ux, dy = xvs * uy, dz = xvs * uz;
             if (hasV)
@@ -113,107 +137,231 @@ internal static class FusedPaiNNMessage
         }
     }
 
-    private static Tensor<T>?[] Backward<T>(Tensor<T> g, Tensor<T> phi, Tensor<T> w, Tensor<T> fc, Tensor<T> u, Tensor<T>? v, int[] senders, EdgeTopology topology)
+    private static Tensor<T>?[] Backward<T>(Tensor<T> g, Tensor<T> phi, Tensor<T> rbf, Tensor<T> filterWeight, Tensor<T> filterBias, Tensor<T> fc, Tensor<T> u, Tensor<T>? v,
+        int[] senders, EdgeTopology topology)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Autograd.IsRecording)
             throw new NotSupportedException("FusedPaiNNMessage has a first-order gradient only; run the model's composite message path when the gradient must be differentiated again (createGraph).");
-        int n = topology.ReceiverOffsets.Length - 1, f = phi.Shape[1] / 3, e = senders.Length, f3 = 3 * f;
+        int n = topology.ReceiverOffsets.Length - 1, f = phi.Shape[1] / 3, e = senders.Length, f3 = 3 * f, nr = rbf.Shape[1];
         var offsets = topology.ReceiverOffsets;
         var reverse = topology.Reverse;
-        T[] gD = g.Data, phiD = phi.Data, wD = w.Data, fcD = fc.Data, uD = u.Data;
+        var chunks = topology.ChunkAtomStarts;
+        var blocks = topology.BlockChunkStarts;
+        T[] gD = g.Data, phiD = phi.Data, rbfD = rbf.Data, wfD = filterWeight.Data, bD = filterBias.Data, fcD = fc.Data, uD = u.Data;
         T[]? vD = v?.Data;
-        bool needPhi = phi.TracksGrad, needW = w.TracksGrad, needFc = fc.TracksGrad, needU = u.TracksGrad, needV = v is not null && v.TracksGrad;
+        bool needWf = filterWeight.TracksGrad, needB = filterBias.TracksGrad, needRbf = rbf.TracksGrad;
+        bool needDw = needWf || needB || needRbf;
 
-        // One pass over atoms as senders: edge k = (i <- a) is reached as the reverse of a's own edge (a <- i), so every
-        // sum into dphi[a] and dv[a] runs over a's edges in a fixed order and each edge's dw, dfc, du is written once.
-        var dphi = needPhi ? new Tensor<T>(phi.Shape) : null;
-        var dv = needV ? new Tensor<T>(v!.Shape) : null;
-        var dw = needW ? new Tensor<T>(e, f3) : null;
-        var dfc = needFc ? new Tensor<T>(fc.Shape) : null;
-        var du = needU ? new Tensor<T>(e, 3) : null;
-        T[]? dphiD = dphi?.Data, dvD = dv?.Data, dwD = dw?.Data, dfcD = dfc?.Data, duD = du?.Data;
-        ForAtoms(n, e, (lo, hi) =>
+        // One pass over atoms as senders: edge k = (i <- a) is reached as the reverse of a's own edge r = (a <- i), so every
+        // sum into dphi[a] and dv[a] runs over a's edges in a fixed order and each edge's dfc, du, drbf is written once.
+        var dphi = phi.TracksGrad ? new Tensor<T>(phi.Shape) : null;
+        var dv = v is not null && v.TracksGrad ? new Tensor<T>(v.Shape) : null;
+        var dfc = fc.TracksGrad ? new Tensor<T>(fc.Shape) : null;
+        var du = u.TracksGrad ? new Tensor<T>(e, 3) : null;
+        var drbf = needRbf ? new Tensor<T>(rbf.Shape) : null;
+        T[]? dphiD = dphi?.Data, dvD = dv?.Data, dfcD = dfc?.Data, duD = du?.Data, drbfD = drbf?.Data;
+        // Per block: the transposed filter-weight gradient [R, 3F] followed by the bias gradient [3F], summed over blocks in order at the end.
+        int partialLength = (f3 * nr) + f3;
+        var partials = needWf || needB ? new T[topology.BlockCount * partialLength] : null;
+        int maxEdges = topology.MaxChunkEdges;
+        ForBlocks(topology, e, (b0, b1) =>
         {
-            Span<T> dx = stackalloc T[f3];
-            Span<T> tmp = stackalloc T[f3];
-            for (int a = lo; a < hi; a++)
+            var rbfBuf = ArrayPool<T>.Shared.Rent(maxEdges * nr);
+            var wBuf = ArrayPool<T>.Shared.Rent(maxEdges * f3);
+            var dwBuf = needDw ? ArrayPool<T>.Shared.Rent(maxEdges * f3) : null;
+            var drbfBuf = needRbf ? ArrayPool<T>.Shared.Rent(maxEdges * nr) : null;
+            for (int b = b0; b < b1; b++)
             {
-                var phiA = phiD.AsSpan(a * f3, f3);
-                for (int r = offsets[a]; r < offsets[a + 1]; r++)
+                var partial = partials is null ? default : partials.AsSpan(b * partialLength, partialLength);
+                for (int c = blocks[b]; c < blocks[b + 1]; c++)
                 {
-                    int k = reverse[r], i = senders[r];
-                    int gi = i * 4 * f;
-                    ReadOnlySpan<T> gx = gD.AsSpan(gi + f, f), gy = gD.AsSpan(gi + (2 * f), f), gz = gD.AsSpan(gi + (3 * f), f);
-                    var wk = wD.AsSpan(k * f3, f3);
-                    T fck = fcD[k], ux = uD[3 * k], uy = uD[(3 * k) + 1], uz = uD[(3 * k) + 2];
-
-                    // dL/dx of edge k: (gs, sum_c g_c * v[a,c], sum_c g_c * u_c).
-                    gD.AsSpan(gi, f).CopyTo(dx);
-                    var dvv = dx.Slice(f, f);
-                    var dvs = dx.Slice(2 * f, f);
-                    if (vD is null) dvv.Clear();
-                    else
+                    int a0 = chunks[c], a1 = chunks[c + 1], r0 = offsets[a0], ce = offsets[a1] - r0;
+                    if (ce == 0) continue; // isolated atoms only: no gradient to send
+                    for (int r = r0; r < r0 + ce; r++)
+                        rbfD.AsSpan(reverse[r] * nr, nr).CopyTo(rbfBuf.AsSpan((r - r0) * nr, nr));
+                    Gemm.Multiply(false, true, ce, f3, nr, rbfBuf.AsSpan(0, ce * nr), wfD, wBuf.AsSpan(0, ce * f3));
+                    for (int a = a0; a < a1; a++)
                     {
-                        TP.Multiply(gx, vD.AsSpan(a * f3, f), dvv);
-                        TP.MultiplyAdd(gy, vD.AsSpan((a * f3) + f, f), dvv, dvv);
-                        TP.MultiplyAdd(gz, vD.AsSpan((a * f3) + (2 * f), f), dvv, dvv);
-                    }
-                    TP.Multiply(gx, ux, dvs);
-                    TP.MultiplyAdd(gy, uy, dvs, dvs);
-                    TP.MultiplyAdd(gz, uz, dvs, dvs);
-
-                    if (dphiD is not null)
-                    {
-                        var dst = dphiD.AsSpan(a * f3, f3);
-                        TP.Multiply(dx, wk, tmp);
-                        TP.MultiplyAdd(tmp, fck, dst, dst);
-                    }
-                    if (dwD is not null || dfcD is not null)
-                    {
-                        TP.Multiply(dx, phiA, tmp);
-                        if (dfcD is not null) dfcD[k] = TP.Dot(tmp, wk);
-                        if (dwD is not null) TP.Multiply(tmp, fck, dwD.AsSpan(k * f3, f3));
-                    }
-                    if (dvD is not null || duD is not null)
-                    {
-                        // x_vv and x_vs of edge k, in the forward's rounding: phi ⊙ (w · fc).
-                        TP.Multiply(wk.Slice(f, 2 * f), fck, tmp[..(2 * f)]);
-                        TP.Multiply(tmp[..(2 * f)], phiA.Slice(f, 2 * f), tmp[..(2 * f)]);
-                        var xvv = tmp[..f];
-                        var xvs = tmp.Slice(f, f);
-                        if (dvD is not null)
+                        int aRow = a * f3;
+                        for (int r = offsets[a]; r < offsets[a + 1]; r++)
                         {
-                            var d0 = dvD.AsSpan(a * f3, f);
-                            var d1 = dvD.AsSpan((a * f3) + f, f);
-                            var d2 = dvD.AsSpan((a * f3) + (2 * f), f);
-                            TP.MultiplyAdd(xvv, gx, d0, d0);
-                            TP.MultiplyAdd(xvv, gy, d1, d1);
-                            TP.MultiplyAdd(xvv, gz, d2, d2);
+                            int k = reverse[r], i = senders[r];
+                            BackwardEdge(f, ref gD[i * 4 * f], ref phiD[aRow], ref wBuf[(r - r0) * f3], ref bD[0], fcD[k], uD[3 * k], uD[(3 * k) + 1], uD[(3 * k) + 2],
+                                ref vD is null ? ref Unsafe.NullRef<T>() : ref vD[aRow],
+                                ref dphiD is null ? ref Unsafe.NullRef<T>() : ref dphiD[aRow],
+                                ref dvD is null ? ref Unsafe.NullRef<T>() : ref dvD[aRow],
+                                ref dwBuf is null ? ref Unsafe.NullRef<T>() : ref dwBuf[(r - r0) * f3],
+                                out T dfcK, out T dux, out T duy, out T duz);
+                            if (dfcD is not null) dfcD[k] = dfcK;
+                            if (duD is not null)
+                            {
+                                duD[3 * k] = dux;
+                                duD[(3 * k) + 1] = duy;
+                                duD[(3 * k) + 2] = duz;
+                            }
+                            if (needB)
+                            {
+                                var db = partial.Slice(f3 * nr, f3);
+                                TP.Add(db, dwBuf.AsSpan((r - r0) * f3, f3), db);
+                            }
                         }
-                        if (duD is not null)
+                    }
+                    // Accumulated transposed, [R, 3F] = rbfᵀ·dw: full-width register tiles (R = 20 columns would waste most of each tile).
+                    if (needWf)
+                        Gemm.Multiply(true, false, nr, f3, ce, rbfBuf.AsSpan(0, ce * nr), dwBuf.AsSpan(0, ce * f3), partial[..(f3 * nr)], accumulate: true);
+                    if (drbfBuf is not null)
+                    {
+                        // Transposed, [R, edges] = Wᵀ·dwᵀ, for the same reason as the weight gradient.
+                        Gemm.Multiply(true, true, nr, ce, f3, wfD, dwBuf.AsSpan(0, ce * f3), drbfBuf.AsSpan(0, ce * nr));
+                        for (int r = r0; r < r0 + ce; r++)
                         {
-                            duD[3 * k] = TP.Dot(gx, xvs);
-                            duD[(3 * k) + 1] = TP.Dot(gy, xvs);
-                            duD[(3 * k) + 2] = TP.Dot(gz, xvs);
+                            int dst = reverse[r] * nr;
+                            for (int q = 0; q < nr; q++) drbfD![dst + q] = drbfBuf[(q * ce) + (r - r0)];
                         }
                     }
                 }
             }
+            ArrayPool<T>.Shared.Return(rbfBuf);
+            ArrayPool<T>.Shared.Return(wBuf);
+            if (dwBuf is not null) ArrayPool<T>.Shared.Return(dwBuf);
+            if (drbfBuf is not null) ArrayPool<T>.Shared.Return(drbfBuf);
         });
-        return v is null ? [dphi, dw, dfc, du] : [dphi, dw, dfc, du, dv];
+
+        Tensor<T>? dWf = null, dB = null;
+        if (partials is not null)
+        {
+            var sum = new T[partialLength];
+            for (int b = 0; b < topology.BlockCount; b++) TP.Add(sum, partials.AsSpan(b * partialLength, partialLength), sum);
+            if (needWf)
+            {
+                var transposed = new T[f3 * nr];
+                for (int o = 0; o < f3; o++)
+                    for (int q = 0; q < nr; q++)
+                        transposed[(o * nr) + q] = sum[(q * f3) + o];
+                dWf = new Tensor<T>(transposed, f3, nr);
+            }
+            if (needB) dB = new Tensor<T>(sum[(f3 * nr)..], f3);
+        }
+        return v is null ? [dphi, drbf, dWf, dB, dfc, du] : [dphi, drbf, dWf, dB, dfc, du, dv];
     }
 
-    /// <summary>Splits atoms into contiguous ranges, one per thread (the same work whatever the split, so results never change).</summary>
-    private static void ForAtoms(int atoms, int edges, Action<int, int> body)
+    /// <summary>
+    /// The gradient contributions of edge k = (i ← a): adds to dphi[a] and dv[a], writes the filter-row gradient dw (before
+    /// the bias) and returns dfc[k] and du[k]. <paramref name="g"/> is the output gradient row of receiver i.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BackwardEdge<T>(int f, ref T g, ref T phi, ref T w, ref T bias, T fc, T ux, T uy, T uz, ref T v,
+        ref T dphi, ref T dv, ref T dw, out T dfc, out T dux, out T duy, out T duz)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int threads = edges < ParallelEdgeThreshold ? 1 : Math.Min(TensorThreading.MaxThreads, atoms);
+        bool hasV = !Unsafe.IsNullRef(ref v), needPhi = !Unsafe.IsNullRef(ref dphi), needV = !Unsafe.IsNullRef(ref dv), needW = !Unsafe.IsNullRef(ref dw);
+        int vc = Vector<T>.Count, q = 0;
+        var fcV = new Vector<T>(fc);
+        var uxV = new Vector<T>(ux);
+        var uyV = new Vector<T>(uy);
+        var uzV = new Vector<T>(uz);
+        Vector<T> dfcAcc = Vector<T>.Zero, duxAcc = Vector<T>.Zero, duyAcc = Vector<T>.Zero, duzAcc = Vector<T>.Zero;
+        for (; q <= f - vc; q += vc)
+        {
+            nuint s = (nuint)q, vv = (nuint)(f + q), vs = (nuint)((2 * f) + q), g3 = (nuint)((3 * f) + q);
+            var gs = Vector.LoadUnsafe(ref g, s);
+            var gx = Vector.LoadUnsafe(ref g, vv);
+            var gy = Vector.LoadUnsafe(ref g, vs);
+            var gz = Vector.LoadUnsafe(ref g, g3);
+            var wS = Vector.LoadUnsafe(ref w, s) + Vector.LoadUnsafe(ref bias, s);
+            var wVv = Vector.LoadUnsafe(ref w, vv) + Vector.LoadUnsafe(ref bias, vv);
+            var wVs = Vector.LoadUnsafe(ref w, vs) + Vector.LoadUnsafe(ref bias, vs);
+            var wfcS = wS * fcV;
+            var wfcVv = wVv * fcV;
+            var wfcVs = wVs * fcV;
+            var pS = Vector.LoadUnsafe(ref phi, s);
+            var pVv = Vector.LoadUnsafe(ref phi, vv);
+            var pVs = Vector.LoadUnsafe(ref phi, vs);
+            var dxVv = hasV
+                ? (gx * Vector.LoadUnsafe(ref v, s)) + (gy * Vector.LoadUnsafe(ref v, vv)) + (gz * Vector.LoadUnsafe(ref v, vs))
+                : Vector<T>.Zero;
+            var dxVs = (gx * uxV) + (gy * uyV) + (gz * uzV);
+            if (needPhi)
+            {
+                (Vector.LoadUnsafe(ref dphi, s) + (gs * wfcS)).StoreUnsafe(ref dphi, s);
+                (Vector.LoadUnsafe(ref dphi, vv) + (dxVv * wfcVv)).StoreUnsafe(ref dphi, vv);
+                (Vector.LoadUnsafe(ref dphi, vs) + (dxVs * wfcVs)).StoreUnsafe(ref dphi, vs);
+            }
+            var dwfcS = gs * pS;
+            var dwfcVv = dxVv * pVv;
+            var dwfcVs = dxVs * pVs;
+            dfcAcc += (dwfcS * wS) + (dwfcVv * wVv) + (dwfcVs * wVs);
+            if (needW)
+            {
+                (dwfcS * fcV).StoreUnsafe(ref dw, s);
+                (dwfcVv * fcV).StoreUnsafe(ref dw, vv);
+                (dwfcVs * fcV).StoreUnsafe(ref dw, vs);
+            }
+            var xVv = pVv * wfcVv;
+            var xVs = pVs * wfcVs;
+            if (needV)
+            {
+                (Vector.LoadUnsafe(ref dv, s) + (xVv * gx)).StoreUnsafe(ref dv, s);
+                (Vector.LoadUnsafe(ref dv, vv) + (xVv * gy)).StoreUnsafe(ref dv, vv);
+                (Vector.LoadUnsafe(ref dv, vs) + (xVv * gz)).StoreUnsafe(ref dv, vs);
+            }
+            duxAcc += gx * xVs;
+            duyAcc += gy * xVs;
+            duzAcc += gz * xVs;
+        }
+        dfc = Vector.Sum(dfcAcc);
+        dux = Vector.Sum(duxAcc);
+        duy = Vector.Sum(duyAcc);
+        duz = Vector.Sum(duzAcc);
+        for (; q < f; q++)
+        {
+            T gs = Unsafe.Add(ref g, q), gx = Unsafe.Add(ref g, f + q), gy = Unsafe.Add(ref g, (2 * f) + q), gz = Unsafe.Add(ref g, (3 * f) + q);
+            T wS = Unsafe.Add(ref w, q) + Unsafe.Add(ref bias, q);
+            T wVv = Unsafe.Add(ref w, f + q) + Unsafe.Add(ref bias, f + q);
+            T wVs = Unsafe.Add(ref w, (2 * f) + q) + Unsafe.Add(ref bias, (2 * f) + q);
+            T wfcS = wS * fc, wfcVv = wVv * fc, wfcVs = wVs * fc;
+            T pS = Unsafe.Add(ref phi, q), pVv = Unsafe.Add(ref phi, f + q), pVs = Unsafe.Add(ref phi, (2 * f) + q);
+            T dxVv = hasV ? (gx * Unsafe.Add(ref v, q)) + (gy * Unsafe.Add(ref v, f + q)) + (gz * Unsafe.Add(ref v, (2 * f) + q)) : T.Zero;
+            T dxVs = (gx * ux) + (gy * uy) + (gz * uz);
+            if (needPhi)
+            {
+                Unsafe.Add(ref dphi, q) += gs * wfcS;
+                Unsafe.Add(ref dphi, f + q) += dxVv * wfcVv;
+                Unsafe.Add(ref dphi, (2 * f) + q) += dxVs * wfcVs;
+            }
+            T dwfcS = gs * pS, dwfcVv = dxVv * pVv, dwfcVs = dxVs * pVs;
+            dfc += (dwfcS * wS) + (dwfcVv * wVv) + (dwfcVs * wVs);
+            if (needW)
+            {
+                Unsafe.Add(ref dw, q) = dwfcS * fc;
+                Unsafe.Add(ref dw, f + q) = dwfcVv * fc;
+                Unsafe.Add(ref dw, (2 * f) + q) = dwfcVs * fc;
+            }
+            T xVv = pVv * wfcVv, xVs = pVs * wfcVs;
+            if (needV)
+            {
+                Unsafe.Add(ref dv, q) += xVv * gx;
+                Unsafe.Add(ref dv, f + q) += xVv * gy;
+                Unsafe.Add(ref dv, (2 * f) + q) += xVv * gz;
+            }
+            dux += gx * xVs;
+            duy += gy * xVs;
+            duz += gz * xVs;
+        }
+    }
+
+    /// <summary>Splits the blocks of the edge list into contiguous ranges, one per thread (the same work whatever the split, so results never change).</summary>
+    private static void ForBlocks(EdgeTopology topology, int edges, Action<int, int> body)
+    {
+        int blocks = topology.BlockCount;
+        int threads = edges < ParallelEdgeThreshold ? 1 : Math.Min(TensorThreading.MaxThreads, blocks);
         if (threads <= 1)
         {
-            body(0, atoms);
+            body(0, blocks);
             return;
         }
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-            body((int)((long)atoms * t / threads), (int)((long)atoms * (t + 1) / threads)));
+            body((int)((long)blocks * t / threads), (int)((long)blocks * (t + 1) / threads)));
     }
 }

@@ -14,13 +14,13 @@ public class FusedPaiNNMessageTests
     private sealed record Graph(int N, int[] Receivers, int[] Senders, EdgeTopology Topology);
 
     /// <summary>A random symmetric, receiver-sorted edge list (some atoms isolated).</summary>
-    private static Graph RandomGraph(int n, int seed)
+    private static Graph RandomGraph(int n, int seed, double density = 0.5)
     {
         var rng = new Random(seed);
         var pairs = new List<(int, int)>();
         for (int i = 0; i < n; i++)
             for (int j = i + 1; j < n; j++)
-                if (rng.NextDouble() < 0.5) { pairs.Add((i, j)); pairs.Add((j, i)); }
+                if (rng.NextDouble() < density) { pairs.Add((i, j)); pairs.Add((j, i)); }
         pairs.Sort();
         int[] rec = [.. pairs.Select(p => p.Item1)], snd = [.. pairs.Select(p => p.Item2)];
         return new Graph(n, rec, snd, EdgeTopology.TryCreate(n, rec, snd)!);
@@ -35,10 +35,11 @@ public class FusedPaiNNMessageTests
     }
 
     /// <summary>The composite form of the message, packed like the fused op's output [N, 4, F].</summary>
-    private static Tensor<double> Composite(Tensor<double> phi, Tensor<double> w, Tensor<double> fc, Tensor<double> u, Tensor<double>? v, Graph g)
+    private static Tensor<double> Composite(Message m, Tensor<double>? v, Graph g)
     {
         int e = g.Receivers.Length;
-        var x = Tensor.IndexSelect(phi, g.Senders) * (w * fc);
+        var x = Tensor.IndexSelect(m.Phi, g.Senders) * (Tensor.Linear(m.Rbf, m.Wf, m.B) * m.Fc);
+        var u = m.U;
         var parts = Tensor.Split(x, [F, F, F], axis: -1);
         var ds = Tensor.IndexAdd(parts[0], g.Receivers, g.N);
         var dvEdge = Tensor.Reshape(u, e, 3, 1) * Tensor.Reshape(parts[2], e, 1, F);
@@ -47,16 +48,23 @@ public class FusedPaiNNMessageTests
         return Tensor.Concat([Tensor.Reshape(ds, g.N, 1, F), dv], axis: 1);
     }
 
-    private static (Tensor<double> Phi, Tensor<double> W, Tensor<double> Fc, Tensor<double> U, Tensor<double> V) Inputs(Graph g, int seed)
+    private const int R = 4;
+
+    private sealed record Message(Tensor<double> Phi, Tensor<double> Rbf, Tensor<double> Wf, Tensor<double> B, Tensor<double> Fc, Tensor<double> U, Tensor<double> V)
+    {
+        public Tensor<double>[] All(bool withV) => withV ? [Phi, Rbf, Wf, B, Fc, U, V] : [Phi, Rbf, Wf, B, Fc, U];
+
+        public Tensor<double> Fused(Graph g, bool withV = true)
+            => FusedPaiNNMessage.Forward(Phi, Rbf, Wf, B, Fc, U, withV ? V : null, g.Receivers, g.Senders, g.Topology);
+    }
+
+    private static Message Inputs(Graph g, int seed)
     {
         int e = g.Receivers.Length;
-        var phi = Random(seed, g.N, 3 * F);
-        var w = Random(seed + 1, e, 3 * F);
-        var fc = Random(seed + 2, e, 1);
-        var u = Random(seed + 3, e, 3);
-        var v = Random(seed + 4, g.N, 3, F);
-        foreach (var t in new[] { phi, w, fc, u, v }) t.RequiresGrad = true;
-        return (phi, w, fc, u, v);
+        var m = new Message(Random(seed, g.N, 3 * F), Random(seed + 1, e, R), Random(seed + 5, 3 * F, R), Random(seed + 6, 3 * F),
+            Random(seed + 2, e, 1), Random(seed + 3, e, 3), Random(seed + 4, g.N, 3, F));
+        foreach (var t in m.All(true)) t.RequiresGrad = true;
+        return m;
     }
 
     [Theory]
@@ -65,10 +73,10 @@ public class FusedPaiNNMessageTests
     public void Forward_equals_the_composite_ops_bit_for_bit(bool withV)
     {
         var g = RandomGraph(9, 1);
-        var (phi, w, fc, u, v) = Inputs(g, 10);
+        var m = Inputs(g, 10);
         using var noGrad = Autograd.NoGrad();
-        var fused = FusedPaiNNMessage.Forward(phi, w, fc, u, withV ? v : null, g.Receivers, g.Senders, g.Topology);
-        var composite = Composite(phi, w, fc, u, withV ? v : null, g);
+        var fused = m.Fused(g, withV);
+        var composite = Composite(m, withV ? m.V : null, g);
         Assert.Equal(composite.Shape, fused.Shape);
         Assert.Equal(composite.ToArray(), fused.ToArray());
         Assert.Contains(fused.ToArray(), x => Math.Abs(x) > 1e-3);
@@ -80,11 +88,11 @@ public class FusedPaiNNMessageTests
     public void Gradients_equal_those_of_the_composite_ops(bool withV)
     {
         var g = RandomGraph(11, 2);
-        var (phi, w, fc, u, v) = Inputs(g, 20);
+        var m = Inputs(g, 20);
         var weights = Random(99, g.N, 4, F);
-        var inputs = withV ? new[] { phi, w, fc, u, v } : new[] { phi, w, fc, u };
-        var fused = Autograd.Grad(Tensor.Sum(FusedPaiNNMessage.Forward(phi, w, fc, u, withV ? v : null, g.Receivers, g.Senders, g.Topology) * weights), inputs);
-        var composite = Autograd.Grad(Tensor.Sum(Composite(phi, w, fc, u, withV ? v : null, g) * weights), inputs);
+        var inputs = m.All(withV);
+        var fused = Autograd.Grad(Tensor.Sum(m.Fused(g, withV) * weights), inputs);
+        var composite = Autograd.Grad(Tensor.Sum(Composite(m, withV ? m.V : null, g) * weights), inputs);
         for (int t = 0; t < inputs.Length; t++)
         {
             Assert.Equal(composite[t].Shape, fused[t].Shape);
@@ -95,18 +103,51 @@ public class FusedPaiNNMessageTests
     }
 
     [Fact]
+    public void Many_chunks_and_blocks_give_the_composite_values_and_the_same_gradients_on_any_thread_count()
+    {
+        // ~5600 edges: dozens of chunks, several blocks, and above the op's threading threshold.
+        var g = RandomGraph(150, 6, density: 0.25);
+        Assert.True(g.Topology.BlockCount > 2);
+        Assert.True(g.Topology.ChunkAtomStarts.Length > 3 * g.Topology.BlockCount);
+        var m = Inputs(g, 60);
+        var weights = Random(61, g.N, 4, F);
+        var inputs = m.All(true);
+        int keep = TensorThreading.MaxThreads;
+        try
+        {
+            TensorThreading.MaxThreads = 1;
+            var one = Autograd.Grad(Tensor.Sum(m.Fused(g) * weights), inputs);
+            TensorThreading.MaxThreads = 3;
+            var fusedValue = m.Fused(g).Detach();
+            var three = Autograd.Grad(Tensor.Sum(m.Fused(g) * weights), inputs);
+            var composite = Autograd.Grad(Tensor.Sum(Composite(m, m.V, g) * weights), inputs);
+            using (Autograd.NoGrad()) Assert.Equal(Composite(m, m.V, g).ToArray(), fusedValue.ToArray());
+            for (int t = 0; t < inputs.Length; t++)
+            {
+                Assert.Equal(one[t].ToArray(), three[t].ToArray());
+                for (int i = 0; i < composite[t].Length; i++)
+                    Assert.True(Math.Abs(composite[t][i] - three[t][i]) <= 1e-11 * Math.Max(1, Math.Abs(composite[t][i])), $"input {t}, element {i}: {three[t][i]} vs {composite[t][i]}");
+            }
+        }
+        finally
+        {
+            TensorThreading.MaxThreads = keep;
+        }
+    }
+
+    [Fact]
     public void Gradients_match_central_differences()
     {
         var g = RandomGraph(6, 3);
-        var (phi, w, fc, u, v) = Inputs(g, 30);
+        var m = Inputs(g, 30);
         var weights = Random(7, g.N, 4, F);
         double Loss()
         {
             using var noGrad = Autograd.NoGrad();
-            return Tensor.Sum(FusedPaiNNMessage.Forward(phi, w, fc, u, v, g.Receivers, g.Senders, g.Topology) * weights).ToScalar();
+            return Tensor.Sum(m.Fused(g) * weights).ToScalar();
         }
-        var inputs = new[] { phi, w, fc, u, v };
-        var grads = Autograd.Grad(Tensor.Sum(FusedPaiNNMessage.Forward(phi, w, fc, u, v, g.Receivers, g.Senders, g.Topology) * weights), inputs);
+        var inputs = m.All(true);
+        var grads = Autograd.Grad(Tensor.Sum(m.Fused(g) * weights), inputs);
         const double h = 1e-6;
         for (int t = 0; t < inputs.Length; t++)
         {
@@ -127,9 +168,9 @@ public class FusedPaiNNMessageTests
     public void Differentiating_the_gradient_again_is_refused()
     {
         var g = RandomGraph(5, 4);
-        var (phi, w, fc, u, v) = Inputs(g, 40);
-        var y = Tensor.Sum(FusedPaiNNMessage.Forward(phi, w, fc, u, v, g.Receivers, g.Senders, g.Topology));
-        Assert.Throws<NotSupportedException>(() => Autograd.Grad(y, [u], createGraph: true));
+        var m = Inputs(g, 40);
+        var y = Tensor.Sum(m.Fused(g));
+        Assert.Throws<NotSupportedException>(() => Autograd.Grad(y, [m.U], createGraph: true));
     }
 
     [Fact]
@@ -170,6 +211,26 @@ public class FusedPaiNNMessageTests
         for (int t = 0; t < leaves.Length; t++)
             for (int i = 0; i < gc[t].Length; i++)
                 Assert.True(Math.Abs(gc[t][i] - gf[t][i]) <= 1e-10 * Math.Max(1, Math.Abs(gc[t][i])), $"{leaves[t].Name ?? "positions"}[{i}]: {gf[t][i]} vs {gc[t][i]}");
+    }
+
+    [Fact]
+    public void Backbone_features_in_float_are_bit_identical_fused_or_composite()
+    {
+        // Wide enough for the SIMD paths of both the filter GEMM and the per-edge loops; many atoms for several chunks.
+        var config = new PotentialConfig { Features = 48, Layers = 2, RadialBasis = 20, Cutoff = 5.0 };
+        var parameters = new ParameterSet<float>();
+        var backbone = new PaiNN<float>(parameters, config);
+        var rng = new Random(8);
+        foreach (var (_, t, _) in parameters.Items)
+            for (int i = 0; i < t.Length; i++) t[i] = (float)((rng.NextDouble() * 2) - 1);
+        var input = ModelInput<float>.FromBatch(GraphBatch.Create([Molecule(3, 40), Molecule(4, 7)], new NeighborListBuilder(config.Cutoff)));
+        Assert.NotNull(input.Topology);
+        Assert.True(input.Topology!.ChunkAtomStarts.Length > 2);
+        using var noGrad = Autograd.NoGrad();
+        var (sf, vf) = backbone.Forward(input, allowFused: true);
+        var (sc, vc) = backbone.Forward(input, allowFused: false);
+        Assert.Equal(sc.ToArray(), sf.ToArray());
+        Assert.Equal(vc.ToArray(), vf.ToArray());
     }
 
     [Fact]
