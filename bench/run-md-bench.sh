@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# MD step time on aspirin: CatPot vs the PyTorch peer (same model file) vs one GFN2-xTB gradient, in one run.
+# Usage: bench/run-md-bench.sh [MODEL] [STEPS]
+# MODEL defaults to the peer's trained HL-Gauss model (F=128, L=3, K=128), which both implementations load.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MODEL=${1:-../shared/peer/results/train_hlgauss/model_final.safetensors}
+STEPS=${2:-1000}
+MOL=../shared/data/md-aspirin/aspirin.extxyz
+TMP=$(mktemp -d)
+head -23 "$MOL" > "$TMP/aspirin0.extxyz"
+dotnet build src/CatPot.Cli -c Release -v q -nologo > /dev/null
+CATPOT="dotnet src/CatPot.Cli/bin/Release/net10.0/CatPot.Cli.dll"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# CatPot: wall time of N+200 steps minus 200 steps removes start-up and JIT; conservative forces, NVE, 0.5 fs.
+run() { $CATPOT md "$MODEL" "$TMP/aspirin0.extxyz" --steps "$1" --dt 0.5 -T 300 --interval 100000 --log "$TMP/md$1.json" -o "$TMP/md$1.extxyz" > /dev/null 2>&1
+        python3 -c "import json;print(json.load(open('$TMP/md$1.json'))['wall_s'])"; }
+for t in 2 1; do
+  export DOTNET_PROCESSOR_COUNT=$t
+  a=$(run 200); b=$(run $((STEPS + 200)))
+  python3 -c "print(f'catpot md ({$t} threads): {($b-$a)/$STEPS*1000:.3f} ms/step (mean over $STEPS steps after 200 warm-up)')"
+done
+unset DOTNET_PROCESSOR_COUNT
+# Peer: its own MD loop (velocity Verlet, conservative forces, neighbour list each step), median step.
+for t in 2 1; do
+  /usr/bin/python3 ../shared/peer/bench_ref.py --md-molecule "$MOL" --md-steps 200 --threads $t --model "$MODEL" > "$TMP/peer$t.json" 2> /dev/null
+  python3 -c "import json;d=json.load(open('$TMP/peer$t.json'));m=d.get('md',d);print('peer md ($t threads):', json.dumps({k:v for k,v in m.items() if 'ms' in k or 'step' in k}))"
+done
+# xtb: one GFN2-xTB energy+gradient, its own total wall time, 1 OpenMP thread, median of 9.
+if command -v xtb > /dev/null; then
+  python3 - "$TMP" <<'PY'
+import sys
+tmp = sys.argv[1]
+lines = open(f"{tmp}/aspirin0.extxyz").read().splitlines()
+n = int(lines[0])
+open(f"{tmp}/aspirin.xyz", "w").write("\n".join([str(n), "aspirin"] + [" ".join(l.split()[:4]) for l in lines[2:2 + n]]) + "\n")
+PY
+  (cd "$TMP" && for i in $(seq 1 9); do OMP_NUM_THREADS=1 xtb aspirin.xyz --gfn 2 --grad --acc 0.01 2>&1 | grep -A1 " total:" | grep wall | awk '{print $(NF-1)}'; done) \
+    | sort -n | awk '{a[NR]=$1} END {printf "xtb GFN2 gradient (1 thread): median %.1f ms, min %.1f ms over %d runs\n", a[int((NR+1)/2)]*1000, a[1]*1000, NR}'
+else
+  echo "xtb not installed (apt-get install xtb) — skipped"
+fi
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+rm -rf "$TMP"
