@@ -27,6 +27,7 @@ public static class MdCommand
         var interval = new Option<int>("--interval") { Description = "Write every N steps", DefaultValueFactory = _ => 10 };
         var maxStd = new Option<double?>("--max-std") { Description = "Trust region: stop (or flag) when std_E exceeds this, eV" };
         var maxEntropy = new Option<double?>("--max-entropy") { Description = "Trust region: stop (or flag) when the histogram entropy exceeds this, nats" };
+        var maxEdge = new Option<double?>("--max-edge-mass") { Description = "Trust region: stop (or flag) when more than this probability sits in the histogram's first and last bins (energy outside the training range, where entropy and std_E look falsely confident)" };
         var flag = new Option<bool>("--flag") { Description = "Only mark frames outside the trust region; keep running" };
         var flagged = new Option<string?>("--flagged") { Description = "Where frames outside the trust region go. Default: STRUCTURE stem + .md.flagged.extxyz" };
         var log = new Option<string?>("--log") { Description = "Write a JSON summary (energy drift, mean temperature, ps/day)" };
@@ -35,7 +36,7 @@ public static class MdCommand
         var command = new Command("md", "Run molecular dynamics (NVE or Langevin NVT) with an uncertainty guard")
         {
             model, structure, steps, dt, temperature, thermostat, friction, seed, forces, frame, output, interval,
-            maxStd, maxEntropy, flag, flagged, log, randomModel,
+            maxStd, maxEntropy, maxEdge, flag, flagged, log, randomModel,
         };
         command.SetAction(parse => SimulationInputs.Guarded(() =>
         {
@@ -62,7 +63,7 @@ public static class MdCommand
                 WriteInterval = parse.GetValue(interval),
                 TrajectoryPath = parse.GetValue(output) ?? SimulationInputs.DefaultOutput(structurePath, ".md.extxyz"),
                 FlaggedPath = parse.GetValue(flagged) ?? SimulationInputs.DefaultOutput(structurePath, ".md.flagged.extxyz"),
-                Guard = new UncertaintyGuard(parse.GetValue(maxStd), parse.GetValue(maxEntropy), parse.GetValue(flag)),
+                Guard = new UncertaintyGuard(parse.GetValue(maxStd), parse.GetValue(maxEntropy), parse.GetValue(flag), parse.GetValue(maxEdge)),
                 Progress = Console.Error,
             };
             var summary = MolecularDynamicsRun.Run(md, options);

@@ -28,6 +28,13 @@ public sealed class CalculationResult
     /// <summary>Entropy of the predicted energy histogram in nats, or NaN when the model has none.</summary>
     public double Entropy { get; set; } = double.NaN;
 
+    /// <summary>
+    /// Probability mass in the first and last bins of the predicted histogram (NaN without one). Near 1 when the
+    /// predicted per-atom energy lies at or beyond the edge of the training energy range: the histogram then looks
+    /// confident (low entropy and std_E) exactly when the model is extrapolating.
+    /// </summary>
+    public double SupportEdgeMass { get; set; } = double.NaN;
+
     /// <summary>Largest per-atom force norm in eV/Å.</summary>
     public double MaxForceNorm()
     {

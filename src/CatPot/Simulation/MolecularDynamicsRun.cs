@@ -124,6 +124,7 @@ public static class MolecularDynamicsRun
         frame.Info["time_fs"] = md.Time;
         if (!double.IsNaN(r.EnergyStd)) frame.Info["std_E"] = r.EnergyStd;
         if (!double.IsNaN(r.Entropy)) frame.Info["entropy"] = r.Entropy;
+        if (!double.IsNaN(r.SupportEdgeMass)) frame.Info["support_edge_mass"] = r.SupportEdgeMass;
         frame.Info["kinetic_energy"] = ke;
         frame.Info["total_energy"] = r.Energy + ke;
         frame.Info["temperature"] = Kinetics.Temperature(ke, md.DegreesOfFreedom);

@@ -75,6 +75,7 @@ public sealed class PotentialCalculator<T> : IForceCalculator where T : unmanage
         result.Energy = output.Energy[0];
         result.EnergyStd = output.EnergyStd is { } std ? std[0] : double.NaN;
         result.Entropy = output.Entropy is { } h ? h[0] : double.NaN;
+        result.SupportEdgeMass = output.Probabilities is { } p ? p[0] + p[^1] : double.NaN;
         var f = forces.Span;
         var dst = result.Forces;
         for (int k = 0; k < dst.Length; k++) dst[k] = double.CreateChecked(f[k]);
