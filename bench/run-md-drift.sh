@@ -22,5 +22,5 @@ md "$OUT/direct/model.safetensors" nve-direct-model-direct --forces direct
 md "$OUT/direct/model.safetensors" nve-direct-model-conservative --forces conservative
 # Guard: Langevin heating far above the training temperature until the molecule breaks; stop when std_E > limit.
 $CATPOT md "$OUT/hl/model.safetensors" "$OUT/aspirin0.extxyz" --steps 20000 --dt 0.5 -T "${HOT_K:-6000}" --thermostat langevin --friction 0.02 \
-  --seed 1 --interval 10 --max-std "${MAX_STD:-0.5}" -o "$OUT/heat.extxyz" --flagged "$OUT/heat.flagged.extxyz" --log "$OUT/heat.json" 2>&1 | tail -2 || true
+  --seed 1 --interval 10 --max-std "${MAX_STD:-0.5}" --max-edge-mass "${MAX_EDGE:-0.5}" -o "$OUT/heat.extxyz" --flagged "$OUT/heat.flagged.extxyz" --log "$OUT/heat.json" 2>&1 | tail -2 || true
 echo "results in $OUT (*.json)"
