@@ -14,7 +14,7 @@ namespace CatPot.Cli.Commands;
 public static class TrainCommand
 {
     /// <summary>Default epochs: enough for the sample data to show learning within a few minutes on 2 cores.</summary>
-    public const int DefaultEpochs = 8;
+    public const int DefaultEpochs = 25;
 
     /// <summary>Creates the command.</summary>
     public static Command Create()
