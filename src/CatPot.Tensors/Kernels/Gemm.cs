@@ -17,7 +17,9 @@ namespace CatPot.Tensors.Kernels;
 public static unsafe class Gemm
 {
     /// <summary>Products with m·n·k below this run single-threaded: dispatch costs more than it saves.</summary>
-    public const long ParallelThreshold = 1L << 20;
+    /// <remarks>About 8 MFLOP (tens of microseconds on one core): below that, waking a pool thread on a busy machine
+    /// costs more than the half it would take over (e.g. a 21-atom molecule's 286×384×20 filter product).</remarks>
+    public const long ParallelThreshold = 1L << 22;
 
     /// <summary>Name of the micro-kernel this process uses, e.g. "Vector512 12x2", for logs and benchmarks.</summary>
     public static string ActiveKernel => GemmKernelSelection.Current switch

@@ -72,6 +72,28 @@ internal static unsafe class GemmPacking
         where T : unmanaged
     {
         int i = 0;
+        if (typeof(T) == typeof(float) && Avx.IsSupported)
+        {
+            // 8×8 register transposes: fewer shuffles and stores per element than 4×4, which matters when a weight
+            // matrix is packed for a product with few rows (a small molecule's x·Wᵀ packs all of W for 21 rows).
+            for (; i + 8 <= rows; i += 8)
+            {
+                float* r0 = (float*)src + (i * srcStride);
+                float* d = (float*)dst + i;
+                int p = 0;
+                for (; p + 8 <= count; p += 8)
+                {
+                    Transpose8x8(r0 + p, srcStride, d + ((nint)p * dstStride), dstStride);
+                }
+
+                for (; p < count; p++)
+                {
+                    float* dp = d + ((nint)p * dstStride);
+                    for (int r = 0; r < 8; r++) dp[r] = r0[(r * srcStride) + p];
+                }
+            }
+        }
+
         if (typeof(T) == typeof(float) && Sse.IsSupported)
         {
             // 4×4 register transposes: a scalar element-by-element copy with strided stores was the bottleneck of
@@ -120,6 +142,44 @@ internal static unsafe class GemmPacking
                 di[(nint)p * dstStride] = row[p];
             }
         }
+    }
+
+    /// <summary>Writes the transpose of the 8×8 block at <paramref name="src"/> (row stride <paramref name="srcStride"/>) to <paramref name="dst"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* src, nint srcStride, float* dst, nint dstStride)
+    {
+        Vector256<float> x0 = Vector256.Load(src);
+        Vector256<float> x1 = Vector256.Load(src + srcStride);
+        Vector256<float> x2 = Vector256.Load(src + (2 * srcStride));
+        Vector256<float> x3 = Vector256.Load(src + (3 * srcStride));
+        Vector256<float> x4 = Vector256.Load(src + (4 * srcStride));
+        Vector256<float> x5 = Vector256.Load(src + (5 * srcStride));
+        Vector256<float> x6 = Vector256.Load(src + (6 * srcStride));
+        Vector256<float> x7 = Vector256.Load(src + (7 * srcStride));
+        Vector256<float> t0 = Avx.UnpackLow(x0, x1);
+        Vector256<float> t1 = Avx.UnpackHigh(x0, x1);
+        Vector256<float> t2 = Avx.UnpackLow(x2, x3);
+        Vector256<float> t3 = Avx.UnpackHigh(x2, x3);
+        Vector256<float> t4 = Avx.UnpackLow(x4, x5);
+        Vector256<float> t5 = Avx.UnpackHigh(x4, x5);
+        Vector256<float> t6 = Avx.UnpackLow(x6, x7);
+        Vector256<float> t7 = Avx.UnpackHigh(x6, x7);
+        Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44);
+        Vector256<float> s1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> s2 = Avx.Shuffle(t1, t3, 0x44);
+        Vector256<float> s3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> s4 = Avx.Shuffle(t4, t6, 0x44);
+        Vector256<float> s5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> s6 = Avx.Shuffle(t5, t7, 0x44);
+        Vector256<float> s7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Permute2x128(s0, s4, 0x20).Store(dst);
+        Avx.Permute2x128(s1, s5, 0x20).Store(dst + dstStride);
+        Avx.Permute2x128(s2, s6, 0x20).Store(dst + (2 * dstStride));
+        Avx.Permute2x128(s3, s7, 0x20).Store(dst + (3 * dstStride));
+        Avx.Permute2x128(s0, s4, 0x31).Store(dst + (4 * dstStride));
+        Avx.Permute2x128(s1, s5, 0x31).Store(dst + (5 * dstStride));
+        Avx.Permute2x128(s2, s6, 0x31).Store(dst + (6 * dstStride));
+        Avx.Permute2x128(s3, s7, 0x31).Store(dst + (7 * dstStride));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

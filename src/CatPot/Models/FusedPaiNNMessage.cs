@@ -34,6 +34,11 @@ internal static class FusedPaiNNMessage
     // Below this many edges, thread dispatch costs more than it saves.
     private const int ParallelEdgeThreshold = 4096;
 
+    // Up to this many filter values (E·3F), a recorded forward keeps its filter product for the backward rule instead of
+    // recomputing it there: small graphs (a molecule's force call) save a GEMM; large training batches would only trade it
+    // for as much memory traffic.
+    private const int SavedFilterMaxElements = 1 << 20;
+
     /// <summary>Runs the op (and records it when an input tracks gradients).</summary>
     /// <param name="phi">Sender context [N, 3F].</param>
     /// <param name="rbf">Radial basis of every edge [E, R].</param>
@@ -59,30 +64,43 @@ internal static class FusedPaiNNMessage
         var chunks = topology.ChunkAtomStarts;
         var blocks = topology.BlockChunkStarts;
         int bufferLength = topology.MaxChunkEdges * f3;
+        Tensor<T>[] inputs = v is null ? [phi, rbf, filterWeight, filterBias, fc, u] : [phi, rbf, filterWeight, filterBias, fc, u, v];
+        bool record = Autograd.ShouldRecord<T>(inputs);
+        // Edge rows of the saved product sit at their own offsets; each is computed exactly as in the per-chunk buffer.
+        // Pooled, not allocated: at hundreds of kilobytes a fresh array would land on the large-object heap every call.
+        T[]? savedFilter = record && (long)receivers.Length * f3 <= SavedFilterMaxElements ? ArrayPool<T>.Shared.Rent(receivers.Length * f3) : null;
         ForBlocks(topology, receivers.Length, (b0, b1) =>
         {
-            var wBuf = ArrayPool<T>.Shared.Rent(bufferLength);
+            var wBuf = savedFilter ?? ArrayPool<T>.Shared.Rent(bufferLength);
             for (int c = blocks[b0]; c < blocks[b1]; c++)
             {
                 int a0 = chunks[c], a1 = chunks[c + 1], e0 = offsets[a0], ce = offsets[a1] - e0;
-                Gemm.Multiply(false, true, ce, f3, nr, rbfD.AsSpan(e0 * nr, ce * nr), wfD, wBuf.AsSpan(0, ce * f3));
+                int w0 = savedFilter is null ? e0 : 0;
+                Gemm.Multiply(false, true, ce, f3, nr, rbfD.AsSpan(e0 * nr, ce * nr), wfD, wBuf.AsSpan((e0 - w0) * f3, ce * f3));
                 for (int i = a0; i < a1; i++)
                 {
                     ref T o = ref outD[i * 4 * f];
                     for (int e = offsets[i]; e < offsets[i + 1]; e++)
                     {
                         int j = senders[e];
-                        ForwardEdge(f, ref phiD[j * f3], ref wBuf[(e - e0) * f3], ref bD[0], fcD[e], uD[3 * e], uD[(3 * e) + 1], uD[(3 * e) + 2],
+                        ForwardEdge(f, ref phiD[j * f3], ref wBuf[(e - w0) * f3], ref bD[0], fcD[e], uD[3 * e], uD[(3 * e) + 1], uD[(3 * e) + 2],
                             ref vD is null ? ref Unsafe.NullRef<T>() : ref vD[j * f3], ref o);
                     }
                 }
             }
-            ArrayPool<T>.Shared.Return(wBuf);
+            if (savedFilter is null) ArrayPool<T>.Shared.Return(wBuf);
         });
 
-        Tensor<T>[] inputs = v is null ? [phi, rbf, filterWeight, filterBias, fc, u] : [phi, rbf, filterWeight, filterBias, fc, u, v];
-        if (!Autograd.ShouldRecord<T>(inputs)) return result;
-        return Autograd.Record(result, "FusedPaiNNMessage", inputs, g => Backward(g, phi, rbf, filterWeight, filterBias, fc, u, v, senders, topology));
+        if (!record) return result;
+        var saved = new SavedFilter<T> { Buffer = savedFilter };
+        return Autograd.Record(result, "FusedPaiNNMessage", inputs, g =>
+        {
+            // The first backward pass uses the saved product and returns it to the pool; any later pass recomputes it.
+            var buffer = Interlocked.Exchange(ref saved.Buffer, null);
+            var grads = Backward(g, phi, rbf, filterWeight, filterBias, fc, u, v, senders, topology, buffer);
+            if (buffer is not null) ArrayPool<T>.Shared.Return(buffer);
+            return grads;
+        });
     }
 
     /// <summary>Adds one edge's message to its receiver's row <paramref name="o"/>; <paramref name="w"/> is the filter GEMM row without the bias.</summary>
@@ -138,7 +156,7 @@ internal static class FusedPaiNNMessage
     }
 
     private static Tensor<T>?[] Backward<T>(Tensor<T> g, Tensor<T> phi, Tensor<T> rbf, Tensor<T> filterWeight, Tensor<T> filterBias, Tensor<T> fc, Tensor<T> u, Tensor<T>? v,
-        int[] senders, EdgeTopology topology)
+        int[] senders, EdgeTopology topology, T[]? savedFilter)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Autograd.IsRecording)
@@ -168,7 +186,7 @@ internal static class FusedPaiNNMessage
         ForBlocks(topology, e, (b0, b1) =>
         {
             var rbfBuf = ArrayPool<T>.Shared.Rent(maxEdges * nr);
-            var wBuf = ArrayPool<T>.Shared.Rent(maxEdges * f3);
+            var wBuf = savedFilter is null ? ArrayPool<T>.Shared.Rent(maxEdges * f3) : null;
             var dwBuf = needDw ? ArrayPool<T>.Shared.Rent(maxEdges * f3) : null;
             var drbfBuf = needRbf ? ArrayPool<T>.Shared.Rent(maxEdges * nr) : null;
             for (int b = b0; b < b1; b++)
@@ -180,14 +198,14 @@ internal static class FusedPaiNNMessage
                     if (ce == 0) continue; // isolated atoms only: no gradient to send
                     for (int r = r0; r < r0 + ce; r++)
                         rbfD.AsSpan(reverse[r] * nr, nr).CopyTo(rbfBuf.AsSpan((r - r0) * nr, nr));
-                    Gemm.Multiply(false, true, ce, f3, nr, rbfBuf.AsSpan(0, ce * nr), wfD, wBuf.AsSpan(0, ce * f3));
+                    if (wBuf is not null) Gemm.Multiply(false, true, ce, f3, nr, rbfBuf.AsSpan(0, ce * nr), wfD, wBuf.AsSpan(0, ce * f3));
                     for (int a = a0; a < a1; a++)
                     {
                         int aRow = a * f3;
                         for (int r = offsets[a]; r < offsets[a + 1]; r++)
                         {
                             int k = reverse[r], i = senders[r];
-                            BackwardEdge(f, ref gD[i * 4 * f], ref phiD[aRow], ref wBuf[(r - r0) * f3], ref bD[0], fcD[k], uD[3 * k], uD[(3 * k) + 1], uD[(3 * k) + 2],
+                            BackwardEdge(f, ref gD[i * 4 * f], ref phiD[aRow], ref wBuf is null ? ref savedFilter![k * f3] : ref wBuf[(r - r0) * f3], ref bD[0], fcD[k], uD[3 * k], uD[(3 * k) + 1], uD[(3 * k) + 2],
                                 ref vD is null ? ref Unsafe.NullRef<T>() : ref vD[aRow],
                                 ref dphiD is null ? ref Unsafe.NullRef<T>() : ref dphiD[aRow],
                                 ref dvD is null ? ref Unsafe.NullRef<T>() : ref dvD[aRow],
@@ -223,7 +241,7 @@ internal static class FusedPaiNNMessage
                 }
             }
             ArrayPool<T>.Shared.Return(rbfBuf);
-            ArrayPool<T>.Shared.Return(wBuf);
+            if (wBuf is not null) ArrayPool<T>.Shared.Return(wBuf);
             if (dwBuf is not null) ArrayPool<T>.Shared.Return(dwBuf);
             if (drbfBuf is not null) ArrayPool<T>.Shared.Return(drbfBuf);
         });
@@ -364,4 +382,10 @@ internal static class FusedPaiNNMessage
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
             body((int)((long)blocks * t / threads), (int)((long)blocks * (t + 1) / threads)));
     }
+}
+
+/// <summary>The filter product a recorded <see cref="FusedPaiNNMessage"/> keeps for its backward rule (null once used).</summary>
+internal sealed class SavedFilter<T>
+{
+    public T[]? Buffer;
 }

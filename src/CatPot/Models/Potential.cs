@@ -16,6 +16,7 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly RegressionHead<T>? _regression;
     private readonly DirectForceHead<T> _forces;
     private readonly double[] _binCentres = [];
+    private readonly Tensor<T>? _centreColumn; // the bin centres as a constant [K, 1] operand, built once
 
     /// <summary>Builds a model with zero parameters; call <see cref="InitializeParameters"/> or load weights.</summary>
     public Potential(PotentialConfig config, PotentialStatistics statistics)
@@ -30,6 +31,8 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
             double w = (statistics.Hi - statistics.Lo) / config.Bins;
             _binCentres = new double[config.Bins];
             for (int k = 0; k < config.Bins; k++) _binCentres[k] = statistics.Lo + (w * (k + 0.5));
+            _centreColumn = new Tensor<T>(config.Bins, 1);
+            for (int k = 0; k < config.Bins; k++) _centreColumn[k] = T.CreateChecked(_binCentres[k]);
         }
         else
         {
@@ -89,9 +92,7 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             var logp = _hlGauss.Forward(s, input);
             output.LogProbabilities = logp;
-            var centres = new Tensor<T>(_binCentres.Length, 1);
-            for (int k = 0; k < _binCentres.Length; k++) centres[k] = T.CreateChecked(_binCentres[k]);
-            yHat = Tensor.Reshape(Tensor.MatMul(Tensor.Exp(logp), centres), structures);
+            yHat = Tensor.Reshape(Tensor.MatMul(Tensor.Exp(logp), _centreColumn!), structures);
             FillHistogramStatistics(output, logp, input);
         }
         else

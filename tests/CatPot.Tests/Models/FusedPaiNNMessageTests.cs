@@ -165,6 +165,24 @@ public class FusedPaiNNMessageTests
     }
 
     [Fact]
+    public void A_second_backward_pass_recomputes_the_saved_filter_product_to_the_same_bits()
+    {
+        // The first pass uses the filter product the forward kept (and gives it back); the second recomputes it.
+        var g = RandomGraph(11, 6);
+        var m = Inputs(g, 60);
+        var weights = Random(61, g.N, 4, F);
+        var inputs = m.All(true);
+        var y = Tensor.Sum(m.Fused(g, true) * weights);
+        var first = Autograd.Grad(y, inputs);
+        var second = Autograd.Grad(y, inputs);
+        for (int t = 0; t < inputs.Length; t++)
+        {
+            Assert.Equal(first[t].ToArray(), second[t].ToArray());
+            Assert.Contains(first[t].ToArray(), x => Math.Abs(x) > 1e-6);
+        }
+    }
+
+    [Fact]
     public void Differentiating_the_gradient_again_is_refused()
     {
         var g = RandomGraph(5, 4);
