@@ -91,17 +91,18 @@ public static class PotentialPredictor
     {
         var list = new List<StructurePrediction>(structures.Count);
         var stats = model.Statistics;
-        HLGaussSupport? support = model.Config.Head == EnergyHeadKind.HLGauss ? new HLGaussSupport(stats.Lo, stats.Hi, model.Config.Bins) : null;
+        // One edges array serves every histogram: PredictedHistogram only reads it.
+        double[]? edges = model.Config.Head == EnergyHeadKind.HLGauss ? new HLGaussSupport(stats.Lo, stats.Hi, model.Config.Bins).Edges.ToArray() : null;
         for (int i = 0; i < structures.Count; i++)
         {
             var s = structures[i];
             var p = predictions[i];
             if (s.Energy is not double e) continue;
             PredictedHistogram? histogram = null;
-            if (support is not null && p.Probabilities is not null)
+            if (edges is not null && p.Probabilities is not null)
             {
                 double yn = ((e - stats.ReferenceSum(s.Numbers)) / s.AtomCount - stats.Mu) / stats.Sd;
-                histogram = new PredictedHistogram(p.Probabilities, support.Edges.ToArray(), yn, s.AtomCount * stats.Sd);
+                histogram = new PredictedHistogram(p.Probabilities, edges, yn, s.AtomCount * stats.Sd);
             }
             list.Add(new StructurePrediction
             {
