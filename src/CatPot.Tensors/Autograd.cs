@@ -140,7 +140,8 @@ public static class Autograd
         foreach (var leaf in leaves)
         {
             if (!grads.TryGetValue(leaf, out var g)) continue;
-            if (leaf.Grad is null) leaf.Grad = g.Detach();
+            // A leaf's gradient outlives the step that made it (optimisers read it after the arena scope may have ended).
+            if (leaf.Grad is null) leaf.Grad = TensorArena.IsActive ? g.Clone() : g.Detach();
             else
             {
                 var acc = leaf.Grad.Span;

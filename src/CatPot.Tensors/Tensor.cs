@@ -17,28 +17,39 @@ namespace CatPot.Tensors;
 public sealed class Tensor<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[] _data;
+    private readonly int _length;
     private bool _requiresGrad;
 
-    /// <summary>Creates a zero-filled tensor of the given shape.</summary>
+    /// <summary>Creates a zero-filled tensor of the given shape (its storage comes from the active <see cref="TensorArena"/>, if any).</summary>
     public Tensor(params int[] shape)
-        : this(new T[Tensor.ElementCount(shape)], shape, copyShape: true)
+        : this(Allocate(shape, zero: true), shape, copyShape: true, exact: false)
     {
     }
 
     /// <summary>Wraps <paramref name="data"/> (not copied) as a tensor of the given shape.</summary>
     /// <exception cref="ArgumentException">The data length does not equal the product of the shape.</exception>
     public Tensor(T[] data, params int[] shape)
-        : this(data, shape, copyShape: true)
+        : this(data, shape, copyShape: true, exact: true)
     {
     }
 
-    private Tensor(T[] data, int[] shape, bool copyShape)
+    private Tensor(T[] data, int[] shape, bool copyShape, bool exact)
     {
         long n = Tensor.ElementCount(shape);
-        if (data.Length != n)
+        if (exact ? data.Length != n : data.Length < n)
             throw new ArgumentException($"Data has {data.Length} elements but shape {Tensor.FormatShape(shape)} needs {n}.", nameof(data));
         _data = data;
+        _length = (int)n;
         Shape = copyShape ? (int[])shape.Clone() : shape;
+    }
+
+    private static T[] Allocate(int[] shape, bool zero)
+    {
+        int n = checked((int)Tensor.ElementCount(shape));
+        var pooled = TensorArena.Rent<T>(n);
+        if (pooled is null) return zero ? new T[n] : GC.AllocateUninitializedArray<T>(n);
+        if (zero) Array.Clear(pooled, 0, n);
+        return pooled;
     }
 
     /// <summary>The dimensions, outermost first. Do not modify.</summary>
@@ -48,12 +59,15 @@ public sealed class Tensor<T> where T : unmanaged, IFloatingPointIeee754<T>
     public int Rank => Shape.Length;
 
     /// <summary>Total number of elements.</summary>
-    public int Length => _data.Length;
+    public int Length => _length;
 
     /// <summary>The elements, row-major. Writing through this span on a tensor that is part of a recorded graph corrupts its gradients.</summary>
-    public Span<T> Span => _data;
+    public Span<T> Span => _data.AsSpan(0, _length);
 
-    /// <summary>The backing array (row-major). Same caveat as <see cref="Span"/>.</summary>
+    /// <summary>
+    /// The backing array (row-major). Same caveat as <see cref="Span"/>; for a tensor made inside a <see cref="TensorArena"/>
+    /// scope it may be longer than <see cref="Length"/>.
+    /// </summary>
     public T[] Data => _data;
 
     /// <summary>
@@ -90,16 +104,20 @@ public sealed class Tensor<T> where T : unmanaged, IFloatingPointIeee754<T>
     public int Dim(int axis) => Shape[axis < 0 ? Shape.Length + axis : axis];
 
     /// <summary>The value of a one-element tensor.</summary>
-    public T ToScalar() => _data.Length == 1
+    public T ToScalar() => _length == 1
         ? _data[0]
         : throw new InvalidOperationException($"ToScalar() needs a one-element tensor, this one has shape {Tensor.FormatShape(Shape)}.");
 
     /// <summary>Element at a flat (row-major) index.</summary>
     public T this[int flatIndex]
     {
-        get => _data[flatIndex];
-        set => _data[flatIndex] = value;
+        get => _data[CheckIndex(flatIndex)];
+        set => _data[CheckIndex(flatIndex)] = value;
     }
+
+    private int CheckIndex(int flatIndex) => (uint)flatIndex < (uint)_length
+        ? flatIndex
+        : throw new ArgumentOutOfRangeException(nameof(flatIndex), flatIndex, $"The tensor has {_length} elements.");
 
     /// <summary>Element of a matrix.</summary>
     public T this[int row, int column]
@@ -109,23 +127,23 @@ public sealed class Tensor<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>A tensor sharing this one's data but outside any graph.</summary>
-    public Tensor<T> Detach() => new(_data, Shape, copyShape: false);
+    public Tensor<T> Detach() => new(_data, Shape, copyShape: false, exact: false);
 
-    /// <summary>A deep copy outside any graph.</summary>
-    public Tensor<T> Clone() => new((T[])_data.Clone(), Shape, copyShape: true);
+    /// <summary>A deep copy outside any graph, in ordinary memory (never from a <see cref="TensorArena"/>).</summary>
+    public Tensor<T> Clone() => new(ToArray(), Shape, copyShape: true, exact: true);
 
     /// <summary>A copy of the elements.</summary>
-    public T[] ToArray() => (T[])_data.Clone();
+    public T[] ToArray() => _data.AsSpan(0, _length).ToArray();
 
     /// <summary>
     /// A tensor whose elements are not zeroed (large arrays skip the clearing pass); for ops that overwrite every element.
     /// The shape is copied.
     /// </summary>
     internal static Tensor<T> Uninitialized(int[] shape)
-        => new(GC.AllocateUninitializedArray<T>(checked((int)Tensor.ElementCount(shape))), (int[])shape.Clone(), copyShape: false);
+        => new(Allocate(shape, zero: false), (int[])shape.Clone(), copyShape: false, exact: false);
 
-    /// <summary>Wraps data without validating or copying the shape; for ops that built both correctly.</summary>
-    internal static Tensor<T> Wrap(T[] data, int[] shape) => new(data, shape, copyShape: false);
+    /// <summary>Wraps data (at least as long as the shape needs) without copying the shape; for ops that built both correctly.</summary>
+    internal static Tensor<T> Wrap(T[] data, int[] shape) => new(data, shape, copyShape: false, exact: false);
 
     /// <inheritdoc/>
     public override string ToString()

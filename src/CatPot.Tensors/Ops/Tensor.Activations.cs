@@ -38,11 +38,12 @@ public static partial class Tensor
         T[]? gData = g?.Data;
         T[] xData = x.Data, yData = y.Data;
         const int block = 16384;
-        int blocks = (xData.Length + block - 1) / block;
+        int length = x.Length;
+        int blocks = (length + block - 1) / block;
         int threads = Math.Min(TensorThreading.MaxThreads, blocks);
         if (threads <= 1)
         {
-            ActivationKernel(kind, order, poly, gData, xData, yData, 0, xData.Length);
+            ActivationKernel(kind, order, poly, gData, xData, yData, 0, length);
         }
         else
         {
@@ -50,7 +51,7 @@ public static partial class Tensor
             Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, b =>
             {
                 int start = b * block;
-                ActivationKernel(kind, order, poly, gData, xData, yData, start, Math.Min(block, xData.Length - start));
+                ActivationKernel(kind, order, poly, gData, xData, yData, start, Math.Min(block, length - start));
             });
         }
 

@@ -47,8 +47,11 @@ public static class PotentialPredictor
         try
         {
             int done = 0;
+            var arena = new TensorArena();
             foreach (var indices in plan.Batches)
             {
+                // Results are copied into ordinary arrays below, so each batch's tensors can serve the next batch.
+                using var scope = arena.Use();
                 var batch = GraphBatch.Create(structures, indices, builder);
                 var input = ModelInput<float>.FromBatch(batch);
                 PotentialOutput<float> output;

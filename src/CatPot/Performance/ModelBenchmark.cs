@@ -132,9 +132,11 @@ public static class ModelBenchmark
         var phaseTimes = phases.ToDictionary(p => p, _ => new List<double>());
         var stepTimes = new List<double>();
         var q = new double[config.Bins];
+        var arena = new TensorArena();
         for (int k = 0; k < graphs.Count; k++)
         {
             var g = graphs[k];
+            using var scope = arena.Use();
             var marks = new long[6];
             marks[0] = Stopwatch.GetTimestamp();
             var input = ModelInput<float>.FromBatch(g);
@@ -169,6 +171,7 @@ public static class ModelBenchmark
             if (k < options.Warmup) continue;
             for (int p = 0; p < phases.Length; p++) phaseTimes[phases[p]].Add(Seconds(marks[p], marks[p + 1]));
             stepTimes.Add(Seconds(marks[0], marks[5]));
+            if (Environment.GetEnvironmentVariable("CATPOT_TRACE") == "1") Console.Error.WriteLine($"step {k} {Seconds(marks[0], marks[5]):F4} fwd {Seconds(marks[1], marks[2]):F4} bwd {Seconds(marks[3], marks[4]):F4} atoms {g.AtomCount} edges {g.EdgeCount} gc0 {GC.CollectionCount(0)} gc1 {GC.CollectionCount(1)} gc2 {GC.CollectionCount(2)} pause {GC.GetTotalPauseDuration().TotalMilliseconds:F0}ms alloc {GC.GetTotalAllocatedBytes() / 1048576}MB");
         }
 
         var timed = graphs.Skip(options.Warmup).ToList();
@@ -244,11 +247,18 @@ public static class ModelBenchmark
             var into = threads == options.Threads ? res : oneThread;
             foreach (var (name, fn) in new (string, Func<PotentialOutput<float>>)[] { ("energy_direct_forces", Direct), ("energy_conservative_forces", Conservative) })
             {
-                for (int i = 0; i < options.LatencyWarmup; i++) fn();
+                // Tensor storage is recycled between calls, as PotentialCalculator does in a simulation.
+                var arena = new TensorArena();
+                for (int i = 0; i < options.LatencyWarmup; i++)
+                {
+                    using var scope = arena.Use();
+                    fn();
+                }
                 var ts = new List<double>(options.Reps);
                 for (int i = 0; i < options.Reps; i++)
                 {
                     long t = Stopwatch.GetTimestamp();
+                    using var scope = arena.Use();
                     fn();
                     ts.Add(Stopwatch.GetElapsedTime(t).TotalSeconds);
                 }

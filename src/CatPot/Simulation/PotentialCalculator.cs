@@ -9,7 +9,8 @@ namespace CatPot.Simulation;
 /// <summary>
 /// The CatPot model as an <see cref="IForceCalculator"/> for one structure at a time (MD, optimisation, i-PI).
 /// Keeps its neighbour-list builder, neighbour list, position tensor and model input between calls, so a step
-/// allocates only what the model's forward pass and autodiff need (plus new edge arrays when the edge set changes).
+/// reuses the storage of the model's tensors (a <see cref="TensorArena"/>); a step allocates only the autodiff graph's
+/// small bookkeeping objects (plus new edge arrays when the edge set changes).
 /// </summary>
 /// <remarks>
 /// The calculator is for inference: it switches <see cref="Tensor{T}.RequiresGrad"/> off on every model parameter so
@@ -23,6 +24,7 @@ public sealed class PotentialCalculator<T> : IForceCalculator where T : unmanage
     private readonly NeighborList _neighbors = new();
     private Tensor<T>? _positions;
     private ModelInput<T>? _input;
+    private readonly TensorArena _arena = new();
 
     /// <summary>Wraps a model.</summary>
     /// <param name="model">The potential; its parameters stop requiring gradients.</param>
@@ -53,6 +55,9 @@ public sealed class PotentialCalculator<T> : IForceCalculator where T : unmanage
             throw new ArgumentException($"The result holds {result.AtomCount} atoms but the structure has {n}.", nameof(result));
         _builder.Build(structure.Positions, structure.Cell, structure.Pbc, _neighbors);
         var input = InputFor(structure);
+        // The model's intermediate tensors live only until the results are copied out, so every call reuses the
+        // previous call's storage and a simulation step allocates no tensor memory.
+        using var scope = _arena.Use();
         var pos = _positions!.Span;
         var src = structure.Positions;
         for (int k = 0; k < pos.Length; k++) pos[k] = T.CreateChecked(src[k]);
@@ -96,7 +101,7 @@ public sealed class PotentialCalculator<T> : IForceCalculator where T : unmanage
         }
 
         int n = structure.AtomCount;
-        if (_positions is null || _positions.Shape[0] != n) _positions = new Tensor<T>(n, 3);
+        if (_positions is null || _positions.Shape[0] != n) _positions = new Tensor<T>(new T[3 * n], n, 3);
         _input = new ModelInput<T>(
             (int[])structure.Numbers.Clone(), _positions, [structure.Charge], [structure.Spin],
             new int[n], [n], rec.ToArray(), snd.ToArray());

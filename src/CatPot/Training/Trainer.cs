@@ -45,6 +45,7 @@ public sealed class Trainer
     private readonly string _outputDirectory;
     private readonly Parameter[] _parameters;
     private readonly AdamW _optimizer;
+    private readonly TensorArena _arena = new();
     private readonly ExponentialMovingAverage _ema;
     private readonly LearningRateSchedule _schedule;
     private readonly BatchPlanner _planner;
@@ -221,6 +222,8 @@ public sealed class Trainer
 
     private (double Loss, double Energy, double Forces) TrainStep(int[] indices)
     {
+        // Every tensor of the step is recycled for the next one: only scalars leave this method.
+        using var scope = _arena.Use();
         var batch = GraphBatch.Create(_train, indices, _neighbors);
         var input = ModelInput<float>.FromBatch(batch);
         bool conservative = Options.ConservativeForces;
