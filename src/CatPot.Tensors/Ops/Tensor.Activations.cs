@@ -40,7 +40,8 @@ public static partial class Tensor
         const int block = 16384;
         int length = x.Length;
         int blocks = (length + block - 1) / block;
-        int threads = Math.Min(TensorThreading.MaxThreads, blocks);
+        // Small tensors stay on the calling thread: below ~8 blocks (~100 µs) the wake-up of a second thread costs more.
+        int threads = blocks < 8 ? 1 : Math.Min(TensorThreading.MaxThreads, blocks);
         if (threads <= 1)
         {
             ActivationKernel(kind, order, poly, gData, xData, yData, 0, length);
