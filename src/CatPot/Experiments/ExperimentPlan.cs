@@ -21,13 +21,13 @@ public sealed record ExperimentPlan
     /// <summary>Measured seconds of one epoch (training and validation) of the probe run; null without a budget.</summary>
     public double? EpochSeconds { get; init; }
 
-    /// <summary>Estimated seconds to evaluate one run on the test (and out-of-domain) structures; null without a budget.</summary>
+    /// <summary>Estimated seconds to evaluate one run on the test (and out-of-domain) structures.</summary>
     public double? EvaluationSeconds { get; init; }
 
-    /// <summary>Seconds the budget probe itself took; null without a budget.</summary>
+    /// <summary>Seconds the timing probe itself took.</summary>
     public double? ProbeSeconds { get; init; }
 
-    /// <summary>Estimated minutes of the whole grid (probe included); null without a budget.</summary>
+    /// <summary>Estimated minutes of the whole grid (probe included).</summary>
     public double? EstimatedMinutes { get; init; }
 
     /// <summary>Number of training / validation / test / out-of-domain structures.</summary>
@@ -37,8 +37,9 @@ public sealed record ExperimentPlan
     public string Summary()
     {
         var g = Grid;
+        string budget = g.BudgetMinutes is { } b ? FormattableString.Invariant($" of the {b:0.#} min budget") : "";
         string time = EstimatedMinutes is { } m
-            ? FormattableString.Invariant($"; measured {EpochSeconds:F1} s/epoch, estimated {m:F1} min of the {g.BudgetMinutes:0.#} min budget")
+            ? FormattableString.Invariant($"; measured {EpochSeconds:F1} s/epoch, estimated {m:F1} min{budget}")
             : "";
         return FormattableString.Invariant(
             $"plan: {g.Cells.Length} cells × {g.Seeds} seeds, temperature sweep {{{string.Join(", ", g.Temperatures.Select(t => t.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)))}}}, MAE ensemble of {g.Ensemble}: {PlannedRuns} trainings × {g.Epochs} epochs (F = {g.Features}, L = {g.Layers}; {DataSizes[0]} train / {DataSizes[1]} val / {DataSizes[2]} test structures){time}");

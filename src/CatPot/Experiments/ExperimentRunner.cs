@@ -55,30 +55,27 @@ public sealed class ExperimentRunner
         grid.Validate();
         int runs = PlannedRunCount(grid);
         int[] sizes = [_data.Train.Count, _data.Validation.Count, _data.Test.Count, _data.Ood.Count];
-        ExperimentPlan plan;
-        if (grid.BudgetMinutes is not double budget)
+        // One timed epoch always comes first, so the command states how long the grid will take before it starts.
+        var (epochSeconds, evalSeconds, probeSeconds) = Probe(grid, cancellation);
+        int epochs = grid.Epochs;
+        if (grid.BudgetMinutes is double budget)
         {
-            plan = new ExperimentPlan { Grid = grid, PlannedRuns = runs, DataSizes = sizes };
-        }
-        else
-        {
-            var (epochSeconds, evalSeconds, probeSeconds) = Probe(grid, cancellation);
             double available = (budget * 60 * BudgetSafetyFactor) - probeSeconds - (runs * evalSeconds);
-            int epochs = Math.Max(1, (int)Math.Floor(available / (runs * epochSeconds)));
-            double estimate = (probeSeconds + (runs * (evalSeconds + (epochs * epochSeconds)))) / 60;
-            if (estimate > budget)
-                _log(FormattableString.Invariant($"warning: even 1 epoch per run needs about {estimate:F1} min, more than the {budget:0.#} min budget; running 1 epoch per run."));
-            plan = new ExperimentPlan
-            {
-                Grid = grid with { Epochs = epochs },
-                PlannedRuns = runs,
-                DataSizes = sizes,
-                EpochSeconds = epochSeconds,
-                EvaluationSeconds = evalSeconds,
-                ProbeSeconds = probeSeconds,
-                EstimatedMinutes = estimate,
-            };
+            epochs = Math.Max(1, (int)Math.Floor(available / (runs * epochSeconds)));
         }
+        double estimate = (probeSeconds + (runs * (evalSeconds + (epochs * epochSeconds)))) / 60;
+        if (grid.BudgetMinutes is double b && estimate > b)
+            _log(FormattableString.Invariant($"warning: even 1 epoch per run needs about {estimate:F1} min, more than the {b:0.#} min budget; running 1 epoch per run."));
+        var plan = new ExperimentPlan
+        {
+            Grid = grid with { Epochs = epochs },
+            PlannedRuns = runs,
+            DataSizes = sizes,
+            EpochSeconds = epochSeconds,
+            EvaluationSeconds = evalSeconds,
+            ProbeSeconds = probeSeconds,
+            EstimatedMinutes = estimate,
+        };
         Directory.CreateDirectory(_outputDirectory);
         File.WriteAllText(path + ".tmp", plan.ToJson());
         File.Move(path + ".tmp", path, overwrite: true);
@@ -113,7 +110,7 @@ public sealed class ExperimentRunner
         var cell = grid.Cells.OrderByDescending(c => c.IsBaseline ? 0 : c.Bins).First();
         string dir = Path.Combine(_outputDirectory, "probe");
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        _log($"measuring one epoch of cell {cell.Name} to plan the budget…");
+        _log($"measuring one epoch of cell {cell.Name} to estimate the time…");
         var clock = Stopwatch.StartNew();
         var trainer = new Trainer(grid.Options(cell, 0) with { Epochs = 1 }, _data.Train, _data.Validation, dir);
         trainer.Run(cancellation: cancellation);
