@@ -58,6 +58,39 @@ public class OptimizerTests
         Assert.Equal(2, opt.StepCount);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(16)]
+    [InlineData(37)]
+    [InlineData(1000)]
+    public void AdamW_vectorised_update_is_bit_identical_to_the_scalar_formula(int n)
+    {
+        // The reference is the element-wise float32-storage / float64-arithmetic update the optimiser documents.
+        var p = MakeParameter("w", n, 3, weightDecay: true);
+        const double lr = 0.003, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.01;
+        var opt = new AdamW([p], lr, b1, b2, eps, wd);
+        var w = p.Value.Span.ToArray();
+        var m = new float[n];
+        var v = new float[n];
+        for (int t = 1; t <= 3; t++)
+        {
+            SetGrad(p, 100 + t);
+            double decay = 1 - (lr * wd), bc1 = 1 - Math.Pow(b1, t), sqrtBc2 = Math.Sqrt(1 - Math.Pow(b2, t)), step = lr / bc1;
+            for (int i = 0; i < n; i++)
+            {
+                double gi = p.Grad![i];
+                double mi = (b1 * m[i]) + ((1 - b1) * gi);
+                double vi = (b2 * v[i]) + ((1 - b2) * gi * gi);
+                m[i] = (float)mi;
+                v[i] = (float)vi;
+                w[i] = (float)((w[i] * decay) - (step * mi / ((Math.Sqrt(vi) / sqrtBc2) + eps)));
+            }
+            opt.Step();
+            Assert.Equal(w.Select(BitConverter.SingleToInt32Bits), p.Value.Span.ToArray().Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
     [Fact]
     public void AdamW_skips_parameters_without_gradients()
     {
