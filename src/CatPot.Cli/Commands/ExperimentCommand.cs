@@ -34,12 +34,13 @@ public static class ExperimentCommand
         var maxAtoms = new Option<int?>("--max-atoms") { Description = "Atom budget per batch (default 1000)." };
         var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default 8e-4)." };
         var emaDecay = new Option<double?>("--ema-decay") { Description = "EMA decay of the weights used for validation and saving (default 0.999; use ~0.99 for runs of a few hundred steps)." };
+        var emaWarmup = new Option<bool?>("--ema-warmup") { Description = "Warm the EMA up, decay min(d, (1+n)/(10+n)) (default true, as catpot train); false = the contract's constant decay." };
         var temperatures = new Option<double[]?>("--temperatures") { Description = "Temperatures tried on the best HL-Gauss cell (default 1 2).", AllowMultipleArgumentsPerToken = true };
 
         var command = new Command("experiment", "Run the paper's study: MAE baseline vs HL-Gauss cells over seeds, temperature sweep, MAE ensemble; write tables, SVG figures and report.html.")
         {
             gridFile, quick, output, train, val, test, ood, maxTrain, maxVal, maxTest, seeds, ensemble, epochs, budget,
-            features, layers, rbf, maxAtoms, lr, emaDecay, temperatures,
+            features, layers, rbf, maxAtoms, lr, emaDecay, emaWarmup, temperatures,
         };
         command.SetAction((parseResult, cancellationToken) =>
         {
@@ -71,6 +72,7 @@ public static class ExperimentCommand
                     MaxAtoms = parseResult.GetValue(maxAtoms) ?? grid.MaxAtoms,
                     LearningRate = parseResult.GetValue(lr) ?? grid.LearningRate,
                     EmaDecay = parseResult.GetValue(emaDecay) ?? grid.EmaDecay,
+                    EmaWarmup = parseResult.GetValue(emaWarmup) ?? grid.EmaWarmup,
                     Temperatures = parseResult.GetValue(temperatures) is { Length: > 0 } t ? t : grid.Temperatures,
                 };
                 grid.Validate();

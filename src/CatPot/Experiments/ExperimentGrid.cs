@@ -73,10 +73,11 @@ public sealed record ExperimentGrid
     public double EmaDecay { get; init; } = 0.999;
 
     /// <summary>
-    /// Warm-up of the moving average (see <see cref="TrainingOptions.EmaWarmup"/>). Off by default so the study uses the
-    /// contract's constant decay and the published results stay reproducible.
+    /// Warm-up of the moving average (see <see cref="TrainingOptions.EmaWarmup"/>). On by default, as in <c>catpot train</c>:
+    /// with the contract's constant 0.999 decay, the default 8 epochs on xtb4 (~1,460 steps) would leave about 23 % of
+    /// the averaged weights at their random initial values in every cell. False gives the contract's constant decay.
     /// </summary>
-    public bool EmaWarmup { get; init; }
+    public bool EmaWarmup { get; init; } = true;
 
     /// <summary>Energy loss weight λ_E.</summary>
     public double EnergyWeight { get; init; } = 1.0;
