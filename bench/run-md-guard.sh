@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The uncertainty guard on a molecule heated until it breaks apart (issue 6).
+#  1. Calibrate: Langevin MD of aspirin at 300 K with guard flags only (--flag, a limit nothing reaches), 4000 steps;
+#     the std_E limit is then set to 1.25 x the largest std_E seen there (no frame at 300 K would have tripped it).
+#  2. Heat: the same start at HOT_K (default 3000 K) with that --max-std and no --flag, so the run must stop (exit 3)
+#     when std_E crosses the limit, and the offending frame goes to the flagged file.
+#  3. Check the flagged frame: is the molecule still in one piece? (bonded = distance < 1.5 x sum of covalent radii, so hot vibrations do not count as breaking)
+#  4. The same heating with --flag (mark, keep going) for FLAG_STEPS steps, every frame written: how many frames past the
+#     limit, and whether the frames where the molecule has broken apart are among them.
+# MODEL should be an HL-Gauss model trained on broad data (e.g. xtb4, as `catpot experiment` or `catpot train` make):
+# a model trained only on aspirin's own narrow MD puts a broken molecule outside its energy range, where the
+# histogram piles into an end bin and std_E *falls* (see docs/simulation.md; --max-edge-mass covers that case).
+# Usage: bench/run-md-guard.sh MODEL [OUTDIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MODEL=${1:?usage: bench/run-md-guard.sh MODEL [OUTDIR]}
+OUT=${2:-/tmp/catpot-md-guard}
+HOT_K=${HOT_K:-3000}
+mkdir -p "$OUT"
+dotnet build src/CatPot.Cli -c Release -v q -nologo > /dev/null
+CATPOT="dotnet src/CatPot.Cli/bin/Release/net10.0/CatPot.Cli.dll"
+head -23 ../shared/data/md-aspirin/aspirin.extxyz > "$OUT/aspirin0.extxyz"
+
+$CATPOT md "$MODEL" "$OUT/aspirin0.extxyz" --steps 4000 --dt 0.5 -T 300 --thermostat langevin --friction 0.02 --seed 1 \
+  --interval 1 --max-std 1000 --flag -o "$OUT/cold.extxyz" --flagged "$OUT/cold.flagged.extxyz" --log "$OUT/cold.json" > /dev/null
+limit=$(python3 - "$OUT/cold.extxyz" <<'PY'
+import re, sys
+s = [float(m.group(1)) for l in open(sys.argv[1]) for m in [re.search(r"std_E=([-0-9.eE+]+)", l)] if m]
+print(f"{1.25 * max(s):.4f}")
+print(f"300 K: {len(s)} frames, std_E min {min(s):.4f} median {sorted(s)[len(s)//2]:.4f} max {max(s):.4f} eV", file=sys.stderr)
+PY
+)
+echo "std_E limit: $limit eV (1.25 x the 300 K maximum)"
+
+set +e
+$CATPOT md "$MODEL" "$OUT/aspirin0.extxyz" --steps 20000 --dt 0.5 -T "$HOT_K" --thermostat langevin --friction 0.02 --seed 1 \
+  --interval 10 --max-std "$limit" -o "$OUT/hot.extxyz" --flagged "$OUT/hot.flagged.extxyz" --log "$OUT/hot.json" > "$OUT/hot.out" 2> "$OUT/hot.err"
+code=$?
+set -e
+echo "heating at $HOT_K K: catpot md exit code $code (3 = stopped by the guard)"
+tail -n 2 "$OUT/hot.err"
+python3 - "$OUT/hot.flagged.extxyz" "$OUT/hot.extxyz" <<'PY'
+import math, re, sys
+radii = {"H": 0.31, "C": 0.76, "N": 0.71, "O": 0.66}
+def frames(path):
+    lines = open(path).read().splitlines()
+    i = 0
+    while i < len(lines):
+        n = int(lines[i]); info = lines[i + 1]
+        atoms = [(p[0], float(p[1]), float(p[2]), float(p[3])) for p in (l.split() for l in lines[i + 2:i + 2 + n])]
+        yield info, atoms
+        i += n + 2
+def fragments(atoms):
+    n = len(atoms); parent = list(range(n))
+    def find(a):
+        while parent[a] != a: parent[a] = parent[parent[a]]; a = parent[a]
+        return a
+    for a in range(n):
+        for b in range(a + 1, n):
+            d = math.dist(atoms[a][1:], atoms[b][1:])
+            if d < 1.5 * (radii[atoms[a][0]] + radii[atoms[b][0]]): parent[find(a)] = find(b)
+    return len({find(a) for a in range(n)})
+def key(info, k):
+    m = re.search(k + r"=([-0-9.eE+]+)", info); return float(m.group(1)) if m else float("nan")
+try:
+    flagged = list(frames(sys.argv[1]))
+except FileNotFoundError:
+    flagged = []
+print(f"flagged frames written: {len(flagged)}")
+for info, atoms in flagged:
+    print(f"  step {key(info, 'step'):.0f}  t = {key(info, 'time_fs'):.1f} fs  T = {key(info, 'temperature'):.0f} K  "
+          f"std_E = {key(info, 'std_E'):.4f} eV  entropy = {key(info, 'entropy'):.3f} nats  fragments = {fragments(atoms)}")
+traj = list(frames(sys.argv[2]))
+first_broken = next((key(i, "step") for i, a in traj if fragments(a) > 1), None)
+print(f"trajectory: {len(traj)} frames written; first written frame with more than one fragment: step {first_broken}")
+PY
+
+FLAG_STEPS=${FLAG_STEPS:-4000}
+$CATPOT md "$MODEL" "$OUT/aspirin0.extxyz" --steps "$FLAG_STEPS" --dt 0.5 -T "$HOT_K" --thermostat langevin --friction 0.02 --seed 1 \
+  --interval 1 --max-std "$limit" --flag -o "$OUT/hotflag.extxyz" --flagged "$OUT/hotflag.flagged.extxyz" --log "$OUT/hotflag.json" > /dev/null 2> "$OUT/hotflag.err" || true
+python3 - "$OUT/hotflag.extxyz" "$limit" <<'PY'
+import math, re, sys
+radii = {"H": 0.31, "C": 0.76, "N": 0.71, "O": 0.66}
+lines = open(sys.argv[1]).read().splitlines()
+limit = float(sys.argv[2])
+rows = []
+i = 0
+while i < len(lines):
+    n = int(lines[i]); info = lines[i + 1]
+    atoms = [(p[0], float(p[1]), float(p[2]), float(p[3])) for p in (l.split() for l in lines[i + 2:i + 2 + n])]
+    i += n + 2
+    parent = list(range(n))
+    def find(a):
+        while parent[a] != a: parent[a] = parent[parent[a]]; a = parent[a]
+        return a
+    for a in range(n):
+        for b in range(a + 1, n):
+            if math.dist(atoms[a][1:], atoms[b][1:]) < 1.5 * (radii[atoms[a][0]] + radii[atoms[b][0]]): parent[find(a)] = find(b)
+    frags = len({find(a) for a in range(n)})
+    std = float(re.search(r"std_E=([-0-9.eE+]+)", info).group(1))
+    step = int(float(re.search(r"step=([-0-9.eE+]+)", info).group(1)))
+    rows.append((step, frags, std))
+intact = [r for r in rows if r[1] == 1]; broken = [r for r in rows if r[1] > 1]
+def share(rs): return f"{sum(r[2] > limit for r in rs)}/{len(rs)}" if rs else "0/0"
+med = lambda rs: sorted(r[2] for r in rs)[len(rs) // 2] if rs else float("nan")
+print(f"--flag run: {len(rows)} frames; past the limit: intact {share(intact)} (median std_E {med(intact):.3f} eV), "
+      f"broken apart {share(broken)} (median std_E {med(broken):.3f} eV)")
+fb = broken[0][0] if broken else None
+print(f"first frame broken apart: step {fb}; first frame past the limit: step {next((r[0] for r in rows if r[2] > limit), None)}")
+PY
