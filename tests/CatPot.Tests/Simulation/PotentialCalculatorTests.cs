@@ -55,6 +55,29 @@ public class PotentialCalculatorTests
     }
 
     [Fact]
+    public void Repeated_calls_reuse_tensor_storage_and_give_identical_results()
+    {
+        var config = SimulationFixtures.SmallConfig with { Features = 64, RadialBasis = 16, Cutoff = 5.0 };
+        var calc = new PotentialCalculator<float>(SimulationFixtures.Model<float>(6, config));
+        var mol = SimulationFixtures.Cloud(30, 2);
+        var first = new CalculationResult(mol.AtomCount);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        calc.Calculate(mol, first);
+        long firstCall = GC.GetAllocatedBytesForCurrentThread() - before;
+        var again = new CalculationResult(mol.AtomCount);
+        for (int i = 0; i < 3; i++) calc.Calculate(mol, again);
+        before = GC.GetAllocatedBytesForCurrentThread();
+        const int calls = 10;
+        for (int i = 0; i < calls; i++) calc.Calculate(mol, again);
+        long perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / calls;
+        // Tensor storage dominates a fresh call; once recycled, only the graph's small bookkeeping objects remain.
+        Assert.True(perCall * 4 < firstCall, $"{perCall} bytes per warm call vs {firstCall} for the first");
+        Assert.Equal(BitConverter.DoubleToInt64Bits(first.Energy), BitConverter.DoubleToInt64Bits(again.Energy));
+        Assert.Equal(first.Forces, again.Forces);
+        Assert.Equal(first.EnergyStd, again.EnergyStd);
+    }
+
+    [Fact]
     public void Conservative_forces_are_minus_the_energy_gradient()
     {
         var mol = SimulationFixtures.Methanol();
