@@ -110,7 +110,7 @@ public static class Autograd
         var grads = RunBackward(output, inputs, createGraph, gradOutput);
         var result = new Tensor<T>[inputs.Count];
         for (int i = 0; i < inputs.Count; i++)
-            result[i] = grads.TryGetValue(inputs[i], out var g) ? g : new Tensor<T>(inputs[i].Shape);
+            result[i] = grads.TryGetValue(inputs[i], out var g) ? g : Tensor<T>.Scratch(inputs[i].Shape);
         return result;
     }
 
@@ -219,7 +219,13 @@ public static class Autograd
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (grads.TryGetValue(x, out var prev) && owned.Contains(prev)) return prev;
-        var buffer = prev is null ? new Tensor<T>(x.Shape) : prev.Clone();
+        Tensor<T> buffer;
+        if (prev is null) buffer = Tensor<T>.Scratch(x.Shape);
+        else
+        {
+            buffer = Tensor<T>.Uninitialized(x.Shape);
+            prev.Span.CopyTo(buffer.Span);
+        }
         grads[x] = buffer;
         owned.Add(buffer);
         return buffer;

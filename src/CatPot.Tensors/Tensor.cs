@@ -20,11 +20,18 @@ public sealed class Tensor<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly int _length;
     private bool _requiresGrad;
 
-    /// <summary>Creates a zero-filled tensor of the given shape (its storage comes from the active <see cref="TensorArena"/>, if any).</summary>
+    /// <summary>Creates a zero-filled tensor of the given shape, in ordinary memory (see <see cref="Scratch"/> for arena storage).</summary>
     public Tensor(params int[] shape)
-        : this(Allocate(shape, zero: true), shape, copyShape: true, exact: false)
+        : this(new T[Tensor.ElementCount(shape)], shape, copyShape: true, exact: true)
     {
     }
+
+    /// <summary>
+    /// A zero-filled tensor for an op's result or gradient. Inside a <see cref="TensorArena"/> scope its storage comes
+    /// from the arena and is recycled when the scope ends; elsewhere it is an ordinary tensor. The shape is copied.
+    /// </summary>
+    public static Tensor<T> Scratch(params int[] shape)
+        => new(Allocate(shape, zero: true), (int[])shape.Clone(), copyShape: false, exact: false);
 
     /// <summary>Wraps <paramref name="data"/> (not copied) as a tensor of the given shape.</summary>
     /// <exception cref="ArgumentException">The data length does not equal the product of the shape.</exception>

@@ -8,11 +8,11 @@ namespace CatPot.Tensors;
 /// or faulted in by the operating system.
 /// </summary>
 /// <remarks>
-/// <para>While a scope from <see cref="Use"/> is open on a thread, every tensor that thread creates through an op or
-/// the zero-filling constructor takes its array from the arena. When the scope is disposed, all of those arrays go back
-/// to the arena and the next scope reuses them: tensors made inside a scope must not be read after it ends.
-/// Copy what you keep with <see cref="Tensor{T}.Clone"/> or <see cref="Tensor{T}.ToArray"/>, which always use ordinary
-/// memory. Tensors made by wrapping your own arrays are never recycled.</para>
+/// <para>While a scope from <see cref="Use"/> is open on a thread, every tensor that an op computes on that thread
+/// (results and gradients, and anything made with <see cref="Tensor{T}.Scratch"/>) takes its array from the arena.
+/// When the scope is disposed, all of those arrays go back to the arena and the next scope reuses them: op results
+/// made inside a scope must not be read after it ends. Copy what you keep with <see cref="Tensor{T}.Clone"/> or
+/// <see cref="Tensor{T}.ToArray"/>. Tensors you create with a constructor are ordinary memory and never recycled.</para>
 /// <para>Arrays come in size classes about 12 % apart, so batches whose sizes differ a little share storage; a tensor's
 /// backing array (<see cref="Tensor{T}.Data"/>) may therefore be longer than its <see cref="Tensor{T}.Length"/>.</para>
 /// <para>Scopes nest: an inner scope returns only what was made inside it. An arena belongs to one thread at a time;

@@ -105,7 +105,7 @@ public static partial class Tensor
         var plan = Broadcast.Plan(shape, x.Shape, nameof(SumTo));
         if (!SameShape(plan.OutShape, x.Shape))
             throw new ArgumentException($"SumTo: shape {FormatShape(shape)} does not broadcast to {FormatShape(x.Shape)}.");
-        var y = new Tensor<T>(shape);
+        var y = Tensor<T>.Scratch(shape);
         var ys = y.Span;
         ReadOnlySpan<T> xs = x.Span;
         if (y.Length == 1)

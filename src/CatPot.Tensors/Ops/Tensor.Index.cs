@@ -55,7 +55,7 @@ public static partial class Tensor
         CheckIndices(index, count, nameof(IndexAdd));
         var shape = (int[])x.Shape.Clone();
         shape[0] = count;
-        var y = new Tensor<T>(shape);
+        var y = Tensor<T>.Scratch(shape);
         int rowLength = ElementCount(x.Shape.AsSpan(1));
         T[] xd = x.Data, yd = y.Data;
         int threads = ThreadsFor(x.Length, count);

@@ -39,7 +39,7 @@ public static partial class Tensor
         int ax = NormalizeAxis(axis, x.Rank, nameof(Sum));
         var (outer, n, inner) = AxisLayout(x.Shape, ax);
         var reduced = ReducedShape(x.Shape, ax, keepDim);
-        var y = inner == 1 ? Tensor<T>.Uninitialized(reduced) : new Tensor<T>(reduced); // the inner > 1 path accumulates
+        var y = inner == 1 ? Tensor<T>.Uninitialized(reduced) : Tensor<T>.Scratch(reduced); // the inner > 1 path accumulates
         ReadOnlySpan<T> xs = x.Span;
         var ys = y.Span;
         if (inner == 1)

@@ -43,7 +43,7 @@ public static partial class Tensor
         var (outer, length, inner) = AxisLayout(x.Shape, axis);
         var shape = (int[])x.Shape.Clone();
         shape[axis] = total;
-        var y = new Tensor<T>(shape);
+        var y = Tensor<T>.Scratch(shape);
         ReadOnlySpan<T> xs = x.Span;
         var ys = y.Span;
         int block = length * inner;

@@ -64,7 +64,7 @@ public static partial class Tensor
         return Autograd.Record(y, nameof(Abs), [x], g =>
         {
             // The sign is piecewise constant, so it enters the rule as a constant and second derivatives are 0.
-            var sign = new Tensor<T>(x.Shape);
+            var sign = Tensor<T>.Scratch(x.Shape);
             ReadOnlySpan<T> xs = x.Span;
             var ss = sign.Span;
             for (int i = 0; i < xs.Length; i++)
@@ -102,7 +102,7 @@ public static partial class Tensor
         if (!Autograd.ShouldRecord(x)) return y;
         return Autograd.Record(y, nameof(Clamp), [x], g =>
         {
-            var mask = new Tensor<T>(x.Shape);
+            var mask = Tensor<T>.Scratch(x.Shape);
             ReadOnlySpan<T> xs = x.Span;
             var ms = mask.Span;
             for (int i = 0; i < xs.Length; i++) ms[i] = xs[i] >= min && xs[i] <= max ? T.One : T.Zero;

@@ -54,7 +54,7 @@ internal static class StructureMean
     public static Tensor<T> Of<T>(Tensor<T> perAtom, ModelInput<T> input) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var sum = Tensor.IndexAdd(perAtom, input.AtomToStructure, input.StructureCount);
-        var inv = new Tensor<T>(input.StructureCount, 1);
+        var inv = Tensor<T>.Scratch(input.StructureCount, 1);
         for (int k = 0; k < input.StructureCount; k++) inv[k] = T.One / T.CreateChecked(input.AtomCounts[k]);
         return sum * inv;
     }

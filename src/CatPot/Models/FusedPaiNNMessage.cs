@@ -57,7 +57,7 @@ internal static class FusedPaiNNMessage
         int n = topology.ReceiverOffsets.Length - 1, f = phi.Shape[1] / 3, f3 = 3 * f, nr = rbf.Shape[1];
         if (filterWeight.Shape[0] != f3 || filterWeight.Shape[1] != nr || filterBias.Length != f3)
             throw new ArgumentException($"FusedPaiNNMessage: filter weight {Tensor.FormatShape(filterWeight.Shape)} and bias {Tensor.FormatShape(filterBias.Shape)} do not map {nr} radial functions to {f3} channels.");
-        var result = new Tensor<T>(n, 4, f);
+        var result = Tensor<T>.Scratch(n, 4, f);
         T[] phiD = phi.Data, rbfD = rbf.Data, wfD = filterWeight.Data, bD = filterBias.Data, fcD = fc.Data, uD = u.Data, outD = result.Data;
         T[]? vD = v?.Data;
         var offsets = topology.ReceiverOffsets;
@@ -173,11 +173,11 @@ internal static class FusedPaiNNMessage
 
         // One pass over atoms as senders: edge k = (i <- a) is reached as the reverse of a's own edge r = (a <- i), so every
         // sum into dphi[a] and dv[a] runs over a's edges in a fixed order and each edge's dfc, du, drbf is written once.
-        var dphi = phi.TracksGrad ? new Tensor<T>(phi.Shape) : null;
-        var dv = v is not null && v.TracksGrad ? new Tensor<T>(v.Shape) : null;
-        var dfc = fc.TracksGrad ? new Tensor<T>(fc.Shape) : null;
-        var du = u.TracksGrad ? new Tensor<T>(e, 3) : null;
-        var drbf = needRbf ? new Tensor<T>(rbf.Shape) : null;
+        var dphi = phi.TracksGrad ? Tensor<T>.Scratch(phi.Shape) : null;
+        var dv = v is not null && v.TracksGrad ? Tensor<T>.Scratch(v.Shape) : null;
+        var dfc = fc.TracksGrad ? Tensor<T>.Scratch(fc.Shape) : null;
+        var du = u.TracksGrad ? Tensor<T>.Scratch(e, 3) : null;
+        var drbf = needRbf ? Tensor<T>.Scratch(rbf.Shape) : null;
         T[]? dphiD = dphi?.Data, dvD = dv?.Data, dfcD = dfc?.Data, duD = du?.Data, drbfD = drbf?.Data;
         // Per block: the transposed filter-weight gradient [R, 3F] followed by the bias gradient [3F], summed over blocks in order at the end.
         int partialLength = (f3 * nr) + f3;

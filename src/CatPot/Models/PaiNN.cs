@@ -97,7 +97,7 @@ public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
             v = v + Tensor.Reshape(aParts[0], n, 1, f) * uv;
             s = s + aParts[1] * Tensor.Sum(uv * vv, 1) + aParts[2];
         }
-        return (s, v ?? new Tensor<T>(n, 3, f));
+        return (s, v ?? Tensor<T>.Scratch(n, 3, f));
     }
 
     /// <summary>Radial basis [E, n_rbf], cutoff envelope [E, 1] and unit vectors [E, 3] of every edge.</summary>

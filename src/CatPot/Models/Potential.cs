@@ -102,8 +102,8 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
         output.NormalizedEnergy = yHat;
 
         // E = N (sd·ŷ + mu) in T, plus the element-reference sum in double.
-        var scale = new Tensor<T>(structures);
-        var offset = new Tensor<T>(structures);
+        var scale = Tensor<T>.Scratch(structures);
+        var offset = Tensor<T>.Scratch(structures);
         for (int k = 0; k < structures; k++)
         {
             scale[k] = T.CreateChecked(input.AtomCounts[k] * Statistics.Sd);

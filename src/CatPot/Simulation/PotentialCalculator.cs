@@ -101,7 +101,7 @@ public sealed class PotentialCalculator<T> : IForceCalculator where T : unmanage
         }
 
         int n = structure.AtomCount;
-        if (_positions is null || _positions.Shape[0] != n) _positions = new Tensor<T>(new T[3 * n], n, 3);
+        if (_positions is null || _positions.Shape[0] != n) _positions = new Tensor<T>(n, 3);
         _input = new ModelInput<T>(
             (int[])structure.Numbers.Clone(), _positions, [structure.Charge], [structure.Spin],
             new int[n], [n], rec.ToArray(), snd.ToArray());
