@@ -65,6 +65,31 @@ public class ArithmeticGradTests
         GradCheck.Second(F, [x, w, b]);
     }
 
+    [Theory]
+    [InlineData(1, 1, 1, true)]
+    [InlineData(5, 3, 4, true)]
+    [InlineData(5, 3, 4, false)]
+    [InlineData(21, 17, 40, true)]
+    public void Linear_with_a_transposed_weight_copy_matches_Linear_and_its_gradients(int rows, int inputs, int outputs, bool withBias)
+    {
+        var rng = new Random(4);
+        var x = GradCheck.Random(rng, rows, inputs);
+        var w = GradCheck.Random(rng, outputs, inputs);
+        var b = GradCheck.Random(rng, outputs);
+        var expected = Tensor.Linear(x.Detach(), w.Detach(), withBias ? b.Detach() : null);
+        var y = Tensor.Linear(x.Detach(), w.Detach(), withBias ? b.Detach() : null, Tensor.Transpose(w.Detach()));
+        for (int i = 0; i < y.Length; i++) Assert.Equal(expected[i], y[i], 1e-14);
+        // The copy is rebuilt from the (perturbed) weight on every evaluation, as a caller refreshing it would.
+        Tensor<double> F(Tensor<double>[] p)
+        {
+            var z = Tensor.Linear(p[0], p[1], withBias ? p[2] : null, Tensor.Transpose(p[1].Detach()));
+            return Tensor.Sum(z * z * z);
+        }
+        GradCheck.First(F, [x, w, b]);
+        GradCheck.Second(F, [x, w, b]);
+        if (inputs != outputs) Assert.Throws<ArgumentException>(() => Tensor.Linear(x, w, null, w));
+    }
+
     [Fact]
     public void NoGrad_records_nothing()
     {

@@ -53,4 +53,36 @@ public static partial class Tensor
              weight.TracksGrad ? MatMul(g, x, transA: true) : null,
              bias.TracksGrad ? SumTo(g, bias.Shape) : null]);
     }
+
+    /// <summary>
+    /// y = x·Wᵀ + b like <see cref="Linear{T}(Tensor{T}, Tensor{T}, Tensor{T}?)"/>, but the product reads
+    /// <paramref name="transposedWeight"/> (Wᵀ, shape [in, out], kept by the caller) instead of transposing W into the
+    /// kernel's layout on every call, which is most of the cost for inputs of a few rows (one small molecule).
+    /// Gradients are exactly those of Linear: the backward pass uses <paramref name="weight"/>, and no gradient flows
+    /// to the copy. The caller guarantees that the copy holds W's current values.
+    /// </summary>
+    public static Tensor<T> Linear<T>(Tensor<T> x, Tensor<T> weight, Tensor<T>? bias, Tensor<T> transposedWeight)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (transposedWeight.Rank != 2 || weight.Rank != 2 || transposedWeight.Shape[0] != weight.Shape[1] || transposedWeight.Shape[1] != weight.Shape[0])
+            throw new ArgumentException($"Linear: the transposed weight has shape {FormatShape(transposedWeight.Shape)} but the weight is {FormatShape(weight.Shape)}.", nameof(transposedWeight));
+        if (bias is not null && (bias.Rank != 1 || bias.Length != weight.Dim(0)))
+            throw new ArgumentException($"Linear: bias has shape {FormatShape(bias.Shape)} but the weight {FormatShape(weight.Shape)} has {weight.Dim(0)} outputs.", nameof(bias));
+        Tensor<T> y;
+        using (Autograd.NoGrad()) y = MatMul(x, transposedWeight);
+        if (bias is not null)
+        {
+            int n = bias.Length;
+            var ys = y.Span;
+            ReadOnlySpan<T> bs = bias.Span;
+            for (int off = 0; off < ys.Length; off += n)
+                System.Numerics.Tensors.TensorPrimitives.Add(ys.Slice(off, n), bs, ys.Slice(off, n));
+        }
+        Tensor<T>[] inputs = bias is null ? [x, weight] : [x, weight, bias];
+        if (!Autograd.ShouldRecord(inputs)) return y;
+        return Autograd.Record(y, nameof(Linear), inputs, g =>
+            bias is null
+                ? [x.TracksGrad ? MatMul(g, weight) : null, weight.TracksGrad ? MatMul(g, x, transA: true) : null]
+                : [x.TracksGrad ? MatMul(g, weight) : null, weight.TracksGrad ? MatMul(g, x, transA: true) : null, bias.TracksGrad ? SumTo(g, bias.Shape) : null]);
+    }
 }

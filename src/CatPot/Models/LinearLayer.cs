@@ -13,7 +13,10 @@ public sealed class LinearLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
         OutFeatures = outFeatures;
         Weight = parameters.Add(prefix + ".weight", decay: true, outFeatures, inFeatures);
         Bias = bias ? parameters.Add(prefix + ".bias", decay: false, outFeatures) : null;
+        parameters.AddLayer(this);
     }
+
+    private Tensor<T>? _transposed;
 
     /// <summary>Input width.</summary>
     public int InFeatures { get; }
@@ -27,6 +30,28 @@ public sealed class LinearLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Bias [out], or null.</summary>
     public Tensor<T>? Bias { get; }
 
+    /// <summary>True while the layer keeps a transposed copy of its weight for inference (<see cref="Freeze"/>).</summary>
+    public bool IsFrozen => _transposed is not null;
+
+    /// <summary>
+    /// Takes a transposed copy of the current weight, which <see cref="Forward"/> then reads in place whenever the weight
+    /// does not require gradients (inference); call again after the weight changes, or <see cref="Unfreeze"/>.
+    /// </summary>
+    public void Freeze()
+    {
+        var t = new Tensor<T>(InFeatures, OutFeatures);
+        ReadOnlySpan<T> w = Weight.Span;
+        var d = t.Span;
+        for (int o = 0; o < OutFeatures; o++)
+            for (int i = 0; i < InFeatures; i++) d[(i * OutFeatures) + o] = w[(o * InFeatures) + i];
+        _transposed = t;
+    }
+
+    /// <summary>Drops the copy taken by <see cref="Freeze"/>.</summary>
+    public void Unfreeze() => _transposed = null;
+
     /// <summary>Applies the layer to the rows of a rank-2 input [rows, in].</summary>
-    public Tensor<T> Forward(Tensor<T> x) => Tensor.Linear(x, Weight, Bias);
+    public Tensor<T> Forward(Tensor<T> x) => _transposed is { } wt && !Weight.TracksGrad
+        ? Tensor.Linear(x, Weight, Bias, wt)
+        : Tensor.Linear(x, Weight, Bias);
 }

@@ -12,6 +12,12 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
 {
     private readonly List<(string Name, Tensor<T> Tensor, bool Decay)> _items = [];
     private readonly Dictionary<string, Tensor<T>> _byName = new(StringComparer.Ordinal);
+    private readonly List<LinearLayer<T>> _layers = [];
+
+    /// <summary>The linear layers built on these parameters, in construction order.</summary>
+    public IReadOnlyList<LinearLayer<T>> Layers => _layers;
+
+    internal void AddLayer(LinearLayer<T> layer) => _layers.Add(layer);
 
     /// <summary>Number of tensors.</summary>
     public int Count => _items.Count;

@@ -54,6 +54,23 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
     public ReadOnlySpan<double> BinCentres => _binCentres;
 
     /// <summary>
+    /// Prepares the model for repeated inference on fixed weights: every linear layer keeps a transposed copy of its
+    /// weight, so products with few rows (one small molecule per call, as in MD) read the weight in place instead of
+    /// re-transposing it each call. Used only while weights do not require gradients; call again after changing the
+    /// weights (loading, training), or <see cref="Unfreeze"/>. <see cref="Simulation.PotentialCalculator{T}"/> calls it.
+    /// </summary>
+    public void FreezeForInference()
+    {
+        foreach (var layer in Parameters.Layers) layer.Freeze();
+    }
+
+    /// <summary>Drops the copies made by <see cref="FreezeForInference"/>.</summary>
+    public void Unfreeze()
+    {
+        foreach (var layer in Parameters.Layers) layer.Unfreeze();
+    }
+
+    /// <summary>
     /// PyTorch-style initialisation: linear weights uniform(±1/√in), biases 0, embeddings N(0, 1), from a seeded generator.
     /// </summary>
     public void InitializeParameters(ulong seed)

@@ -218,6 +218,7 @@ public static class ModelBenchmark
         Structure[] one = [molecule];
         // Inference: weights are constants, so only the positions path is recorded for conservative forces.
         model.Parameters.SetRequiresGrad(false);
+        model.FreezeForInference(); // as PotentialCalculator does for MD
         double energy = 0;
         PotentialOutput<float> Direct()
         {
@@ -268,6 +269,7 @@ public static class ModelBenchmark
         TensorThreading.MaxThreads = options.Threads;
         res["one_thread"] = oneThread;
         res["energy_eV"] = energy;
+        model.Unfreeze();
         model.Parameters.SetRequiresGrad(true);
         return res;
     }

@@ -14,7 +14,8 @@ namespace CatPot.Simulation;
 /// </summary>
 /// <remarks>
 /// The calculator is for inference: it switches <see cref="Tensor{T}.RequiresGrad"/> off on every model parameter so
-/// that conservative forces record only the graph from positions to energy. Do not train the same
+/// that conservative forces record only the graph from positions to energy, and freezes the model
+/// (<see cref="Potential{T}.FreezeForInference"/>): after changing the weights, build a new calculator. Do not train the same
 /// <see cref="Potential{T}"/> instance while a calculator uses it. Not thread-safe.
 /// </remarks>
 /// <typeparam name="T">float for use, double for exact checks.</typeparam>
@@ -36,6 +37,7 @@ public sealed class PotentialCalculator<T> : IForceCalculator where T : unmanage
         Forces = forces;
         _builder = new NeighborListBuilder(model.Config.Cutoff);
         foreach (var (_, parameter, _) in model.Parameters.Items) parameter.RequiresGrad = false;
+        model.FreezeForInference();
     }
 
     /// <summary>The model.</summary>
