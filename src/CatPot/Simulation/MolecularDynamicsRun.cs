@@ -30,13 +30,20 @@ public static class MolecularDynamicsRun
         long firstFlagged = -1;
         string? reason = null;
         bool stopped = false;
+        // Seconds of each md.Step() (forces, integrator, neighbour list), for a per-step median like the peer's.
+        var stepSeconds = new List<double>((int)Math.Min(options.Steps, 10_000_000));
         var clock = Stopwatch.StartNew();
         double lastProgress = 0;
         try
         {
             for (long step = 0; ; step++)
             {
-                if (step > 0) md.Step();
+                if (step > 0)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    md.Step();
+                    stepSeconds.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+                }
                 double eTot = md.TotalEnergy, t = md.Time, temperature = md.Temperature;
                 maxDev = Math.Max(maxDev, Math.Abs(eTot - e0));
                 sumT += temperature;
@@ -105,6 +112,7 @@ public static class MolecularDynamicsRun
             DriftPerAtomPerPs = atoms > 0 ? slopePerFs * 1000 / atoms : 0,
             MeanTemperature = sumT / samples,
             WallSeconds = clock.Elapsed.TotalSeconds,
+            StepSeconds = StepTimes.From(stepSeconds),
         };
     }
 

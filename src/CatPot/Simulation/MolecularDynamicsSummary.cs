@@ -50,6 +50,9 @@ public sealed class MolecularDynamicsSummary
     /// <summary>Wall-clock seconds of the stepping loop (output included).</summary>
     public double WallSeconds { get; init; }
 
+    /// <summary>Distribution of the time of one MD step (force call, integrator and neighbour list; no output), or null with no steps.</summary>
+    public StepTimes? StepSeconds { get; init; }
+
     /// <summary>Simulated picoseconds per day of wall-clock time.</summary>
     public double PicosecondsPerDay => WallSeconds > 0 ? SimulatedTime / 1000 / WallSeconds * 86400 : double.NaN;
 
@@ -76,6 +79,13 @@ public sealed class MolecularDynamicsSummary
         Number(w, "mean_temperature_K", MeanTemperature);
         Number(w, "wall_s", WallSeconds);
         Number(w, "ps_per_day", PicosecondsPerDay);
+        if (StepSeconds is { } st)
+        {
+            Number(w, "step_median_s", st.Median);
+            Number(w, "step_p10_s", st.P10);
+            Number(w, "step_p90_s", st.P90);
+            Number(w, "step_mean_s", st.Mean);
+        }
         w.WriteEndObject();
     }
 

@@ -101,6 +101,23 @@ public class MolecularDynamicsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Summary_reports_per_step_times()
+    {
+        using var dir = new TempDirectory();
+        string log = Path.Combine(dir.Path, "log.json");
+        var md = Start(new PotentialCalculator<double>(SimulationFixtures.Model<double>(2)), SimulationFixtures.Methanol(), 300, 1, new MolecularDynamicsSettings());
+        var summary = MolecularDynamicsRun.Run(md, new MolecularDynamicsRunOptions { Steps = 30 });
+        summary.WriteJson(log);
+        var t = summary.StepSeconds!;
+        Assert.True(t.P10 > 0 && t.P10 <= t.Median && t.Median <= t.P90);
+        Assert.True(t.Mean * 30 <= summary.WallSeconds);
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(log));
+        Assert.Equal(t.Median, json.RootElement.GetProperty("step_median_s").GetDouble());
+        Assert.Null(StepTimes.From([]));
+        Assert.Equal(new StepTimes(2.5, 1, 4, 2.5), StepTimes.From([4.0, 1, 3, 2]));
+    }
+
+    [Fact]
     public void Guard_stops_at_the_first_frame_and_writes_it_for_labelling()
     {
         using var dir = new TempDirectory();
