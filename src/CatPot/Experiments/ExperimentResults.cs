@@ -18,6 +18,12 @@ public sealed record ExperimentResults
     /// <summary>The MAE ensemble's members (seeds 0 … M−1 of the baseline), empty without an ensemble.</summary>
     public IReadOnlyList<RunEvaluation> EnsembleMembers { get; init; } = [];
 
+    /// <summary>
+    /// Force MAE (eV/Å, all test force components) of the ensemble's mean direct forces, from the members' saved best
+    /// models; null without an ensemble or without test forces.
+    /// </summary>
+    public double? EnsembleForceMae { get; init; }
+
     /// <summary>Trainings run by this invocation (0 when everything was already finished).</summary>
     public int RunsTrainedNow { get; init; }
 

@@ -1,3 +1,4 @@
+using CatPot.Evaluation;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -162,6 +163,8 @@ public sealed class ExperimentRunner
                 members.Add(RunOne(plan, baseline.Cell, seed, cancellation));
         }
 
+        double? ensembleForces = members.Count >= 2 ? EnsembleForceMae(baseline!.Cell, members, grid.MaxAtoms) : null;
+
         return new ExperimentResults
         {
             Plan = plan,
@@ -169,9 +172,38 @@ public sealed class ExperimentRunner
             BestHLGaussCell = best,
             TemperatureSweep = sweep,
             EnsembleMembers = members,
+            EnsembleForceMae = ensembleForces,
             RunsTrainedNow = _runsTrained,
             EpochsTrainedNow = _epochsTrained,
         };
+    }
+
+    /// <summary>
+    /// MAE of the members' mean direct forces over every test force component. Forces are not kept in
+    /// <c>evaluation.json</c>, so each member's saved best model predicts the test set again (a few seconds each).
+    /// </summary>
+    private double? EnsembleForceMae(ExperimentCell cell, List<RunEvaluation> members, int maxAtoms)
+    {
+        var test = _data.Test;
+        if (test.Count == 0 || test.Any(s => s.Forces is null)) return null;
+        var sums = test.Select(s => new double[3 * s.AtomCount]).ToArray();
+        foreach (var member in members)
+        {
+            var model = PotentialFile.Load<float>(Path.Combine(RunDirectory(cell.Name, member.Seed), Trainer.ModelFileName));
+            var predictions = PotentialPredictor.Predict(model, test, conservativeForces: false, maxAtoms);
+            for (int i = 0; i < test.Count; i++)
+                for (int k = 0; k < sums[i].Length; k++) sums[i][k] += predictions[i].Forces[k];
+        }
+        double abs = 0;
+        long count = 0;
+        for (int i = 0; i < test.Count; i++)
+        {
+            var truth = test[i].Forces!;
+            for (int k = 0; k < sums[i].Length; k++) abs += Math.Abs((sums[i][k] / members.Count) - truth[k]);
+            count += sums[i].Length;
+        }
+        _log(FormattableString.Invariant($"ensemble of {members.Count}: mean direct forces, test F MAE {abs / Math.Max(1, count):F4} eV/Å"));
+        return count > 0 ? abs / count : null;
     }
 
     private List<RunEvaluation> RunSeeds(ExperimentPlan plan, ExperimentCell cell, int seeds, CancellationToken cancellation)

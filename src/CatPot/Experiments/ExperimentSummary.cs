@@ -56,6 +56,7 @@ public sealed record ExperimentSummary
                 PearsonByDomain = ensemble.Test.Domains.Where(d => d.Uncertainty?.PearsonStdE is not null)
                     .ToDictionary(d => d.Group, d => MeanStd.Of([d.Uncertainty!.PearsonStdE!.Value]), StringComparer.Ordinal),
                 EnergyMae = MeanStd.Of([ensemble.Test.Overall.EnergyMae]),
+                ForceMae = Single(results.EnsembleForceMae),
                 TrainSeconds = ensemble.TrainSeconds,
                 TrainingsPerPredictor = ensemble.Members,
             });
@@ -125,6 +126,7 @@ public sealed record ExperimentSummary
             OodMeanStd = MeanStd.OfPresent(cell.Runs.Select(r => r.OodMeanStdE)),
             PearsonByDomain = byDomain,
             EnergyMae = MeanStd.Of([.. cell.Runs.Select(r => r.Test.Overall.EnergyMae)]),
+            ForceMae = MeanStd.OfPresent(cell.Runs.Select(r => r.Test.Overall.ForceMae)),
             TrainSeconds = cell.Runs.Count == 0 ? 0 : cell.Runs.Average(r => r.TrainSeconds),
         };
     }

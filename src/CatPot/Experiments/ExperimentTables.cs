@@ -74,16 +74,16 @@ public static class ExperimentTables
         sb.AppendLine();
         sb.Append("| Predictor | Pearson H | Spearman H | AUROC H | Pearson std | Spearman std | AUROC std | NLL | miscal. | mean H |");
         if (ood) sb.Append(" mean H (OOD) | mean std (eV) | mean std OOD (eV) |");
-        sb.AppendLine(" E MAE (eV) | cost |");
+        sb.AppendLine(" E MAE (eV) | F MAE (eV/Å) | cost |");
         sb.Append("|---|---|---|---|---|---|---|---|---|---|");
         if (ood) sb.Append("---|---|---|");
-        sb.AppendLine("---|---|");
+        sb.AppendLine("---|---|---|");
         foreach (var u in summary.Uncertainty)
         {
             sb.Append(Inv($"| {u.Label} | {F(u.PearsonEntropy)} | {F(u.SpearmanEntropy)} | {F(u.AurocEntropy)} | {F(u.PearsonStd)} | {F(u.SpearmanStd)} | {F(u.AurocStd)} | {F(u.Nll)} | {F(u.MiscalibrationArea)} | {F(u.MeanEntropy)} |"));
             if (ood) sb.Append(Inv($" {F(u.OodMeanEntropy)} | {F(u.MeanStd, 4)} | {F(u.OodMeanStd, 4)} |"));
             double perTraining = u.TrainSeconds / Math.Max(1, u.TrainingsPerPredictor);
-            sb.AppendLine(Inv($" {F(u.EnergyMae, 4)} | {u.TrainingsPerPredictor} × {perTraining:F0} s |"));
+            sb.AppendLine(Inv($" {F(u.EnergyMae, 4)} | {F(u.ForceMae, 4)} | {u.TrainingsPerPredictor} × {perTraining:F0} s |"));
         }
         sb.AppendLine();
         sb.AppendLine("Pearson r of the uncertainty (H for HL-Gauss cells, spread for the ensemble) with |ΔE| per domain:");

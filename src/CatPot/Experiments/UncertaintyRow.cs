@@ -54,6 +54,9 @@ public sealed record UncertaintyRow
     /// <summary>Overall energy MAE of the predictor (eV).</summary>
     public MeanStd? EnergyMae { get; init; }
 
+    /// <summary>Overall force MAE of the predictor (eV/Å; the ensemble's is that of its mean forces).</summary>
+    public MeanStd? ForceMae { get; init; }
+
     /// <summary>Training seconds this uncertainty costs (sum over members for the ensemble, mean per run for a cell).</summary>
     public double TrainSeconds { get; init; }
 

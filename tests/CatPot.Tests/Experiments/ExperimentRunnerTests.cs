@@ -60,6 +60,9 @@ public sealed class ExperimentRunnerTests : IDisposable
         Assert.Equal(["hl", "hl-T1"], first.TemperatureSweep.Select(t => t.Value).Order(StringComparer.Ordinal));
         Assert.Equal(2, first.EnsembleMembers.Count);
         Assert.Equal([0, 1], first.EnsembleMembers.Select(m => m.Seed));
+        // |mean − truth| ≤ mean |member − truth| per component, so the ensemble's force MAE cannot exceed the members' mean.
+        double membersMean = first.EnsembleMembers.Average(m => m.Test.Overall.ForceMae!.Value);
+        Assert.InRange(first.EnsembleForceMae!.Value, 1e-6, membersMean + 1e-9);
         Assert.NotNull(first.Cells[1].Runs[0].OodMeanEntropy);
         Assert.NotEmpty(first.Cells[1].Runs[0].Histograms);
 
@@ -68,11 +71,13 @@ public sealed class ExperimentRunnerTests : IDisposable
         Assert.Equal(0, second.RunsTrainedNow);
         Assert.Equal(0, second.EpochsTrainedNow);
         Assert.Equal(first.Cells.Select(c => c.Runs[0].Test.Overall.EnergyMae), second.Cells.Select(c => c.Runs[0].Test.Overall.EnergyMae));
+        Assert.Equal(first.EnsembleForceMae, second.EnsembleForceMae);
 
         var written = ExperimentReport.Write(second, _dir);
         Assert.Contains(written, p => p.EndsWith("report.html", StringComparison.Ordinal));
         string uq = File.ReadAllText(Path.Combine(_dir, "uncertainty.md"));
         Assert.Contains("MAE ensemble (M = 2)", uq, StringComparison.Ordinal);
+        Assert.Contains("F MAE (eV/Å)", uq, StringComparison.Ordinal);
         Assert.Contains("mean H (OOD)", uq, StringComparison.Ordinal);
     }
 
