@@ -41,6 +41,9 @@ print(f"peer batches: {pt['mean_batch_structures']:.1f} structures, {pt['mean_ba
       f"CatPot batches: {ct['mean_batch_structures']:.1f}, {ct['mean_batch_atoms']:.0f}, {ct['mean_batch_edges']:.0f}")
 print(f"peer latency molecule: {p['inference']['n_atoms']} atoms, {p['inference']['n_edges']} edges; CatPot: {ci['n_atoms']} atoms, {ci['n_edges']} edges ({ci['source']})")
 print(f"CatPot phases (median s): " + ", ".join(f"{k} {v['median_s']:.4f}" for k, v in ct["phases"].items()))
+for k in ("energy_direct_forces", "energy_conservative_forces"):
+    e = ci[k]
+    print(f"CatPot {k}: GEMM work {1e3*e['gemm_gflop']:.1f} MFLOP per call = {e['gemm_gflops_at_median']:.1f} GFLOP/s at the median, {100*e['fraction_of_gemm_rate']:.1f}% of the GEMM rate below")
 print(f"CatPot GEMM work {ct['gemm_gflop_per_step']:.2f} GFLOP/step = {ct['gemm_gflops_at_median']:.1f} GFLOP/s at the median step; "
       f"one {c['gemm']['shape']} GEMM runs at {c['gemm']['gflops']:.1f} GFLOP/s -> {100*c['gemm']['training_step_fraction_of_gemm_rate']:.1f}% of it")
 print(f"other processes (cores): CatPot train {ct['other_processes_cpu_cores']}, latency {ci['other_processes_cpu_cores']}; "

@@ -35,4 +35,12 @@ internal static class GemmFlops
         double filter = c.Layers * 2 * edges * c.RadialBasis * 3 * c.Features;
         return fwd + (2 * fwd) - filter;
     }
+
+    /// <summary>
+    /// Energy and conservative forces of one structure: the forward pass without the force head, then the gradient with
+    /// respect to every product's activation operand (positions reach all of them, the radial filter included) but not
+    /// the weights — twice the forward work.
+    /// </summary>
+    public static double ConservativeForces(PotentialConfig c, double atoms, double edges)
+        => 2 * Forward(c, atoms, edges, directForces: false);
 }

@@ -43,8 +43,7 @@ public static class ModelBenchmark
             ["loadavg_before"] = LoadAverage(),
         };
         var t0 = Stopwatch.GetTimestamp();
-        if (!File.Exists(options.DataPath)) throw new FileNotFoundException($"Benchmark data file '{options.DataPath}' does not exist.", options.DataPath);
-        var structures = ExtXyzReader.ReadAll(options.DataPath);
+        var structures = StructureFiles.ReadAll(options.DataPath);
         if (options.MaxStructures > 0 && structures.Count > options.MaxStructures) structures = structures.GetRange(0, options.MaxStructures);
         res["data"] = new JsonObject
         {
@@ -97,6 +96,20 @@ public static class ModelBenchmark
         res["inference"] = inference;
 
         res["gemm"] = MeasureGemmRate(train);
+        double gemmRate = res["gemm"]!["gflops"]!.GetValue<double>();
+        int latencyAtoms = inference["n_atoms"]!.GetValue<int>(), latencyEdges = inference["n_edges"]!.GetValue<int>();
+        foreach (var (name, flops) in new[]
+                 {
+                     ("energy_direct_forces", GemmFlops.Forward(model.Config, latencyAtoms, latencyEdges, directForces: true)),
+                     ("energy_conservative_forces", GemmFlops.ConservativeForces(model.Config, latencyAtoms, latencyEdges)),
+                 })
+        {
+            var entry = inference[name]!.AsObject();
+            double rate = flops / 1e9 / entry["median_s"]!.GetValue<double>();
+            entry["gemm_gflop"] = flops / 1e9;
+            entry["gemm_gflops_at_median"] = rate;
+            entry["fraction_of_gemm_rate"] = rate / gemmRate;
+        }
         res["loadavg_after"] = LoadAverage();
         return res;
     }
