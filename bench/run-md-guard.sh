@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The uncertainty guard on a molecule heated until it breaks apart (issue 6).
-#  1. Calibrate: Langevin MD of aspirin at 300 K with guard flags only (--flag, a limit nothing reaches), 4000 steps;
-#     the std_E limit is then set to 1.25 x the largest std_E seen there (no frame at 300 K would have tripped it).
-#  2. Heat: the same start at HOT_K (default 3000 K) with that --max-std and no --flag, so the run must stop (exit 3)
-#     when std_E crosses the limit, and the offending frame goes to the flagged file.
-#  3. Check the flagged frame: is the molecule still in one piece? (bonded = distance < 1.5 x sum of covalent radii, so hot vibrations do not count as breaking)
-#  4. The same heating with --flag (mark, keep going) for FLAG_STEPS steps, every frame written: how many frames past the
-#     limit, and whether the frames where the molecule has broken apart are among them.
+#  1. Calibrate: std_E of the model on the 1,800 reference aspirin frames of ../shared/data/md-aspirin (GFN2-xTB MD,
+#     all intact, physically sampled geometries), via `catpot predict`; the limit is 1.25 x the largest of them, so
+#     no reference geometry would trip it.
+#  2. Heat: Langevin MD from the first frame at HOT_K (default 3000 K) with that --max-std and no --flag, so the run
+#     must stop (exit 3) when std_E crosses the limit, and the offending frame goes to the flagged file.
+#  3. Check the flagged frame: is the molecule still in one piece? (bonded = distance < 1.5 x sum of covalent radii,
+#     so hot vibrations do not count as breaking)
+#  4. The same heating with --flag (mark, keep going) for FLAG_STEPS steps, every frame written: how many frames past
+#     the limit, and whether the frames where the molecule has broken apart are among them. Also at 300 K (COLD_K).
 # MODEL should be an HL-Gauss model trained on broad data (e.g. xtb4, as `catpot experiment` or `catpot train` make):
 # a model trained only on aspirin's own narrow MD puts a broken molecule outside its energy range, where the
 # histogram piles into an end bin and std_E *falls* (see docs/simulation.md; --max-edge-mass covers that case).
@@ -21,16 +23,15 @@ dotnet build src/CatPot.Cli -c Release -v q -nologo > /dev/null
 CATPOT="dotnet src/CatPot.Cli/bin/Release/net10.0/CatPot.Cli.dll"
 head -23 ../shared/data/md-aspirin/aspirin.extxyz > "$OUT/aspirin0.extxyz"
 
-$CATPOT md "$MODEL" "$OUT/aspirin0.extxyz" --steps 4000 --dt 0.5 -T 300 --thermostat langevin --friction 0.02 --seed 1 \
-  --interval 1 --max-std 1000 --flag -o "$OUT/cold.extxyz" --flagged "$OUT/cold.flagged.extxyz" --log "$OUT/cold.json" > /dev/null
-limit=$(python3 - "$OUT/cold.extxyz" <<'PY'
+$CATPOT predict "$MODEL" ../shared/data/md-aspirin/aspirin.extxyz -o "$OUT/reference.pred.extxyz" > /dev/null
+limit=$(python3 - "$OUT/reference.pred.extxyz" <<'PY'
 import re, sys
-s = [float(m.group(1)) for l in open(sys.argv[1]) for m in [re.search(r"std_E=([-0-9.eE+]+)", l)] if m]
+s = [float(m.group(1)) for l in open(sys.argv[1]) for m in [re.search(r"energy_std=([-0-9.eE+]+)", l)] if m]
 print(f"{1.25 * max(s):.4f}")
-print(f"300 K: {len(s)} frames, std_E min {min(s):.4f} median {sorted(s)[len(s)//2]:.4f} max {max(s):.4f} eV", file=sys.stderr)
+print(f"reference frames: {len(s)}, std_E min {min(s):.4f} median {sorted(s)[len(s)//2]:.4f} max {max(s):.4f} eV", file=sys.stderr)
 PY
 )
-echo "std_E limit: $limit eV (1.25 x the 300 K maximum)"
+echo "std_E limit: $limit eV (1.25 x the maximum over the reference frames)"
 
 set +e
 $CATPOT md "$MODEL" "$OUT/aspirin0.extxyz" --steps 20000 --dt 0.5 -T "$HOT_K" --thermostat langevin --friction 0.02 --seed 1 \
@@ -76,9 +77,11 @@ print(f"trajectory: {len(traj)} frames written; first written frame with more th
 PY
 
 FLAG_STEPS=${FLAG_STEPS:-4000}
-$CATPOT md "$MODEL" "$OUT/aspirin0.extxyz" --steps "$FLAG_STEPS" --dt 0.5 -T "$HOT_K" --thermostat langevin --friction 0.02 --seed 1 \
-  --interval 1 --max-std "$limit" --flag -o "$OUT/hotflag.extxyz" --flagged "$OUT/hotflag.flagged.extxyz" --log "$OUT/hotflag.json" > /dev/null 2> "$OUT/hotflag.err" || true
-python3 - "$OUT/hotflag.extxyz" "$limit" <<'PY'
+for T in "${COLD_K:-300}" "$HOT_K"; do
+echo "--flag run at $T K:"
+$CATPOT md "$MODEL" "$OUT/aspirin0.extxyz" --steps "$FLAG_STEPS" --dt 0.5 -T "$T" --thermostat langevin --friction 0.02 --seed 1 \
+  --interval 1 --max-std "$limit" --flag -o "$OUT/flag$T.extxyz" --flagged "$OUT/flag$T.flagged.extxyz" --log "$OUT/flag$T.json" > /dev/null 2> "$OUT/flag$T.err" || true
+python3 - "$OUT/flag$T.extxyz" "$limit" <<'PY'
 import math, re, sys
 radii = {"H": 0.31, "C": 0.76, "N": 0.71, "O": 0.66}
 lines = open(sys.argv[1]).read().splitlines()
@@ -108,3 +111,4 @@ print(f"--flag run: {len(rows)} frames; past the limit: intact {share(intact)} (
 fb = broken[0][0] if broken else None
 print(f"first frame broken apart: step {fb}; first frame past the limit: step {next((r[0] for r in rows if r[2] > limit), None)}")
 PY
+done
