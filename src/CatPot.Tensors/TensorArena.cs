@@ -13,8 +13,10 @@ namespace CatPot.Tensors;
 /// When the scope is disposed, all of those arrays go back to the arena and the next scope reuses them: op results
 /// made inside a scope must not be read after it ends. Copy what you keep with <see cref="Tensor{T}.Clone"/> or
 /// <see cref="Tensor{T}.ToArray"/>. Tensors you create with a constructor are ordinary memory and never recycled.</para>
-/// <para>Arrays come in size classes about 12 % apart, so batches whose sizes differ a little share storage; a tensor's
-/// backing array (<see cref="Tensor{T}.Data"/>) may therefore be longer than its <see cref="Tensor{T}.Length"/>.</para>
+/// <para>Arrays come in size classes about 12 % apart, and a request may take a free array up to two classes larger,
+/// so batches whose sizes differ a little share storage; a tensor's backing array (<see cref="Tensor{T}.Data"/>) may
+/// therefore be longer than its <see cref="Tensor{T}.Length"/>. Free arrays of a class unused for 8 outermost scopes
+/// are dropped, so what the arena holds follows the sizes in current use.</para>
 /// <para>Scopes nest: an inner scope returns only what was made inside it. An arena belongs to one thread at a time;
 /// the worker threads of a parallel kernel never see it and allocate normally.</para>
 /// </remarks>
@@ -24,6 +26,7 @@ public sealed class TensorArena
 
     private readonly Pool<float> _floats = new();
     private readonly Pool<double> _doubles = new();
+    private int _depth;
     /// <summary>Bytes currently held by the arena (free and in use).</summary>
     public long RetainedBytes => (_floats.RetainedElements * sizeof(float)) + (_doubles.RetainedElements * sizeof(double));
 
@@ -40,6 +43,7 @@ public sealed class TensorArena
     {
         var previous = t_active;
         t_active = this;
+        _depth++;
         return new Scope(this, previous, _floats.Mark, _doubles.Mark);
     }
 
@@ -64,6 +68,11 @@ public sealed class TensorArena
     {
         _floats.Release(floatMark);
         _doubles.Release(doubleMark);
+        if (--_depth == 0)
+        {
+            _floats.EndOuterScope();
+            _doubles.EndOuterScope();
+        }
         t_active = previous;
     }
 
@@ -90,6 +99,11 @@ public sealed class TensorArena
     {
         private readonly Dictionary<int, Stack<T[]>> _free = [];
         private readonly List<T[]> _inUse = [];
+        private readonly Dictionary<int, long> _lastUse = [];
+        private long _serial;
+
+        // Outermost scopes a size class may go unused before its free arrays are dropped.
+        private const int IdleScopes = 8;
 
         public long RetainedElements { get; private set; }
 
@@ -100,19 +114,38 @@ public sealed class TensorArena
         public T[] Rent(int length)
         {
             int capacity = SizeClass(length);
-            T[] array;
-            if (_free.TryGetValue(capacity, out var stack) && stack.Count > 0)
+            T[]? array = null;
+            // A free array up to two classes larger (≤ ~27 % bigger) serves too, so batches of varying size share arrays.
+            for (int c = capacity, tries = 0; tries < 3 && array is null; tries++, c = SizeClass(c + 1))
             {
-                array = stack.Pop();
+                if (_free.TryGetValue(c, out var stack) && stack.Count > 0)
+                {
+                    array = stack.Pop();
+                    _lastUse[c] = _serial;
+                }
             }
-            else
+            if (array is null)
             {
                 array = GC.AllocateUninitializedArray<T>(capacity);
                 RetainedElements += capacity;
                 Allocations++;
+                _lastUse[capacity] = _serial;
             }
             _inUse.Add(array);
             return array;
+        }
+
+        // After each outermost scope: arrays of a size class no scope has used for a while are dropped, so retention
+        // follows the sizes currently in use instead of every size ever seen (training batches vary in size).
+        public void EndOuterScope()
+        {
+            _serial++;
+            foreach (var (capacity, stack) in _free)
+            {
+                if (stack.Count == 0 || _lastUse.GetValueOrDefault(capacity) >= _serial - IdleScopes) continue;
+                RetainedElements -= (long)stack.Count * capacity;
+                stack.Clear();
+            }
         }
 
         public void Release(int mark)

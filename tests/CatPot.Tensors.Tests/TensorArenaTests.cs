@@ -135,6 +135,26 @@ public class TensorArenaTests
     }
 
     [Fact]
+    public void A_slightly_larger_free_array_serves_and_unused_sizes_are_dropped()
+    {
+        var arena = new TensorArena();
+        using (arena.Use()) Tensor<float>.Scratch(1000);
+        long allocations = arena.Allocations;
+        using (arena.Use()) Assert.True(Tensor<float>.Scratch(900).Data.Length >= 1000);
+        Assert.Equal(allocations, arena.Allocations);
+
+        using (arena.Use()) Tensor<float>.Scratch(100_000);
+        Assert.True(arena.RetainedBytes >= 400_000);
+        for (int i = 0; i < 9; i++)
+        {
+            using var _ = arena.Use();
+            Tensor<float>.Scratch(1000);
+        }
+        // The 100,000-element array went unused for more than 8 scopes and was dropped; the 1,000-element one stays.
+        Assert.InRange(arena.RetainedBytes, 4_000, 400_000 - 1);
+    }
+
+    [Fact]
     public void Span_and_length_follow_the_shape_when_the_array_is_longer()
     {
         var arena = new TensorArena();

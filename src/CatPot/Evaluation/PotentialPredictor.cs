@@ -36,7 +36,9 @@ public static class PotentialPredictor
     /// <param name="conservativeForces">Forces as −∂E/∂R instead of the direct head.</param>
     /// <param name="maxAtoms">Atom budget per batch.</param>
     /// <param name="progress">Called with the number of structures done.</param>
-    public static PredictedStructure[] Predict(Potential<float> model, IReadOnlyList<Structure> structures, bool conservativeForces = false, int maxAtoms = 1000, Action<int>? progress = null)
+    /// <param name="arena">Where the batches' tensor storage is recycled (e.g. a trainer's, so that validation reuses the
+    /// training steps' arrays); null for a private one that is dropped afterwards.</param>
+    public static PredictedStructure[] Predict(Potential<float> model, IReadOnlyList<Structure> structures, bool conservativeForces = false, int maxAtoms = 1000, Action<int>? progress = null, TensorArena? arena = null)
     {
         var results = new PredictedStructure[structures.Count];
         var counts = structures.Select(s => s.AtomCount).ToArray();
@@ -47,7 +49,7 @@ public static class PotentialPredictor
         try
         {
             int done = 0;
-            var arena = new TensorArena();
+            arena ??= new TensorArena();
             foreach (var indices in plan.Batches)
             {
                 // Results are copied into ordinary arrays below, so each batch's tensors can serve the next batch.

@@ -275,7 +275,7 @@ public sealed class Trainer
         _ema.Swap();
         try
         {
-            var predictions = PotentialPredictor.Predict(Model, _validation, Options.ConservativeForces, Options.MaxAtoms);
+            var predictions = PotentialPredictor.Predict(Model, _validation, Options.ConservativeForces, Options.MaxAtoms, arena: _arena);
             var report = EvaluationReport.Compute(PotentialPredictor.Compare(Model, _validation, predictions));
             return (report.Overall.EnergyMaePerAtom, report.Overall.EnergyMae, report.Overall.ForceMae ?? 0);
         }
