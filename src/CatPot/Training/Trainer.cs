@@ -161,6 +161,8 @@ public sealed class Trainer
             ranThisCall++;
             epochDone?.Invoke(record);
         }
+        // The recycled step arrays are not needed between calls (e.g. while the caller evaluates the test set).
+        _arena.Trim();
     }
 
     /// <summary>True when early stopping has ended the run.</summary>
