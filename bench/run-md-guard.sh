@@ -41,28 +41,9 @@ set -e
 echo "heating at $HOT_K K: catpot md exit code $code (3 = stopped by the guard)"
 tail -n 2 "$OUT/hot.err"
 python3 - "$OUT/hot.flagged.extxyz" "$OUT/hot.extxyz" <<'PY'
-import math, re, sys
-radii = {"H": 0.31, "C": 0.76, "N": 0.71, "O": 0.66}
-def frames(path):
-    lines = open(path).read().splitlines()
-    i = 0
-    while i < len(lines):
-        n = int(lines[i]); info = lines[i + 1]
-        atoms = [(p[0], float(p[1]), float(p[2]), float(p[3])) for p in (l.split() for l in lines[i + 2:i + 2 + n])]
-        yield info, atoms
-        i += n + 2
-def fragments(atoms):
-    n = len(atoms); parent = list(range(n))
-    def find(a):
-        while parent[a] != a: parent[a] = parent[parent[a]]; a = parent[a]
-        return a
-    for a in range(n):
-        for b in range(a + 1, n):
-            d = math.dist(atoms[a][1:], atoms[b][1:])
-            if d < 1.5 * (radii[atoms[a][0]] + radii[atoms[b][0]]): parent[find(a)] = find(b)
-    return len({find(a) for a in range(n)})
-def key(info, k):
-    m = re.search(k + r"=([-0-9.eE+]+)", info); return float(m.group(1)) if m else float("nan")
+import sys
+sys.path.insert(0, "tools")
+from md_fragments import frames, fragments, key
 try:
     flagged = list(frames(sys.argv[1]))
 except FileNotFoundError:
@@ -82,27 +63,11 @@ echo "--flag run at $T K:"
 $CATPOT md "$MODEL" "$OUT/aspirin0.extxyz" --steps "$FLAG_STEPS" --dt 0.5 -T "$T" --thermostat langevin --friction 0.02 --seed 1 \
   --interval 1 --max-std "$limit" --flag -o "$OUT/flag$T.extxyz" --flagged "$OUT/flag$T.flagged.extxyz" --log "$OUT/flag$T.json" > /dev/null 2> "$OUT/flag$T.err" || true
 python3 - "$OUT/flag$T.extxyz" "$limit" <<'PY'
-import math, re, sys
-radii = {"H": 0.31, "C": 0.76, "N": 0.71, "O": 0.66}
-lines = open(sys.argv[1]).read().splitlines()
+import sys
+sys.path.insert(0, "tools")
+from md_fragments import frames, fragments, key
 limit = float(sys.argv[2])
-rows = []
-i = 0
-while i < len(lines):
-    n = int(lines[i]); info = lines[i + 1]
-    atoms = [(p[0], float(p[1]), float(p[2]), float(p[3])) for p in (l.split() for l in lines[i + 2:i + 2 + n])]
-    i += n + 2
-    parent = list(range(n))
-    def find(a):
-        while parent[a] != a: parent[a] = parent[parent[a]]; a = parent[a]
-        return a
-    for a in range(n):
-        for b in range(a + 1, n):
-            if math.dist(atoms[a][1:], atoms[b][1:]) < 1.5 * (radii[atoms[a][0]] + radii[atoms[b][0]]): parent[find(a)] = find(b)
-    frags = len({find(a) for a in range(n)})
-    std = float(re.search(r"std_E=([-0-9.eE+]+)", info).group(1))
-    step = int(float(re.search(r"step=([-0-9.eE+]+)", info).group(1)))
-    rows.append((step, frags, std))
+rows = [(int(key(info, "step")), fragments(atoms), key(info, "std_E")) for info, atoms in frames(sys.argv[1])]
 intact = [r for r in rows if r[1] == 1]; broken = [r for r in rows if r[1] > 1]
 def share(rs): return f"{sum(r[2] > limit for r in rs)}/{len(rs)}" if rs else "0/0"
 med = lambda rs: sorted(r[2] for r in rs)[len(rs) // 2] if rs else float("nan")

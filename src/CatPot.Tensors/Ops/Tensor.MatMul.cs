@@ -38,20 +38,10 @@ public static partial class Tensor
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (bias is null) return MatMul(x, weight, transA: false, transB: true);
-        if (bias.Rank != 1 || bias.Length != weight.Dim(0))
-            throw new ArgumentException($"Linear: bias has shape {FormatShape(bias.Shape)} but the weight {FormatShape(weight.Shape)} has {weight.Dim(0)} outputs.", nameof(bias));
+        CheckLinearBias(weight, bias);
         Tensor<T> y;
         using (Autograd.NoGrad()) y = MatMul(x, weight, transA: false, transB: true);
-        int n = bias.Length;
-        var ys = y.Span;
-        ReadOnlySpan<T> bs = bias.Span;
-        for (int off = 0; off < ys.Length; off += n)
-            System.Numerics.Tensors.TensorPrimitives.Add(ys.Slice(off, n), bs, ys.Slice(off, n));
-        if (!Autograd.ShouldRecord([x, weight, bias])) return y;
-        return Autograd.Record(y, nameof(Linear), [x, weight, bias], g =>
-            [x.TracksGrad ? MatMul(g, weight) : null,
-             weight.TracksGrad ? MatMul(g, x, transA: true) : null,
-             bias.TracksGrad ? SumTo(g, bias.Shape) : null]);
+        return AddBiasAndRecordLinear(x, weight, bias, y);
     }
 
     /// <summary>
@@ -66,10 +56,22 @@ public static partial class Tensor
     {
         if (transposedWeight.Rank != 2 || weight.Rank != 2 || transposedWeight.Shape[0] != weight.Shape[1] || transposedWeight.Shape[1] != weight.Shape[0])
             throw new ArgumentException($"Linear: the transposed weight has shape {FormatShape(transposedWeight.Shape)} but the weight is {FormatShape(weight.Shape)}.", nameof(transposedWeight));
-        if (bias is not null && (bias.Rank != 1 || bias.Length != weight.Dim(0)))
-            throw new ArgumentException($"Linear: bias has shape {FormatShape(bias.Shape)} but the weight {FormatShape(weight.Shape)} has {weight.Dim(0)} outputs.", nameof(bias));
+        if (bias is not null) CheckLinearBias(weight, bias);
         Tensor<T> y;
         using (Autograd.NoGrad()) y = MatMul(x, transposedWeight);
+        return AddBiasAndRecordLinear(x, weight, bias, y);
+    }
+
+    private static void CheckLinearBias<T>(Tensor<T> weight, Tensor<T> bias) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (bias.Rank != 1 || bias.Length != weight.Dim(0))
+            throw new ArgumentException($"Linear: bias has shape {FormatShape(bias.Shape)} but the weight {FormatShape(weight.Shape)} has {weight.Dim(0)} outputs.", nameof(bias));
+    }
+
+    /// <summary>Adds the bias to every row of the unrecorded product y = x·Wᵀ and records the Linear node (gradients use W).</summary>
+    private static Tensor<T> AddBiasAndRecordLinear<T>(Tensor<T> x, Tensor<T> weight, Tensor<T>? bias, Tensor<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         if (bias is not null)
         {
             int n = bias.Length;
@@ -81,8 +83,10 @@ public static partial class Tensor
         Tensor<T>[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         if (!Autograd.ShouldRecord(inputs)) return y;
         return Autograd.Record(y, nameof(Linear), inputs, g =>
-            bias is null
-                ? [x.TracksGrad ? MatMul(g, weight) : null, weight.TracksGrad ? MatMul(g, x, transA: true) : null]
-                : [x.TracksGrad ? MatMul(g, weight) : null, weight.TracksGrad ? MatMul(g, x, transA: true) : null, bias.TracksGrad ? SumTo(g, bias.Shape) : null]);
+        {
+            var dx = x.TracksGrad ? MatMul(g, weight) : null;
+            var dw = weight.TracksGrad ? MatMul(g, x, transA: true) : null;
+            return bias is null ? [dx, dw] : [dx, dw, bias.TracksGrad ? SumTo(g, bias.Shape) : null];
+        });
     }
 }

@@ -1,14 +1,14 @@
-using CatPot.Evaluation;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using CatPot.Evaluation;
 using CatPot.Models;
 using CatPot.Training;
 
 namespace CatPot.Experiments;
 
 /// <summary>
-/// Runs a grid into one output folder: plans the epochs (measuring one epoch when a budget is given), trains every
+/// Runs a grid into one output folder: plans the epochs (after timing one epoch, fitted to a budget when given), trains every
 /// (cell, seed) in its own folder <c>runs/CELL/seed-K</c>, chooses the best HL-Gauss cell on validation and runs its
 /// temperature sweep, trains the extra MAE ensemble members, and evaluates every run on the test set.
 /// A run with an <c>evaluation.json</c> is finished and skipped; one with only a checkpoint is resumed with

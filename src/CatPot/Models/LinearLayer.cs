@@ -39,12 +39,8 @@ public sealed class LinearLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public void Freeze()
     {
-        var t = new Tensor<T>(InFeatures, OutFeatures);
-        ReadOnlySpan<T> w = Weight.Span;
-        var d = t.Span;
-        for (int o = 0; o < OutFeatures; o++)
-            for (int i = 0; i < InFeatures; i++) d[(i * OutFeatures) + o] = w[(o * InFeatures) + i];
-        _transposed = t;
+        // Clone: ordinary memory even if called inside an arena scope.
+        using (Autograd.NoGrad()) _transposed = Tensor.Transpose(Weight).Clone();
     }
 
     /// <summary>Drops the copy taken by <see cref="Freeze"/>.</summary>

@@ -184,7 +184,6 @@ public static class ModelBenchmark
             if (k < options.Warmup) continue;
             for (int p = 0; p < phases.Length; p++) phaseTimes[phases[p]].Add(Seconds(marks[p], marks[p + 1]));
             stepTimes.Add(Seconds(marks[0], marks[5]));
-            if (Environment.GetEnvironmentVariable("CATPOT_TRACE") == "1") Console.Error.WriteLine($"step {k} {Seconds(marks[0], marks[5]):F4} fwd {Seconds(marks[1], marks[2]):F4} bwd {Seconds(marks[3], marks[4]):F4} atoms {g.AtomCount} edges {g.EdgeCount} gc0 {GC.CollectionCount(0)} gc1 {GC.CollectionCount(1)} gc2 {GC.CollectionCount(2)} pause {GC.GetTotalPauseDuration().TotalMilliseconds:F0}ms alloc {GC.GetTotalAllocatedBytes() / 1048576}MB");
         }
 
         var timed = graphs.Skip(options.Warmup).ToList();
