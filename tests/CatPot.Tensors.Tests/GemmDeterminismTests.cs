@@ -12,6 +12,8 @@ public class GemmDeterminismTests
     [InlineData(384, 128, 1000, true, false)]
     [InlineData(37, 1500, 300, false, true)]
     [InlineData(253, 211, 97, true, true)]
+    [InlineData(20, 384, 128, false, true)] // one molecule's products: handed to the spinning helpers
+    [InlineData(128, 384, 20, false, true)]
     public void One_and_two_threads_give_identical_bits(int m, int n, int k, bool transA, bool transB)
     {
         Assert.True((long)m * n * k >= Gemm.ParallelThreshold, "shape must be large enough to take the threaded path");

@@ -17,9 +17,10 @@ namespace CatPot.Tensors.Kernels;
 public static unsafe class Gemm
 {
     /// <summary>Products with m·n·k below this run single-threaded: dispatch costs more than it saves.</summary>
-    /// <remarks>About 8 MFLOP (tens of microseconds on one core): below that, waking a pool thread on a busy machine
-    /// costs more than the half it would take over (e.g. a 21-atom molecule's 286×384×20 filter product).</remarks>
-    public const long ParallelThreshold = 1L << 22;
+    /// <remarks>About 0.25 MFLOP (a few microseconds on one core): work is handed to <see cref="SpinningThreadPool"/>
+    /// helpers, which pick it up within about a microsecond while they are polling, and the caller never waits for a
+    /// sleeping helper to wake (it claims the chunks itself).</remarks>
+    public const long ParallelThreshold = 1L << 17;
 
     /// <summary>Name of the micro-kernel this process uses, e.g. "Vector512 12x2", for logs and benchmarks.</summary>
     public static string ActiveKernel => GemmKernelSelection.Current switch
@@ -84,7 +85,7 @@ public static unsafe class Gemm
                 var job = new GemmParallelJob<T>(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, threads);
                 if (job.Chunks > 1)
                 {
-                    Parallel.For(0, job.Chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, job.RunChunk);
+                    SpinningThreadPool.For(job.Chunks, job.RunChunk);
                     return;
                 }
             }

@@ -49,7 +49,7 @@ public static partial class Tensor
         else
         {
             // Element-wise, so splitting the range cannot change any result.
-            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, b =>
+            SpinningThreadPool.For(blocks, b =>
             {
                 int start = b * block;
                 ActivationKernel(kind, order, poly, gData, xData, yData, start, Math.Min(block, length - start));

@@ -30,7 +30,7 @@ public static partial class Tensor
         }
         else
         {
-            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            SpinningThreadPool.For(threads, t =>
             {
                 var (lo, hi) = Partition(index.Length, threads, t);
                 for (int r = lo; r < hi; r++)
@@ -77,7 +77,7 @@ public static partial class Tensor
             var sources = new int[index.Length];
             var fill = (int[])start.Clone();
             for (int r = 0; r < index.Length; r++) sources[fill[index[r]]++] = r;
-            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            SpinningThreadPool.For(threads, t =>
             {
                 var (lo, hi) = Partition(count, threads, t);
                 for (int o = lo; o < hi; o++)

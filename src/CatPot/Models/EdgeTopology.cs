@@ -33,6 +33,9 @@ internal sealed class EdgeTopology
     /// <summary>The most edges in one chunk.</summary>
     public int MaxChunkEdges { get; }
 
+    /// <summary>Number of chunks.</summary>
+    public int ChunkCount => ChunkAtomStarts.Length - 1;
+
     /// <summary>Number of blocks.</summary>
     public int BlockCount => BlockChunkStarts.Length - 1;
 

@@ -31,8 +31,11 @@ namespace CatPot.Models;
 /// </remarks>
 internal static class FusedPaiNNMessage
 {
-    // Below this many edges, thread dispatch costs more than it saves.
+    // Below this many edges, splitting blocks (each with its own weight-gradient partial) costs more than it saves.
     private const int ParallelEdgeThreshold = 4096;
+
+    // Below this many edges, handing chunks to a helper thread costs more than it saves.
+    private const int ChunkParallelEdgeThreshold = 192;
 
     // Up to this many filter values (E·3F), a recorded forward keeps its filter product for the backward rule instead of
     // recomputing it there: small graphs (a molecule's force call) save a GEMM; large training batches would only trade it
@@ -62,30 +65,27 @@ internal static class FusedPaiNNMessage
         T[]? vD = v?.Data;
         var offsets = topology.ReceiverOffsets;
         var chunks = topology.ChunkAtomStarts;
-        var blocks = topology.BlockChunkStarts;
         int bufferLength = topology.MaxChunkEdges * f3;
         Tensor<T>[] inputs = v is null ? [phi, rbf, filterWeight, filterBias, fc, u] : [phi, rbf, filterWeight, filterBias, fc, u, v];
         bool record = Autograd.ShouldRecord<T>(inputs);
         // Edge rows of the saved product sit at their own offsets; each is computed exactly as in the per-chunk buffer.
         // Pooled, not allocated: at hundreds of kilobytes a fresh array would land on the large-object heap every call.
         T[]? savedFilter = record && (long)receivers.Length * f3 <= SavedFilterMaxElements ? ArrayPool<T>.Shared.Rent(receivers.Length * f3) : null;
-        ForBlocks(topology, receivers.Length, (b0, b1) =>
+        // Receivers' rows are independent, so chunks may run on any thread in any order.
+        ForChunks(topology.ChunkCount, receivers.Length, c =>
         {
             var wBuf = savedFilter ?? ArrayPool<T>.Shared.Rent(bufferLength);
-            for (int c = blocks[b0]; c < blocks[b1]; c++)
+            int a0 = chunks[c], a1 = chunks[c + 1], e0 = offsets[a0], ce = offsets[a1] - e0;
+            int w0 = savedFilter is null ? e0 : 0;
+            Gemm.Multiply(false, true, ce, f3, nr, rbfD.AsSpan(e0 * nr, ce * nr), wfD, wBuf.AsSpan((e0 - w0) * f3, ce * f3));
+            for (int i = a0; i < a1; i++)
             {
-                int a0 = chunks[c], a1 = chunks[c + 1], e0 = offsets[a0], ce = offsets[a1] - e0;
-                int w0 = savedFilter is null ? e0 : 0;
-                Gemm.Multiply(false, true, ce, f3, nr, rbfD.AsSpan(e0 * nr, ce * nr), wfD, wBuf.AsSpan((e0 - w0) * f3, ce * f3));
-                for (int i = a0; i < a1; i++)
+                ref T o = ref outD[i * 4 * f];
+                for (int e = offsets[i]; e < offsets[i + 1]; e++)
                 {
-                    ref T o = ref outD[i * 4 * f];
-                    for (int e = offsets[i]; e < offsets[i + 1]; e++)
-                    {
-                        int j = senders[e];
-                        ForwardEdge(f, ref phiD[j * f3], ref wBuf[(e - w0) * f3], ref bD[0], fcD[e], uD[3 * e], uD[(3 * e) + 1], uD[(3 * e) + 2],
-                            ref vD is null ? ref Unsafe.NullRef<T>() : ref vD[j * f3], ref o);
-                    }
+                    int j = senders[e];
+                    ForwardEdge(f, ref phiD[j * f3], ref wBuf[(e - w0) * f3], ref bD[0], fcD[e], uD[3 * e], uD[(3 * e) + 1], uD[(3 * e) + 2],
+                        ref vD is null ? ref Unsafe.NullRef<T>() : ref vD[j * f3], ref o);
                 }
             }
             if (savedFilter is null) ArrayPool<T>.Shared.Return(wBuf);
@@ -183,60 +183,64 @@ internal static class FusedPaiNNMessage
         int partialLength = (f3 * nr) + f3;
         var partials = needWf || needB ? new T[topology.BlockCount * partialLength] : null;
         int maxEdges = topology.MaxChunkEdges;
-        ForBlocks(topology, e, (b0, b1) =>
+        // Without weight gradients every edge's results go to its own rows, so chunks may run on any thread; with them,
+        // each block sums its own partial, and blocks are the unit of thread work.
+        if (partials is null) ForChunks(topology.ChunkCount, e, c => RunChunks(c, c + 1, default));
+        else ForBlocks(topology, e, (b0, b1) =>
+        {
+            for (int b = b0; b < b1; b++) RunChunks(blocks[b], blocks[b + 1], partials.AsSpan(b * partialLength, partialLength));
+        });
+
+        void RunChunks(int c0, int c1, Span<T> partial)
         {
             var rbfBuf = ArrayPool<T>.Shared.Rent(maxEdges * nr);
             var wBuf = savedFilter is null ? ArrayPool<T>.Shared.Rent(maxEdges * f3) : null;
             var dwBuf = needDw ? ArrayPool<T>.Shared.Rent(maxEdges * f3) : null;
             var drbfBuf = needRbf ? ArrayPool<T>.Shared.Rent(maxEdges * nr) : null;
-            for (int b = b0; b < b1; b++)
+            for (int c = c0; c < c1; c++)
             {
-                var partial = partials is null ? default : partials.AsSpan(b * partialLength, partialLength);
-                for (int c = blocks[b]; c < blocks[b + 1]; c++)
+                int a0 = chunks[c], a1 = chunks[c + 1], r0 = offsets[a0], ce = offsets[a1] - r0;
+                if (ce == 0) continue; // isolated atoms only: no gradient to send
+                for (int r = r0; r < r0 + ce; r++)
+                    rbfD.AsSpan(reverse[r] * nr, nr).CopyTo(rbfBuf.AsSpan((r - r0) * nr, nr));
+                if (wBuf is not null) Gemm.Multiply(false, true, ce, f3, nr, rbfBuf.AsSpan(0, ce * nr), wfD, wBuf.AsSpan(0, ce * f3));
+                for (int a = a0; a < a1; a++)
                 {
-                    int a0 = chunks[c], a1 = chunks[c + 1], r0 = offsets[a0], ce = offsets[a1] - r0;
-                    if (ce == 0) continue; // isolated atoms only: no gradient to send
-                    for (int r = r0; r < r0 + ce; r++)
-                        rbfD.AsSpan(reverse[r] * nr, nr).CopyTo(rbfBuf.AsSpan((r - r0) * nr, nr));
-                    if (wBuf is not null) Gemm.Multiply(false, true, ce, f3, nr, rbfBuf.AsSpan(0, ce * nr), wfD, wBuf.AsSpan(0, ce * f3));
-                    for (int a = a0; a < a1; a++)
+                    int aRow = a * f3;
+                    for (int r = offsets[a]; r < offsets[a + 1]; r++)
                     {
-                        int aRow = a * f3;
-                        for (int r = offsets[a]; r < offsets[a + 1]; r++)
+                        int k = reverse[r], i = senders[r];
+                        BackwardEdge(f, ref gD[i * 4 * f], ref phiD[aRow], ref wBuf is null ? ref savedFilter![k * f3] : ref wBuf[(r - r0) * f3], ref bD[0], fcD[k], uD[3 * k], uD[(3 * k) + 1], uD[(3 * k) + 2],
+                            ref vD is null ? ref Unsafe.NullRef<T>() : ref vD[aRow],
+                            ref dphiD is null ? ref Unsafe.NullRef<T>() : ref dphiD[aRow],
+                            ref dvD is null ? ref Unsafe.NullRef<T>() : ref dvD[aRow],
+                            ref dwBuf is null ? ref Unsafe.NullRef<T>() : ref dwBuf[(r - r0) * f3],
+                            out T dfcK, out T dux, out T duy, out T duz);
+                        if (dfcD is not null) dfcD[k] = dfcK;
+                        if (duD is not null)
                         {
-                            int k = reverse[r], i = senders[r];
-                            BackwardEdge(f, ref gD[i * 4 * f], ref phiD[aRow], ref wBuf is null ? ref savedFilter![k * f3] : ref wBuf[(r - r0) * f3], ref bD[0], fcD[k], uD[3 * k], uD[(3 * k) + 1], uD[(3 * k) + 2],
-                                ref vD is null ? ref Unsafe.NullRef<T>() : ref vD[aRow],
-                                ref dphiD is null ? ref Unsafe.NullRef<T>() : ref dphiD[aRow],
-                                ref dvD is null ? ref Unsafe.NullRef<T>() : ref dvD[aRow],
-                                ref dwBuf is null ? ref Unsafe.NullRef<T>() : ref dwBuf[(r - r0) * f3],
-                                out T dfcK, out T dux, out T duy, out T duz);
-                            if (dfcD is not null) dfcD[k] = dfcK;
-                            if (duD is not null)
-                            {
-                                duD[3 * k] = dux;
-                                duD[(3 * k) + 1] = duy;
-                                duD[(3 * k) + 2] = duz;
-                            }
-                            if (needB)
-                            {
-                                var db = partial.Slice(f3 * nr, f3);
-                                TP.Add(db, dwBuf.AsSpan((r - r0) * f3, f3), db);
-                            }
+                            duD[3 * k] = dux;
+                            duD[(3 * k) + 1] = duy;
+                            duD[(3 * k) + 2] = duz;
+                        }
+                        if (needB)
+                        {
+                            var db = partial.Slice(f3 * nr, f3);
+                            TP.Add(db, dwBuf.AsSpan((r - r0) * f3, f3), db);
                         }
                     }
-                    // Accumulated transposed, [R, 3F] = rbfᵀ·dw: full-width register tiles (R = 20 columns would waste most of each tile).
-                    if (needWf)
-                        Gemm.Multiply(true, false, nr, f3, ce, rbfBuf.AsSpan(0, ce * nr), dwBuf.AsSpan(0, ce * f3), partial[..(f3 * nr)], accumulate: true);
-                    if (drbfBuf is not null)
+                }
+                // Accumulated transposed, [R, 3F] = rbfᵀ·dw: full-width register tiles (R = 20 columns would waste most of each tile).
+                if (needWf)
+                    Gemm.Multiply(true, false, nr, f3, ce, rbfBuf.AsSpan(0, ce * nr), dwBuf.AsSpan(0, ce * f3), partial[..(f3 * nr)], accumulate: true);
+                if (drbfBuf is not null)
+                {
+                    // Transposed, [R, edges] = Wᵀ·dwᵀ, for the same reason as the weight gradient.
+                    Gemm.Multiply(true, true, nr, ce, f3, wfD, dwBuf.AsSpan(0, ce * f3), drbfBuf.AsSpan(0, ce * nr));
+                    for (int r = r0; r < r0 + ce; r++)
                     {
-                        // Transposed, [R, edges] = Wᵀ·dwᵀ, for the same reason as the weight gradient.
-                        Gemm.Multiply(true, true, nr, ce, f3, wfD, dwBuf.AsSpan(0, ce * f3), drbfBuf.AsSpan(0, ce * nr));
-                        for (int r = r0; r < r0 + ce; r++)
-                        {
-                            int dst = reverse[r] * nr;
-                            for (int q = 0; q < nr; q++) drbfD![dst + q] = drbfBuf[(q * ce) + (r - r0)];
-                        }
+                        int dst = reverse[r] * nr;
+                        for (int q = 0; q < nr; q++) drbfD![dst + q] = drbfBuf[(q * ce) + (r - r0)];
                     }
                 }
             }
@@ -244,7 +248,7 @@ internal static class FusedPaiNNMessage
             if (wBuf is not null) ArrayPool<T>.Shared.Return(wBuf);
             if (dwBuf is not null) ArrayPool<T>.Shared.Return(dwBuf);
             if (drbfBuf is not null) ArrayPool<T>.Shared.Return(drbfBuf);
-        });
+        }
 
         Tensor<T>? dWf = null, dB = null;
         if (partials is not null)
@@ -369,6 +373,17 @@ internal static class FusedPaiNNMessage
         }
     }
 
+    /// <summary>Runs <paramref name="body"/> for every chunk, on helper threads as well when the edge list is big enough to pay for it.</summary>
+    private static void ForChunks(int chunkCount, int edges, Action<int> body)
+    {
+        if (edges < ChunkParallelEdgeThreshold || TensorThreading.MaxThreads <= 1)
+        {
+            for (int c = 0; c < chunkCount; c++) body(c);
+            return;
+        }
+        SpinningThreadPool.For(chunkCount, body);
+    }
+
     /// <summary>Splits the blocks of the edge list into contiguous ranges, one per thread (the same work whatever the split, so results never change).</summary>
     private static void ForBlocks(EdgeTopology topology, int edges, Action<int, int> body)
     {
@@ -379,7 +394,7 @@ internal static class FusedPaiNNMessage
             body(0, blocks);
             return;
         }
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        SpinningThreadPool.For(threads, t =>
             body((int)((long)blocks * t / threads), (int)((long)blocks * (t + 1) / threads)));
     }
 }

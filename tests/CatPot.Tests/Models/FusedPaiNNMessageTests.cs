@@ -135,6 +135,39 @@ public class FusedPaiNNMessageTests
         }
     }
 
+    [Theory]
+    [InlineData(40, 0.5)]  // ~780 edges: a few chunks, one block (a molecule's force call)
+    [InlineData(150, 0.25)] // ~5600 edges: many chunks and blocks
+    public void Without_weight_gradients_chunks_run_on_helper_threads_and_give_the_same_bits(int atoms, double density)
+    {
+        // Conservative forces at inference: the filter weights are constants, so chunks, not blocks, are split among threads.
+        var g = RandomGraph(atoms, 8, density);
+        Assert.True(g.Topology.ChunkCount > 2);
+        var m = Inputs(g, 80);
+        var weights = Random(81, g.N, 4, F);
+        Tensor<double>[] positionsPath = [m.Phi, m.Rbf, m.Fc, m.U, m.V];
+        int keep = TensorThreading.MaxThreads;
+        try
+        {
+            TensorThreading.MaxThreads = 1;
+            var withWeights = Autograd.Grad(Tensor.Sum(m.Fused(g) * weights), positionsPath);
+            m.Wf.RequiresGrad = false;
+            m.B.RequiresGrad = false;
+            var one = Autograd.Grad(Tensor.Sum(m.Fused(g) * weights), positionsPath);
+            TensorThreading.MaxThreads = 2;
+            var two = Autograd.Grad(Tensor.Sum(m.Fused(g) * weights), positionsPath);
+            for (int t = 0; t < positionsPath.Length; t++)
+            {
+                Assert.Equal(withWeights[t].ToArray(), one[t].ToArray());
+                Assert.Equal(one[t].ToArray(), two[t].ToArray());
+            }
+        }
+        finally
+        {
+            TensorThreading.MaxThreads = keep;
+        }
+    }
+
     [Fact]
     public void Gradients_match_central_differences()
     {
