@@ -53,13 +53,20 @@ internal static class FusedPaiNNMessage
     /// <param name="receivers">Receiver of every edge (ascending).</param>
     /// <param name="senders">Sender of every edge.</param>
     /// <param name="topology">Offsets, chunks and reverse edges of this edge list.</param>
+    /// <param name="filterWeightT">
+    /// Optional copy of the filter weight transposed, [R, 3F] (a frozen layer's), read in place by the filter product and
+    /// the radial-basis gradient; must equal the weight's transpose (same values, so the same results either way).
+    /// </param>
     public static Tensor<T> Forward<T>(Tensor<T> phi, Tensor<T> rbf, Tensor<T> filterWeight, Tensor<T> filterBias, Tensor<T> fc, Tensor<T> u, Tensor<T>? v,
-        int[] receivers, int[] senders, EdgeTopology topology)
+        int[] receivers, int[] senders, EdgeTopology topology, Tensor<T>? filterWeightT = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = topology.ReceiverOffsets.Length - 1, f = phi.Shape[1] / 3, f3 = 3 * f, nr = rbf.Shape[1];
         if (filterWeight.Shape[0] != f3 || filterWeight.Shape[1] != nr || filterBias.Length != f3)
             throw new ArgumentException($"FusedPaiNNMessage: filter weight {Tensor.FormatShape(filterWeight.Shape)} and bias {Tensor.FormatShape(filterBias.Shape)} do not map {nr} radial functions to {f3} channels.");
+        if (filterWeightT is not null && (filterWeightT.Shape[0] != nr || filterWeightT.Shape[1] != f3))
+            throw new ArgumentException($"FusedPaiNNMessage: the transposed filter weight is {Tensor.FormatShape(filterWeightT.Shape)}, not [{nr}, {f3}].");
+        T[]? wtD = filterWeightT?.Data;
         var result = Tensor<T>.Scratch(n, 4, f);
         T[] phiD = phi.Data, rbfD = rbf.Data, wfD = filterWeight.Data, bD = filterBias.Data, fcD = fc.Data, uD = u.Data, outD = result.Data;
         T[]? vD = v?.Data;
@@ -77,7 +84,9 @@ internal static class FusedPaiNNMessage
             var wBuf = savedFilter ?? ArrayPool<T>.Shared.Rent(bufferLength);
             int a0 = chunks[c], a1 = chunks[c + 1], e0 = offsets[a0], ce = offsets[a1] - e0;
             int w0 = savedFilter is null ? e0 : 0;
-            Gemm.Multiply(false, true, ce, f3, nr, rbfD.AsSpan(e0 * nr, ce * nr), wfD, wBuf.AsSpan((e0 - w0) * f3, ce * f3));
+            // The same products either way: the transposed copy only spares the GEMM transposing W into its panels.
+            if (wtD is not null) Gemm.Multiply(false, false, ce, f3, nr, rbfD.AsSpan(e0 * nr, ce * nr), wtD, wBuf.AsSpan((e0 - w0) * f3, ce * f3));
+            else Gemm.Multiply(false, true, ce, f3, nr, rbfD.AsSpan(e0 * nr, ce * nr), wfD, wBuf.AsSpan((e0 - w0) * f3, ce * f3));
             for (int i = a0; i < a1; i++)
             {
                 ref T o = ref outD[i * 4 * f];
@@ -97,7 +106,7 @@ internal static class FusedPaiNNMessage
         {
             // The first backward pass uses the saved product and returns it to the pool; any later pass recomputes it.
             var buffer = Interlocked.Exchange(ref saved.Buffer, null);
-            var grads = Backward(g, phi, rbf, filterWeight, filterBias, fc, u, v, senders, topology, buffer);
+            var grads = Backward(g, phi, rbf, filterWeight, filterBias, fc, u, v, senders, topology, buffer, wtD);
             if (buffer is not null) ArrayPool<T>.Shared.Return(buffer);
             return grads;
         });
@@ -156,7 +165,7 @@ internal static class FusedPaiNNMessage
     }
 
     private static Tensor<T>?[] Backward<T>(Tensor<T> g, Tensor<T> phi, Tensor<T> rbf, Tensor<T> filterWeight, Tensor<T> filterBias, Tensor<T> fc, Tensor<T> u, Tensor<T>? v,
-        int[] senders, EdgeTopology topology, T[]? savedFilter)
+        int[] senders, EdgeTopology topology, T[]? savedFilter, T[]? filterT)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Autograd.IsRecording)
@@ -183,6 +192,15 @@ internal static class FusedPaiNNMessage
         int partialLength = (f3 * nr) + f3;
         var partials = needWf || needB ? new T[topology.BlockCount * partialLength] : null;
         int maxEdges = topology.MaxChunkEdges;
+        // Wᵀ [R, 3F], whose rows the radial-basis gradient is dotted with.
+        bool ownFilterT = needRbf && filterT is null;
+        if (ownFilterT)
+        {
+            filterT = ArrayPool<T>.Shared.Rent(nr * f3);
+            for (int o = 0; o < f3; o++)
+                for (int q = 0; q < nr; q++)
+                    filterT![(q * f3) + o] = wfD[(o * nr) + q];
+        }
         // Without weight gradients every edge's results go to its own rows, so chunks may run on any thread; with them,
         // each block sums its own partial, and blocks are the unit of thread work.
         if (partials is null) ForChunks(topology.ChunkCount, e, c => RunChunks(c, c + 1, default));
@@ -203,7 +221,11 @@ internal static class FusedPaiNNMessage
                 if (ce == 0) continue; // isolated atoms only: no gradient to send
                 for (int r = r0; r < r0 + ce; r++)
                     rbfD.AsSpan(reverse[r] * nr, nr).CopyTo(rbfBuf.AsSpan((r - r0) * nr, nr));
-                if (wBuf is not null) Gemm.Multiply(false, true, ce, f3, nr, rbfBuf.AsSpan(0, ce * nr), wfD, wBuf.AsSpan(0, ce * f3));
+                if (wBuf is not null)
+                {
+                    if (filterT is not null) Gemm.Multiply(false, false, ce, f3, nr, rbfBuf.AsSpan(0, ce * nr), filterT.AsSpan(0, nr * f3), wBuf.AsSpan(0, ce * f3));
+                    else Gemm.Multiply(false, true, ce, f3, nr, rbfBuf.AsSpan(0, ce * nr), wfD, wBuf.AsSpan(0, ce * f3));
+                }
                 for (int a = a0; a < a1; a++)
                 {
                     int aRow = a * f3;
@@ -235,13 +257,10 @@ internal static class FusedPaiNNMessage
                     Gemm.Multiply(true, false, nr, f3, ce, rbfBuf.AsSpan(0, ce * nr), dwBuf.AsSpan(0, ce * f3), partial[..(f3 * nr)], accumulate: true);
                 if (drbfBuf is not null)
                 {
-                    // Transposed, [R, edges] = Wᵀ·dwᵀ, for the same reason as the weight gradient.
-                    Gemm.Multiply(true, true, nr, ce, f3, wfD, dwBuf.AsSpan(0, ce * f3), drbfBuf.AsSpan(0, ce * nr));
+                    // [edges, R] = dw·W as dot products of dw's rows with Wᵀ's: no panel packing of the [edges, 3F] operand.
+                    RowDotProducts.Multiply(ce, nr, f3, dwBuf.AsSpan(0, ce * f3), f3, filterT!, f3, drbfBuf.AsSpan(0, ce * nr), nr);
                     for (int r = r0; r < r0 + ce; r++)
-                    {
-                        int dst = reverse[r] * nr;
-                        for (int q = 0; q < nr; q++) drbfD![dst + q] = drbfBuf[(q * ce) + (r - r0)];
-                    }
+                        drbfBuf.AsSpan((r - r0) * nr, nr).CopyTo(drbfD.AsSpan(reverse[r] * nr, nr));
                 }
             }
             ArrayPool<T>.Shared.Return(rbfBuf);
@@ -250,6 +269,7 @@ internal static class FusedPaiNNMessage
             if (drbfBuf is not null) ArrayPool<T>.Shared.Return(drbfBuf);
         }
 
+        if (ownFilterT) ArrayPool<T>.Shared.Return(filterT!);
         Tensor<T>? dWf = null, dB = null;
         if (partials is not null)
         {

@@ -43,11 +43,14 @@ public sealed class LinearLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
         using (Autograd.NoGrad()) _transposed = Tensor.Transpose(Weight).Clone();
     }
 
+    /// <summary>The transposed copy [in, out] while the layer is frozen and its weight does not require gradients, else null.</summary>
+    internal Tensor<T>? InferenceTranspose => _transposed is { } wt && !Weight.TracksGrad ? wt : null;
+
     /// <summary>Drops the copy taken by <see cref="Freeze"/>.</summary>
     public void Unfreeze() => _transposed = null;
 
     /// <summary>Applies the layer to the rows of a rank-2 input [rows, in].</summary>
-    public Tensor<T> Forward(Tensor<T> x) => _transposed is { } wt && !Weight.TracksGrad
+    public Tensor<T> Forward(Tensor<T> x) => InferenceTranspose is { } wt
         ? Tensor.Linear(x, Weight, Bias, wt)
         : Tensor.Linear(x, Weight, Bias);
 }

@@ -68,7 +68,8 @@ public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
             var phi = layer.Phi2.Forward(Tensor.Silu(layer.Phi1.Forward(s)));
             if (topology is not null)
             {
-                var m = FusedPaiNNMessage.Forward(phi, rbf, layer.Filter.Weight, layer.Filter.Bias!, fc, u, v, input.Receivers, input.Senders, topology);
+                var m = FusedPaiNNMessage.Forward(phi, rbf, layer.Filter.Weight, layer.Filter.Bias!, fc, u, v, input.Receivers, input.Senders, topology,
+                    layer.Filter.InferenceTranspose);
                 s = s + Tensor.Reshape(Tensor.Narrow(m, 1, 0, 1), n, f);
                 var dvFused = Tensor.Narrow(m, 1, 1, 3);
                 v = v is null ? dvFused : v + dvFused;

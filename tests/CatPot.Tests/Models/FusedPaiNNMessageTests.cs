@@ -169,6 +169,26 @@ public class FusedPaiNNMessageTests
     }
 
     [Fact]
+    public void A_transposed_filter_weight_gives_the_same_bits()
+    {
+        var g = RandomGraph(40, 9);
+        var m = Inputs(g, 90);
+        m.Wf.RequiresGrad = false;
+        m.B.RequiresGrad = false;
+        Tensor<double> wT;
+        using (Autograd.NoGrad()) wT = Tensor.Transpose(m.Wf).Clone();
+        var weights = Random(91, g.N, 4, F);
+        Tensor<double>[] positionsPath = [m.Phi, m.Rbf, m.Fc, m.U, m.V];
+        var plainOut = m.Fused(g);
+        var plain = Autograd.Grad(Tensor.Sum(plainOut * weights), positionsPath);
+        var withTOut = FusedPaiNNMessage.Forward(m.Phi, m.Rbf, m.Wf, m.B, m.Fc, m.U, m.V, g.Receivers, g.Senders, g.Topology, wT);
+        var withT = Autograd.Grad(Tensor.Sum(withTOut * weights), positionsPath);
+        Assert.Equal(plainOut.ToArray(), withTOut.ToArray());
+        for (int t = 0; t < positionsPath.Length; t++) Assert.Equal(plain[t].ToArray(), withT[t].ToArray());
+        Assert.Throws<ArgumentException>(() => FusedPaiNNMessage.Forward(m.Phi, m.Rbf, m.Wf, m.B, m.Fc, m.U, m.V, g.Receivers, g.Senders, g.Topology, m.Wf));
+    }
+
+    [Fact]
     public void Gradients_match_central_differences()
     {
         var g = RandomGraph(6, 3);
