@@ -47,7 +47,7 @@ public static class SpinningThreadPool
         }
         try
         {
-            var job = new Job(body, chunks);
+            var job = new Job(body, chunks, helpers);
             Volatile.Write(ref current, job);
             for (int h = 0; h < helpers; h++) Helpers[h].Wake();
             isHelperOrRunning = true;
@@ -77,8 +77,11 @@ public static class SpinningThreadPool
     }
 
     /// <summary>One parallel call: chunks are claimed from a shared counter by whoever gets there first.</summary>
-    private sealed class Job(Action<int> body, int chunks)
+    private sealed class Job(Action<int> body, int chunks, int helpers)
     {
+        /// <summary>Helpers with an index below this take part (the cap from <see cref="TensorThreading.MaxThreads"/>).</summary>
+        public int Helpers => helpers;
+
         private int _next;
         private int _done;
 
@@ -114,8 +117,11 @@ public static class SpinningThreadPool
         private readonly SemaphoreSlim _wake = new(0);
         private int _asleep;
 
+        private readonly int _index;
+
         public Helper(int index)
         {
+            _index = index;
             var thread = new Thread(Loop) { IsBackground = true, Name = $"CatPot spinning worker {index}" };
             thread.Start();
         }
@@ -147,14 +153,18 @@ public static class SpinningThreadPool
                 do
                 {
                     var job = Volatile.Read(ref current);
-                    if (job is not null && job != seen) return job;
+                    if (job is not null && job != seen)
+                    {
+                        if (_index < job.Helpers) return job;
+                        seen = job; // not invited: a polling helper beyond the cap leaves it alone
+                    }
                     spin.SpinOnce(sleep1Threshold: -1);
                 }
                 while (Stopwatch.GetTimestamp() < until);
 
                 Volatile.Write(ref _asleep, 1);
                 var late = Volatile.Read(ref current);
-                if (late is not null && late != seen)
+                if (late is not null && late != seen && _index < late.Helpers)
                 {
                     // A job arrived while going to sleep: take it, or, if the caller already cleared the flag, eat its release.
                     if (Interlocked.Exchange(ref _asleep, 0) == 0) _wake.Wait();

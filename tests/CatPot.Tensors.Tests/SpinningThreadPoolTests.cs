@@ -58,6 +58,31 @@ public class SpinningThreadPoolTests
     }
 
     [Fact]
+    public void Max_threads_caps_the_threads_that_take_part()
+    {
+        int saved = TensorThreading.MaxThreads;
+        try
+        {
+            // First let every helper poll (a job on all threads), then cap at two: helpers beyond the cap must stay out.
+            TensorThreading.MaxThreads = Environment.ProcessorCount;
+            SpinningThreadPool.For(64, _ => Thread.SpinWait(1000));
+            TensorThreading.MaxThreads = 2;
+            var seen = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
+            for (int round = 0; round < 50; round++)
+                SpinningThreadPool.For(64, _ =>
+                {
+                    seen[Environment.CurrentManagedThreadId] = true;
+                    Thread.SpinWait(1000);
+                });
+            Assert.InRange(seen.Count, 1, 2);
+        }
+        finally
+        {
+            TensorThreading.MaxThreads = saved;
+        }
+    }
+
+    [Fact]
     public void A_failing_chunk_is_rethrown_after_the_others_have_run()
     {
         var ran = new int[8];
