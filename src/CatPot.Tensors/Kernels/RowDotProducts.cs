@@ -41,105 +41,113 @@ public static class RowDotProducts
 
         if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated)
         {
-            Float512.Multiply(m, n, k, ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(a)), lda,
+            Run<float, Float512>(m, n, k, ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(a)), lda,
                 ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(b)), ldb, ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(c)), ldc);
-            return;
         }
-        ref T a0 = ref MemoryMarshal.GetReference(a);
-        ref T b0 = ref MemoryMarshal.GetReference(b);
-        ref T c0 = ref MemoryMarshal.GetReference(c);
-        int i = 0;
+        else
+        {
+            Run<T, VectorT<T>>(m, n, k, ref MemoryMarshal.GetReference(a), lda, ref MemoryMarshal.GetReference(b), ldb, ref MemoryMarshal.GetReference(c), ldc);
+        }
+    }
+
+    /// <summary>Full 4-row tiles of the kernel's width, then single dot products for the rows and columns left over.</summary>
+    private static void Run<T, TKernel>(int m, int n, int k, ref T a0, int lda, ref T b0, int ldb, ref T c0, int ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TKernel : ITileKernel<T>
+    {
+        int width = TKernel.TileColumns, i = 0;
         for (; i + 4 <= m; i += 4)
         {
             int j = 0;
-            for (; j + 2 <= n; j += 2) Tile4x2(k, ref Unsafe.Add(ref a0, i * lda), lda, ref Unsafe.Add(ref b0, j * ldb), ldb, ref Unsafe.Add(ref c0, (i * ldc) + j), ldc);
+            for (; j + width <= n; j += width) TKernel.Tile(k, ref Unsafe.Add(ref a0, i * lda), lda, ref Unsafe.Add(ref b0, j * ldb), ldb, ref Unsafe.Add(ref c0, (i * ldc) + j), ldc);
             for (; j < n; j++)
                 for (int r = 0; r < 4; r++)
-                    Unsafe.Add(ref c0, ((i + r) * ldc) + j) = Dot(k, ref Unsafe.Add(ref a0, (i + r) * lda), ref Unsafe.Add(ref b0, j * ldb));
+                    Unsafe.Add(ref c0, ((i + r) * ldc) + j) = TKernel.Dot(k, ref Unsafe.Add(ref a0, (i + r) * lda), ref Unsafe.Add(ref b0, j * ldb));
         }
         for (; i < m; i++)
             for (int j = 0; j < n; j++)
-                Unsafe.Add(ref c0, (i * ldc) + j) = Dot(k, ref Unsafe.Add(ref a0, i * lda), ref Unsafe.Add(ref b0, j * ldb));
+                Unsafe.Add(ref c0, (i * ldc) + j) = TKernel.Dot(k, ref Unsafe.Add(ref a0, i * lda), ref Unsafe.Add(ref b0, j * ldb));
     }
 
-    /// <summary>Eight dot products: rows i..i+3 of A with rows j, j+1 of B; each B load serves four rows, each A load two.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile4x2<T>(int k, ref T a, int lda, ref T b, int ldb, ref T c, int ldc)
+    /// <summary>A register tile of 4 rows of A × <see cref="TileColumns"/> rows of B, and the single dot product summed in the same order.</summary>
+    private interface ITileKernel<T>
+        where T : unmanaged
+    {
+        static abstract int TileColumns { get; }
+
+        static abstract void Tile(int k, ref T a, int lda, ref T b, int ldb, ref T c, int ldc);
+
+        static abstract T Dot(int k, ref T x, ref T y);
+    }
+
+    /// <summary>Any element type, <see cref="Vector{T}"/> multiplies and adds, tiles of 4 × 2.</summary>
+    private readonly struct VectorT<T> : ITileKernel<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int vc = Vector<T>.Count, p = 0;
-        Vector<T> s00 = default, s01 = default, s10 = default, s11 = default, s20 = default, s21 = default, s30 = default, s31 = default;
-        ref T a1 = ref Unsafe.Add(ref a, lda);
-        ref T a2 = ref Unsafe.Add(ref a, 2 * lda);
-        ref T a3 = ref Unsafe.Add(ref a, 3 * lda);
-        ref T b1 = ref Unsafe.Add(ref b, ldb);
-        for (; p <= k - vc; p += vc)
+        public static int TileColumns => 2;
+
+        /// <summary>Eight dot products: rows i..i+3 of A with rows j, j+1 of B; each B load serves four rows, each A load two.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Tile(int k, ref T a, int lda, ref T b, int ldb, ref T c, int ldc)
         {
-            nuint o = (nuint)p;
-            var y0 = Vector.LoadUnsafe(ref b, o);
-            var y1 = Vector.LoadUnsafe(ref b1, o);
-            var x = Vector.LoadUnsafe(ref a, o);
-            s00 += x * y0;
-            s01 += x * y1;
-            x = Vector.LoadUnsafe(ref a1, o);
-            s10 += x * y0;
-            s11 += x * y1;
-            x = Vector.LoadUnsafe(ref a2, o);
-            s20 += x * y0;
-            s21 += x * y1;
-            x = Vector.LoadUnsafe(ref a3, o);
-            s30 += x * y0;
-            s31 += x * y1;
-        }
-        c = Finish(s00, p, k, ref a, ref b);
-        Unsafe.Add(ref c, 1) = Finish(s01, p, k, ref a, ref b1);
-        Unsafe.Add(ref c, ldc) = Finish(s10, p, k, ref a1, ref b);
-        Unsafe.Add(ref c, ldc + 1) = Finish(s11, p, k, ref a1, ref b1);
-        Unsafe.Add(ref c, 2 * ldc) = Finish(s20, p, k, ref a2, ref b);
-        Unsafe.Add(ref c, (2 * ldc) + 1) = Finish(s21, p, k, ref a2, ref b1);
-        Unsafe.Add(ref c, 3 * ldc) = Finish(s30, p, k, ref a3, ref b);
-        Unsafe.Add(ref c, (3 * ldc) + 1) = Finish(s31, p, k, ref a3, ref b1);
-    }
-
-    /// <summary>One dot product, summed in the same order as a tile's.</summary>
-    private static T Dot<T>(int k, ref T x, ref T y)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int vc = Vector<T>.Count, p = 0;
-        Vector<T> s = default;
-        for (; p <= k - vc; p += vc) s += Vector.LoadUnsafe(ref x, (nuint)p) * Vector.LoadUnsafe(ref y, (nuint)p);
-        return Finish(s, p, k, ref x, ref y);
-    }
-
-    private static T Finish<T>(Vector<T> partial, int p, int k, ref T x, ref T y)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        T sum = Vector.Sum(partial);
-        for (; p < k; p++) sum += Unsafe.Add(ref x, p) * Unsafe.Add(ref y, p);
-        return sum;
-    }
-
-    /// <summary>The float path on AVX-512: 16-wide fused multiply-adds, tiles of 4 rows of A × 4 rows of B.</summary>
-    private static class Float512
-    {
-        public static void Multiply(int m, int n, int k, ref float a0, int lda, ref float b0, int ldb, ref float c0, int ldc)
-        {
-            int i = 0;
-            for (; i + 4 <= m; i += 4)
+            int vc = Vector<T>.Count, p = 0;
+            Vector<T> s00 = default, s01 = default, s10 = default, s11 = default, s20 = default, s21 = default, s30 = default, s31 = default;
+            ref T a1 = ref Unsafe.Add(ref a, lda);
+            ref T a2 = ref Unsafe.Add(ref a, 2 * lda);
+            ref T a3 = ref Unsafe.Add(ref a, 3 * lda);
+            ref T b1 = ref Unsafe.Add(ref b, ldb);
+            for (; p <= k - vc; p += vc)
             {
-                int j = 0;
-                for (; j + 4 <= n; j += 4) Tile4x4(k, ref Unsafe.Add(ref a0, i * lda), lda, ref Unsafe.Add(ref b0, j * ldb), ldb, ref Unsafe.Add(ref c0, (i * ldc) + j), ldc);
-                for (; j < n; j++)
-                    for (int r = 0; r < 4; r++)
-                        Unsafe.Add(ref c0, ((i + r) * ldc) + j) = Dot(k, ref Unsafe.Add(ref a0, (i + r) * lda), ref Unsafe.Add(ref b0, j * ldb));
+                nuint o = (nuint)p;
+                var y0 = Vector.LoadUnsafe(ref b, o);
+                var y1 = Vector.LoadUnsafe(ref b1, o);
+                var x = Vector.LoadUnsafe(ref a, o);
+                s00 += x * y0;
+                s01 += x * y1;
+                x = Vector.LoadUnsafe(ref a1, o);
+                s10 += x * y0;
+                s11 += x * y1;
+                x = Vector.LoadUnsafe(ref a2, o);
+                s20 += x * y0;
+                s21 += x * y1;
+                x = Vector.LoadUnsafe(ref a3, o);
+                s30 += x * y0;
+                s31 += x * y1;
             }
-            for (; i < m; i++)
-                for (int j = 0; j < n; j++)
-                    Unsafe.Add(ref c0, (i * ldc) + j) = Dot(k, ref Unsafe.Add(ref a0, i * lda), ref Unsafe.Add(ref b0, j * ldb));
+            c = Finish(s00, p, k, ref a, ref b);
+            Unsafe.Add(ref c, 1) = Finish(s01, p, k, ref a, ref b1);
+            Unsafe.Add(ref c, ldc) = Finish(s10, p, k, ref a1, ref b);
+            Unsafe.Add(ref c, ldc + 1) = Finish(s11, p, k, ref a1, ref b1);
+            Unsafe.Add(ref c, 2 * ldc) = Finish(s20, p, k, ref a2, ref b);
+            Unsafe.Add(ref c, (2 * ldc) + 1) = Finish(s21, p, k, ref a2, ref b1);
+            Unsafe.Add(ref c, 3 * ldc) = Finish(s30, p, k, ref a3, ref b);
+            Unsafe.Add(ref c, (3 * ldc) + 1) = Finish(s31, p, k, ref a3, ref b1);
         }
+
+        /// <summary>One dot product, summed in the same order as a tile's.</summary>
+        public static T Dot(int k, ref T x, ref T y)
+        {
+            int vc = Vector<T>.Count, p = 0;
+            Vector<T> s = default;
+            for (; p <= k - vc; p += vc) s += Vector.LoadUnsafe(ref x, (nuint)p) * Vector.LoadUnsafe(ref y, (nuint)p);
+            return Finish(s, p, k, ref x, ref y);
+        }
+
+        private static T Finish(Vector<T> partial, int p, int k, ref T x, ref T y)
+        {
+            T sum = Vector.Sum(partial);
+            for (; p < k; p++) sum += Unsafe.Add(ref x, p) * Unsafe.Add(ref y, p);
+            return sum;
+        }
+    }
+
+    /// <summary>float on AVX-512: 16-wide fused multiply-adds, tiles of 4 × 4 (eight loads feed sixteen FMAs).</summary>
+    private readonly struct Float512 : ITileKernel<float>
+    {
+        public static int TileColumns => 4;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tile4x4(int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+        public static void Tile(int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
         {
             const int W = 16;
             Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
@@ -196,7 +204,7 @@ public static class RowDotProducts
             Unsafe.Add(ref c3, 3) = Finish(s33, p, k, ref a3, ref b3);
         }
 
-        private static float Dot(int k, ref float x, ref float y)
+        public static float Dot(int k, ref float x, ref float y)
         {
             const int W = 16;
             Vector512<float> s = default;
