@@ -107,11 +107,19 @@ public static class Autograd
     public static Tensor<T>[] Grad<T>(Tensor<T> output, IReadOnlyList<Tensor<T>> inputs, bool createGraph = false, Tensor<T>? gradOutput = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var grads = RunBackward(output, inputs, createGraph, gradOutput);
-        var result = new Tensor<T>[inputs.Count];
-        for (int i = 0; i < inputs.Count; i++)
-            result[i] = grads.TryGetValue(inputs[i], out var g) ? g : Tensor<T>.Scratch(inputs[i].Shape);
-        return result;
+        var sweep = BackwardSweep<T>.Rent();
+        try
+        {
+            var grads = RunBackward(sweep, output, inputs, createGraph, gradOutput);
+            var result = new Tensor<T>[inputs.Count];
+            for (int i = 0; i < inputs.Count; i++)
+                result[i] = grads.TryGetValue(inputs[i], out var g) ? g : Tensor<T>.Scratch(inputs[i].Shape);
+            return result;
+        }
+        finally
+        {
+            sweep.Return();
+        }
     }
 
     /// <summary>
@@ -136,22 +144,30 @@ public static class Autograd
             }
             foreach (var x in t.Node.Inputs) if (x.TracksGrad) stack.Push(x);
         }
-        var grads = RunBackward(output, leaves, createGraph: false, gradOutput);
-        foreach (var leaf in leaves)
+        var sweep = BackwardSweep<T>.Rent();
+        try
         {
-            if (!grads.TryGetValue(leaf, out var g)) continue;
-            // A leaf's gradient outlives the step that made it (optimisers read it after the arena scope may have ended).
-            if (leaf.Grad is null) leaf.Grad = TensorArena.IsActive ? g.Clone() : g.Detach();
-            else
+            var grads = RunBackward(sweep, output, leaves, createGraph: false, gradOutput);
+            foreach (var leaf in leaves)
             {
-                var acc = leaf.Grad.Span;
-                var add = g.Span;
-                for (int i = 0; i < acc.Length; i++) acc[i] += add[i];
+                if (!grads.TryGetValue(leaf, out var g)) continue;
+                // A leaf's gradient outlives the step that made it (optimisers read it after the arena scope may have ended).
+                if (leaf.Grad is null) leaf.Grad = TensorArena.IsActive ? g.Clone() : g.Detach();
+                else
+                {
+                    var acc = leaf.Grad.Span;
+                    var add = g.Span;
+                    for (int i = 0; i < acc.Length; i++) acc[i] += add[i];
+                }
             }
+        }
+        finally
+        {
+            sweep.Return();
         }
     }
 
-    private static Dictionary<Tensor<T>, Tensor<T>> RunBackward<T>(Tensor<T> output, IReadOnlyList<Tensor<T>> inputs, bool createGraph, Tensor<T>? gradOutput)
+    private static Dictionary<Tensor<T>, Tensor<T>> RunBackward<T>(BackwardSweep<T> sweep, Tensor<T> output, IReadOnlyList<Tensor<T>> inputs, bool createGraph, Tensor<T>? gradOutput)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (gradOutput is null && output.Length != 1)
@@ -159,10 +175,12 @@ public static class Autograd
         if (gradOutput is not null && !Tensor.SameShape(gradOutput.Shape, output.Shape))
             throw new ArgumentException($"gradOutput has shape {Tensor.FormatShape(gradOutput.Shape)} but the output has shape {Tensor.FormatShape(output.Shape)}.", nameof(gradOutput));
 
-        var targets = new HashSet<Tensor<T>>(inputs, ReferenceEqualityComparer.Instance);
-        var order = TopologicalOrder(output, targets);
-        var relevant = new HashSet<Tensor<T>>(order, ReferenceEqualityComparer.Instance);
-        var grads = new Dictionary<Tensor<T>, Tensor<T>>(ReferenceEqualityComparer.Instance);
+        var targets = sweep.Targets;
+        foreach (var x in inputs) targets.Add(x);
+        var order = TopologicalOrder(sweep, output);
+        var relevant = sweep.Relevant;
+        foreach (var x in order) relevant.Add(x);
+        var grads = sweep.Grads;
         if (order.Count == 0) return grads;
 
         var seed = gradOutput ?? Tensor.Full(output.Shape, T.One);
@@ -171,7 +189,7 @@ public static class Autograd
         using var scope = createGraph ? default : NoGrad();
         // Without createGraph, gradient buffers the sweep allocated itself are summed into in place. A buffer stops being
         // owned once it is handed to its tensor's rule, which may pass it on (e.g. Add returns it for both inputs).
-        var owned = createGraph ? null : new HashSet<Tensor<T>>(ReferenceEqualityComparer.Instance);
+        var owned = createGraph ? null : sweep.Owned;
         // Reverse topological order: every consumer of a tensor has sent its gradient before the tensor's own rule runs.
         for (int k = order.Count - 1; k >= 0; k--)
         {
@@ -245,12 +263,13 @@ public static class Autograd
     /// Tensors between <paramref name="output"/> and any target, in topological order (inputs before consumers);
     /// tensors that lead to no target are left out so their backward rules never run.
     /// </summary>
-    private static List<Tensor<T>> TopologicalOrder<T>(Tensor<T> output, HashSet<Tensor<T>> targets)
+    private static List<Tensor<T>> TopologicalOrder<T>(BackwardSweep<T> sweep, Tensor<T> output)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var order = new List<Tensor<T>>();
-        var state = new Dictionary<Tensor<T>, bool>(ReferenceEqualityComparer.Instance); // value: leads to a target
-        var stack = new Stack<(Tensor<T> Tensor, int Next)>();
+        var targets = sweep.Targets;
+        var order = sweep.Order;
+        var state = sweep.State; // value: leads to a target
+        var stack = sweep.Stack;
         stack.Push((output, 0));
         state[output] = false;
         while (stack.Count > 0)
