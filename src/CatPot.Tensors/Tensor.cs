@@ -129,8 +129,8 @@ public sealed class Tensor<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Element of a matrix.</summary>
     public T this[int row, int column]
     {
-        get => _data[(row * Shape[^1]) + column];
-        set => _data[(row * Shape[^1]) + column] = value;
+        get => _data[CheckIndex((row * Shape[^1]) + column)];
+        set => _data[CheckIndex((row * Shape[^1]) + column)] = value;
     }
 
     /// <summary>A tensor sharing this one's data but outside any graph.</summary>

@@ -31,7 +31,9 @@ public static class MolecularDynamicsRun
         string? reason = null;
         bool stopped = false;
         // Seconds of each md.Step() (forces, integrator, neighbour list), for a per-step median like the peer's.
-        var stepSeconds = new List<double>((int)Math.Min(options.Steps, 10_000_000));
+        // Grown as the run goes: sizing it for all requested steps up front would reserve 80 MB for a 10-million-step run
+        // that the guard may stop after a few.
+        var stepSeconds = new List<double>((int)Math.Min(options.Steps, 1 << 16));
         var clock = Stopwatch.StartNew();
         double lastProgress = 0;
         try
