@@ -40,7 +40,9 @@ public static class LearnCommand
         var maxStd = new Option<double?>("--max-std") { Description = "Flag threshold on std_E, eV (default: --threshold-factor × 95th percentile over the labelled frames, per round)" };
         var thresholdFactor = new Option<double>("--threshold-factor") { Description = "Multiplier of the automatic threshold", DefaultValueFactory = _ => 2.0 };
         var minDistance = new Option<double>("--min-distance") { Description = "Near-duplicate radius: RMS difference of inverse distances, 1/Å", DefaultValueFactory = _ => 0.002 };
-        var forces = SimulationInputs.ForcesOption();
+        var fill = new Option<int>("--fill") { Description = "Active selection: when fewer than B frames are flagged, fill up from the this-many × B most uncertain unflagged frames (0: flagged only)", DefaultValueFactory = _ => 4 };
+        var forces = new Option<string>("--forces") { Description = "Exploration MD forces: direct (the force head the model is trained on) or conservative (−∂E/∂R)", DefaultValueFactory = _ => "direct" };
+        forces.AcceptOnlyFromAmong("conservative", "direct");
         var labeller = new Option<string>("--labeller") { Description = "xtb (GFN2-xTB) or a shell command with {input} and {output} (extxyz files), e.g. 'python3 dft.py {input} {output}'", DefaultValueFactory = _ => "xtb" };
         var xtb = new Option<string>("--xtb") { Description = "The xtb program (path or name on PATH)", DefaultValueFactory = _ => "xtb" };
         var labelTimeout = new Option<double>("--label-timeout") { Description = "Seconds before a labeller call is killed and the frame skipped", DefaultValueFactory = _ => 300 };
@@ -61,7 +63,7 @@ public static class LearnCommand
         var command = new Command("learn", "Active learning: MD flags what the model does not know, the reference method labels it, the model retrains")
         {
             output, resume, initial, start, initialFrames, initialInterval, test, budget, perRound, maxRounds, selection, temperatures,
-            trajectories, mdSteps, dt, friction, sampleInterval, maxFlagged, maxStd, thresholdFactor, minDistance, forces, labeller, xtb,
+            trajectories, mdSteps, dt, friction, sampleInterval, maxFlagged, maxStd, thresholdFactor, minDistance, fill, forces, labeller, xtb,
             labelTimeout, epochs, retrainEpochs, cold, features, layers, cutoff, bins, lr, maxAtoms, seed, threads, compare, reportOnly,
         };
         command.SetAction((parse, cancellation) =>
@@ -105,6 +107,7 @@ public static class LearnCommand
                     MaxUncertainty = parse.GetValue(maxStd),
                     ThresholdFactor = parse.GetValue(thresholdFactor),
                     MinDistance = parse.GetValue(minDistance),
+                    FillCandidates = parse.GetValue(fill),
                     Forces = SimulationInputs.ParseForces(parse.GetValue(forces)!),
                     Labeller = parse.GetValue(labeller)!,
                     XtbPath = parse.GetValue(xtb)!,

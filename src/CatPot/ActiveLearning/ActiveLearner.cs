@@ -247,7 +247,7 @@ public sealed class ActiveLearner
             int budget = Math.Min(_settings.PerRound, left);
             var picked = _settings.Selection == "random"
                 ? FrameSelector.SelectRandom(pool, budget, (_settings.Seed * 1_000_003UL) + (ulong)r)
-                : FrameSelector.SelectActive(pool, [.. dataset.Frames.Select(FrameFeatures.Of)], budget, _settings.MinDistance);
+                : FrameSelector.SelectActive(pool, [.. dataset.Frames.Select(FrameFeatures.Of)], budget, _settings.MinDistance, _settings.FillCandidates);
             selected = [.. picked.Select(p => p.Structure)];
             ExtXyzWriter.WriteFile(selectedPath, selected);
         }

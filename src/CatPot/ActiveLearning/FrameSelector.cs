@@ -2,20 +2,27 @@ namespace CatPot.ActiveLearning;
 
 /// <summary>
 /// Picks the frames to label from an exploration pool.
-/// <see cref="SelectActive"/>: only flagged frames, by farthest-point sampling in <see cref="FrameFeatures"/> space
+/// <see cref="SelectActive"/>: flagged frames first, by farthest-point sampling in <see cref="FrameFeatures"/> space
 /// measured from everything already labelled and already picked (the first pick of a new species list is its most
 /// uncertain frame), never a near-duplicate. <see cref="SelectRandom"/>: the baseline, uniformly from the whole pool.
 /// </summary>
 public static class FrameSelector
 {
-    /// <summary>Up to <paramref name="budget"/> flagged frames, most novel first.</summary>
-    /// <param name="pool">Candidates; only <see cref="PoolFrame.Flagged"/> ones are considered.</param>
+    /// <summary>
+    /// Up to <paramref name="budget"/> frames: flagged ones first (farthest point among them), then, while budget is left,
+    /// the most uncertain unflagged frames (the <paramref name="fillCandidates"/> × budget highest scores, again by
+    /// farthest point), so a round never wastes budget because the threshold flagged little.
+    /// </summary>
+    /// <param name="pool">Candidates.</param>
     /// <param name="labelled">Features of frames already in the dataset.</param>
     /// <param name="budget">Most frames to pick.</param>
     /// <param name="minDistance">A candidate closer than this (Å⁻¹, <see cref="FrameFeatures.DistanceTo"/>) to a labelled or picked frame is a near-duplicate and never picked.</param>
-    public static List<PoolFrame> SelectActive(IReadOnlyList<PoolFrame> pool, IReadOnlyList<FrameFeatures> labelled, int budget, double minDistance)
+    /// <param name="fillCandidates">How many unflagged frames per budget slot may fill up the selection (0: flagged only).</param>
+    public static List<PoolFrame> SelectActive(IReadOnlyList<PoolFrame> pool, IReadOnlyList<FrameFeatures> labelled, int budget, double minDistance, int fillCandidates = 4)
     {
-        var candidates = pool.Where(f => f.Flagged).ToList();
+        var flagged = pool.Where(f => f.Flagged);
+        var fill = pool.Where(f => !f.Flagged && double.IsFinite(f.Uncertainty)).OrderByDescending(f => f.Uncertainty).Take(fillCandidates * budget);
+        var candidates = flagged.Concat(fill).ToList();
         // Distance of every candidate to the nearest labelled frame, then kept up to date as frames are picked.
         var nearest = new double[candidates.Count];
         for (int c = 0; c < candidates.Count; c++)
@@ -32,7 +39,7 @@ public static class FrameSelector
             for (int c = 0; c < candidates.Count; c++)
             {
                 if (taken[c] || nearest[c] < minDistance) continue;
-                if (choice < 0 || IsBetter(nearest[c], candidates[c].Uncertainty, nearest[choice], candidates[choice].Uncertainty)) choice = c;
+                if (choice < 0 || IsBetter(candidates[c], nearest[c], candidates[choice], nearest[choice])) choice = c;
             }
             if (choice < 0) break;
             taken[choice] = true;
@@ -44,9 +51,11 @@ public static class FrameSelector
         return picked;
     }
 
-    // Farther wins; among equals (e.g. +∞ for a species list nothing covers yet) the more uncertain wins.
-    private static bool IsBetter(double distance, double uncertainty, double bestDistance, double bestUncertainty) =>
-        distance > bestDistance || (distance == bestDistance && uncertainty > bestUncertainty);
+    // Flagged beats unflagged; then farther wins; among equals (e.g. +∞ for a species list nothing covers yet) the more uncertain wins.
+    private static bool IsBetter(PoolFrame a, double distance, PoolFrame best, double bestDistance) =>
+        a.Flagged != best.Flagged ? a.Flagged
+        : distance != bestDistance ? distance > bestDistance
+        : a.Uncertainty > best.Uncertainty;
 
     /// <summary>Up to <paramref name="budget"/> frames drawn uniformly without replacement from the whole pool (flagged or not).</summary>
     public static List<PoolFrame> SelectRandom(IReadOnlyList<PoolFrame> pool, int budget, ulong seed)

@@ -57,14 +57,21 @@ public sealed record LearnSettings
     /// <summary>A trajectory stops after this many flagged frames (the model is outside what it knows; going on only wastes time).</summary>
     public int MaxFlaggedPerTrajectory { get; init; } = 10;
 
-    /// <summary>Forces driving exploration MD.</summary>
-    public ForceSource Forces { get; init; } = ForceSource.Conservative;
+    /// <summary>
+    /// Forces driving exploration MD. Direct by default: the model is trained on forces through its force head, and
+    /// conservative forces of an energy head fitted to a few dozen energies are too poor to explore with (measured: the
+    /// round-0 aspirin model broke every trajectory within 100 steps with conservative forces).
+    /// </summary>
+    public ForceSource Forces { get; init; } = ForceSource.Direct;
 
     /// <summary>Flag threshold on the uncertainty score; null: <see cref="ThresholdFactor"/> × the 95th percentile of the score over the labelled frames, per round.</summary>
     public double? MaxUncertainty { get; init; }
 
     /// <summary>Multiplier of the automatic threshold.</summary>
     public double ThresholdFactor { get; init; } = 2;
+
+    /// <summary>Active selection fills a round's budget left after the flagged frames from the this-many × B most uncertain unflagged frames (0: flagged frames only).</summary>
+    public int FillCandidates { get; init; } = 4;
 
     /// <summary>Near-duplicate radius in feature space (RMS difference of inverse distances, Å⁻¹).</summary>
     public double MinDistance { get; init; } = 0.002;
@@ -113,6 +120,7 @@ public sealed record LearnSettings
         if (MaxFlaggedPerTrajectory < 1) throw new ArgumentException("--max-flagged must be ≥ 1.");
         if (MaxUncertainty is double u && !(u > 0)) throw new ArgumentException("--max-std must be positive.");
         if (!(ThresholdFactor > 0)) throw new ArgumentException("--threshold-factor must be positive.");
+        if (FillCandidates < 0) throw new ArgumentException("--fill must be ≥ 0.");
         if (!(MinDistance >= 0)) throw new ArgumentException("--min-distance must be ≥ 0.");
         if (!(LabelTimeoutSeconds > 0)) throw new ArgumentException("--label-timeout must be positive.");
         if (RetrainEpochs < 1) throw new ArgumentException("--retrain-epochs must be ≥ 1.");

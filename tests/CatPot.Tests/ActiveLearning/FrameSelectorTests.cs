@@ -31,8 +31,22 @@ public sealed class FrameSelectorTests
             Frame("d", -0.2, 0.2),   // farthest from b: second
             Frame("e", 0.30, 9.0, flagged: false),  // never: not flagged
         };
-        var picked = FrameSelector.SelectActive(pool, [], 3, minDistance: 0);
+        var picked = FrameSelector.SelectActive(pool, [], 3, minDistance: 0, fillCandidates: 0);
         Assert.Equal(["b", "d", "a"], picked.Select(p => p.Id));
+    }
+
+    [Fact]
+    public void UnflaggedFramesFillTheBudgetMostUncertainFirstAndOnlyWhenAllowed()
+    {
+        var pool = new[]
+        {
+            Frame("flagged", 0.0, 1.0),
+            Frame("sure", 0.5, 0.1, flagged: false),
+            Frame("unsure", -0.3, 0.9, flagged: false),
+        };
+        Assert.Equal(["flagged", "unsure"], FrameSelector.SelectActive(pool, [], 2, 0, fillCandidates: 1).Select(p => p.Id));
+        Assert.Equal(["flagged"], FrameSelector.SelectActive(pool, [], 2, 0, fillCandidates: 0).Select(p => p.Id));
+        Assert.Equal(3, FrameSelector.SelectActive(pool, [], 3, 0).Count);
     }
 
     [Fact]
@@ -40,7 +54,7 @@ public sealed class FrameSelectorTests
     {
         var labelled = new[] { FrameFeatures.Of(new Structure([1, 1], [0, 0, 0, 0.7, 0, 0])) };
         var pool = new[] { Frame("same-as-labelled", 0.0, 3), Frame("x", 0.4, 2), Frame("x-twin", 0.4000001, 1) };
-        var picked = FrameSelector.SelectActive(pool, labelled, 10, minDistance: 1e-3);
+        var picked = FrameSelector.SelectActive(pool, labelled, 10, minDistance: 1e-3, fillCandidates: 0);
         var only = Assert.Single(picked);         // the twins are near-duplicates of each other: one of them
         Assert.StartsWith("x", only.Id);
     }
