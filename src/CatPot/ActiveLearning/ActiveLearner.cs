@@ -384,6 +384,7 @@ public sealed class ActiveLearner
         double temperature = _settings.Temperatures[t % _settings.Temperatures.Length];
         ulong seed = (_settings.Seed * 1_000_003UL) + ((ulong)r * 1000UL) + (ulong)t;
         var system = SimulationFrame.Create(start);
+        _startFragments = Fragments(system);
         var velocities = new double[3 * system.AtomCount];
         MaxwellBoltzmann.Sample(Kinetics.Masses(system.Numbers), temperature, seed, velocities);
         var md = new MolecularDynamics(calculator, system, velocities, new MolecularDynamicsSettings
@@ -457,7 +458,35 @@ public sealed class ActiveLearner
                     return string.Create(CultureInfo.InvariantCulture, $"atoms {i} and {j} closer than {_settings.MinPairDistance:G} Å");
             }
         }
+        if (_startFragments is int start && Fragments(s) > start)
+            return $"fragmented: {Fragments(s)} bonded fragments, the start had {start}";
         return null;
+    }
+
+    private int? _startFragments;
+
+    /// <summary>Connected components of the bond graph (bond: r &lt; 1.3 × sum of covalent radii).</summary>
+    internal static int Fragments(Structure s)
+    {
+        int n = s.AtomCount;
+        var parent = Enumerable.Range(0, n).ToArray();
+        int Find(int a) => parent[a] == a ? a : parent[a] = Find(parent[a]);
+        var p = s.Positions;
+        int components = n;
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = i + 1; j < n; j++)
+            {
+                double dx = p[3 * i] - p[3 * j], dy = p[(3 * i) + 1] - p[(3 * j) + 1], dz = p[(3 * i) + 2] - p[(3 * j) + 2];
+                double bond = 1.3 * (Elements.CovalentRadius(s.Numbers[i]) + Elements.CovalentRadius(s.Numbers[j]));
+                if ((dx * dx) + (dy * dy) + (dz * dz) >= bond * bond) continue;
+                int a = Find(i), b = Find(j);
+                if (a == b) continue;
+                parent[a] = b;
+                components--;
+            }
+        }
+        return components;
     }
 
     private static PoolFrame ToPoolFrame(Structure s)

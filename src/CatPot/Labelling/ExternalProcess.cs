@@ -60,9 +60,14 @@ internal static class ExternalProcess
     }
 
     /// <summary>The last non-empty lines of a program's output, for a one-line failure reason.</summary>
+    /// <remarks>
+    /// Lines that mention an error are preferred over the rest (a crash's stack trace says less than its error line).
+    /// </remarks>
     public static string Tail(string text, int lines = 2)
     {
-        var kept = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(lines);
+        var all = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var errors = all.Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase) || l.Contains("abnormal", StringComparison.OrdinalIgnoreCase)).ToArray();
+        var kept = (errors.Length > 0 ? errors : all).TakeLast(lines);
         string joined = string.Join(" | ", kept);
         return joined.Length > 300 ? joined[^300..] : joined;
     }

@@ -71,3 +71,17 @@ public sealed class FrameSelectorTests
         Assert.NotEqual(a, FrameSelector.SelectRandom(pool, 20, 8).Select(p => p.Id).ToList());
     }
 }
+
+public sealed class FragmentTests
+{
+    [Fact]
+    public void BondedFragmentsAreCountedByCovalentRadii()
+    {
+        var water = new Structure([8, 1, 1], [0, 0, 0.1173, 0, 0.7572, -0.4692, 0, -0.7572, -0.4692]);
+        Assert.Equal(1, ActiveLearner.Fragments(water));
+        var lostH = new Structure([8, 1, 1], [0, 0, 0.1173, 0, 0.7572, -0.4692, 0, -4.0, -0.4692]);
+        Assert.Equal(2, ActiveLearner.Fragments(lostH));
+        var apart = new Structure([1, 1, 1], [0, 0, 0, 5, 0, 0, 10, 0, 0]);
+        Assert.Equal(3, ActiveLearner.Fragments(apart));
+    }
+}
