@@ -4,6 +4,8 @@
 # checks that the dataset has every label once and that no frame already in the dataset was labelled again
 # (labels.log: a second `call` for an id is allowed only when the earlier call never reached `ok`, i.e. it was killed mid-call).
 #   tools/learn_kill_resume.sh OUT_DIR KILLS -- LEARN_ARGS...
+# With KILL_DURING_LABELLING=1 every kill waits until labels.log has grown by 1 to 3 lines since the start of that
+# process (so the kill lands inside the labelling phase, often between a `call` and its `ok`).
 # Needs the CLI built (dotnet build src/CatPot.Cli -c Release) and python3 for the check.
 set -uo pipefail
 out=$1; kills=$2; shift 3
@@ -14,7 +16,12 @@ while true; do
   if [ $first = 1 ]; then $cli learn --out "$out" "$@" >"$out.logs/run$n.out" 2>"$out.logs/run$n.err" & pid=$!; first=0
   else $cli learn --out "$out" --resume >"$out.logs/run$n.out" 2>"$out.logs/run$n.err" & pid=$!; fi
   if [ $n -lt "$kills" ]; then
-    sleep $(( (RANDOM % 25) + 5 ))
+    if [ "${KILL_DURING_LABELLING:-0}" = 1 ]; then
+      before=$(cat "$out/labels.log" 2>/dev/null | wc -l); want=$(( before + (RANDOM % 3) + 1 ))
+      while kill -0 $pid 2>/dev/null && [ "$(cat "$out/labels.log" 2>/dev/null | wc -l)" -lt $want ]; do sleep 0.02; done
+    else
+      sleep $(( (RANDOM % 25) + 5 ))
+    fi
     if kill -0 $pid 2>/dev/null; then
       kill -9 $pid; wait $pid 2>/dev/null
       echo "kill $n: after: $(grep -v '^\s*$' "$out.logs/run$n.err" | tail -1)"

@@ -465,7 +465,7 @@ public sealed class ActiveLearner
 
     private int? _startFragments;
 
-    /// <summary>Connected components of the bond graph (bond: r &lt; 1.3 × sum of covalent radii).</summary>
+    /// <summary>Connected components of the bond graph (bond: r &lt; 1.5 × sum of covalent radii, as tools/md_fragments.py: hot vibrations do not count as breaking).</summary>
     internal static int Fragments(Structure s)
     {
         int n = s.AtomCount;
@@ -478,7 +478,7 @@ public sealed class ActiveLearner
             for (int j = i + 1; j < n; j++)
             {
                 double dx = p[3 * i] - p[3 * j], dy = p[(3 * i) + 1] - p[(3 * j) + 1], dz = p[(3 * i) + 2] - p[(3 * j) + 2];
-                double bond = 1.3 * (Elements.CovalentRadius(s.Numbers[i]) + Elements.CovalentRadius(s.Numbers[j]));
+                double bond = 1.5 * (Elements.CovalentRadius(s.Numbers[i]) + Elements.CovalentRadius(s.Numbers[j]));
                 if ((dx * dx) + (dy * dy) + (dz * dz) >= bond * bond) continue;
                 int a = Find(i), b = Find(j);
                 if (a == b) continue;
