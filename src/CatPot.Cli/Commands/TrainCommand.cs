@@ -125,8 +125,7 @@ public static class TrainCommand
             var predictions = PotentialPredictor.Predict(best, testSet, trainer.Options.ConservativeForces, trainer.Options.MaxAtoms);
             var report = EvaluationReport.Compute(PotentialPredictor.Compare(best, testSet, predictions));
             string reportPath = Path.Combine(outDir, "test-metrics.json");
-            File.WriteAllText(reportPath + ".tmp", report.ToJson());
-            File.Move(reportPath + ".tmp", reportPath, overwrite: true);
+            AtomicFile.WriteAllText(reportPath, report.ToJson());
             if (parseResult.GetValue(json)) context.Out.WriteLine(report.ToJson());
             else EvaluationTable.Render(report, context.CreateOutConsole(), $"Test set ({testPath}, best model, {(trainer.Options.ConservativeForces ? "conservative" : "direct")} forces)");
             return Task.FromResult(ExitCodes.Ok);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CatPot.IO;
 
 namespace CatPot.Simulation;
 
@@ -59,7 +60,12 @@ public sealed class MolecularDynamicsSummary
     /// <summary>Writes the summary (plus <paramref name="extra"/> string fields such as the force source) as JSON.</summary>
     public void WriteJson(string path, IReadOnlyDictionary<string, string>? extra = null)
     {
-        using var stream = File.Create(path);
+        AtomicFile.Write(path, stream => WriteJson(stream, extra));
+    }
+
+    /// <summary>Writes the summary as JSON to <paramref name="stream"/>.</summary>
+    public void WriteJson(Stream stream, IReadOnlyDictionary<string, string>? extra = null)
+    {
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         w.WriteStartObject();
         if (extra is not null) foreach (var (k, v) in extra) w.WriteString(k, v);
@@ -89,9 +95,5 @@ public sealed class MolecularDynamicsSummary
         w.WriteEndObject();
     }
 
-    private static void Number(Utf8JsonWriter w, string name, double value)
-    {
-        if (double.IsFinite(value)) w.WriteNumber(name, value);
-        else w.WriteNull(name);
-    }
+    private static void Number(Utf8JsonWriter w, string name, double value) => NonFiniteJson.WriteNumber(w, name, value);
 }
