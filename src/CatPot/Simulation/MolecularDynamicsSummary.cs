@@ -48,6 +48,12 @@ public sealed class MolecularDynamicsSummary
     /// <summary>Mean instantaneous temperature over steps 0..n, K.</summary>
     public double MeanTemperature { get; init; }
 
+    /// <summary>Whether the run was cancelled (Ctrl+C) before its last step; the files hold the frames up to there.</summary>
+    public bool Cancelled { get; init; }
+
+    /// <summary>Frames written to the trajectory.</summary>
+    public int TrajectoryFrames { get; init; }
+
     /// <summary>Wall-clock seconds of the stepping loop (output included).</summary>
     public double WallSeconds { get; init; }
 
@@ -75,6 +81,8 @@ public sealed class MolecularDynamicsSummary
         w.WriteNumber("steps", Steps);
         w.WriteNumber("time_fs", SimulatedTime);
         w.WriteBoolean("stopped_by_guard", StoppedByGuard);
+        w.WriteBoolean("cancelled", Cancelled);
+        w.WriteNumber("trajectory_frames", TrajectoryFrames);
         if (GuardReason is null) w.WriteNull("guard_reason"); else w.WriteString("guard_reason", GuardReason);
         w.WriteNumber("flagged_frames", FlaggedFrames);
         w.WriteNumber("first_flagged_step", FirstFlaggedStep);
