@@ -52,7 +52,7 @@ public static class MdCommand
             var flush = SimulationInputs.FlushInterval(parse.GetValue(flushInterval));
             var system = SimulationInputs.ReadStructure(structurePath, parse.GetValue(frame));
             var potential = SimulationInputs.LoadModel(parse.GetValue(model)!, parse.GetValue(randomModel), context.Error);
-            SimulationInputs.WarnUnknownElements(potential, system, context.Error);
+            SimulationInputs.WarnUnknownElements(potential, system, context.Error, parse.GetValue(randomModel));
             var forceSource = SimulationInputs.ParseForces(parse.GetValue(forces)!);
             var calculator = new PotentialCalculator<float>(potential, forceSource);
             var settings = new MolecularDynamicsSettings

@@ -34,7 +34,7 @@ public static class OptCommand
             var flush = SimulationInputs.FlushInterval(parse.GetValue(flushInterval));
             var system = SimulationInputs.ReadStructure(structurePath, parse.GetValue(frame));
             var potential = SimulationInputs.LoadModel(parse.GetValue(model)!, parse.GetValue(randomModel), context.Error);
-            SimulationInputs.WarnUnknownElements(potential, system, context.Error);
+            SimulationInputs.WarnUnknownElements(potential, system, context.Error, parse.GetValue(randomModel));
             var calculator = new PotentialCalculator<float>(potential, SimulationInputs.ParseForces(parse.GetValue(forces)!));
             var optimizer = SimulationInputs.Usage(() => new FireOptimizer(calculator, new FireSettings { MaxForce = parse.GetValue(fmax), MaxSteps = parse.GetValue(steps), MaxStep = parse.GetValue(maxStep) }));
             OptimizationResult result;

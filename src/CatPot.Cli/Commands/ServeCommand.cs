@@ -48,7 +48,7 @@ public static class ServeCommand
                 throw new CommandLineUsageException($"--read-timeout must be a number of seconds ≥ 0 (0: no limit), got {readSeconds}.");
             var system = SimulationInputs.ReadStructure(parse.GetValue(structure)!, parse.GetValue(frame));
             var potential = SimulationInputs.LoadModel(parse.GetValue(model)!, parse.GetValue(randomModel), context.Error);
-            SimulationInputs.WarnUnknownElements(potential, system, context.Error);
+            SimulationInputs.WarnUnknownElements(potential, system, context.Error, parse.GetValue(randomModel));
             var calculator = new PotentialCalculator<float>(potential, SimulationInputs.ParseForces(parse.GetValue(forces)!));
             var options = new IpiClientOptions
             {

@@ -101,7 +101,7 @@ public static class SimulationInputs
 
     /// <summary>
     /// Runs <paramref name="check"/>, which validates options (settings records, the guard, the i-PI address); its
-    /// <see cref="ArgumentException"/> is a usage error (exit 1) naming the option.
+    /// <see cref="ArgumentException"/> or <see cref="FormatException"/> is a usage error (exit 1) naming the option.
     /// </summary>
     public static T Usage<T>(Func<T> check)
     {
@@ -109,7 +109,7 @@ public static class SimulationInputs
         {
             return check();
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or FormatException)
         {
             throw new CommandLineUsageException(e.Message, e);
         }
@@ -120,8 +120,9 @@ public static class SimulationInputs
     /// model has no reference energy for: their energy is extrapolated (the model never saw them in training).
     /// </summary>
     /// <returns>The warnings written.</returns>
-    public static IReadOnlyList<string> WarnUnknownElements(Potential<float> model, Structure structure, TextWriter log)
+    public static IReadOnlyList<string> WarnUnknownElements(Potential<float> model, Structure structure, TextWriter log, ulong? randomSeed = null)
     {
+        if (randomSeed is not null) return []; // the debug model has no reference energies at all: nothing to learn from a warning
         var warnings = ElementCoverage.Warnings(model, [structure]);
         foreach (var w in warnings) log.WriteLine($"catpot: warning: {w}");
         return warnings;
