@@ -210,9 +210,10 @@ public sealed class ExtXyzWriter : IDisposable
             {
                 _writer.Dispose();
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
-                // The last buffered text could not be written (e.g. a full disk): the temporary file is deleted below.
+                // The last buffered text could not be written (e.g. a full disk, or a Commit that failed half-way):
+                // the temporary file is deleted below.
             }
             finally
             {
