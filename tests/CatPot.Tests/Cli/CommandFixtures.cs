@@ -16,6 +16,16 @@ internal static class CommandFixtures
 
         """;
 
+    /// <summary>Water with energy and forces (made-up labels: enough for a training step).</summary>
+    public const string WaterWithForces = """
+        3
+        Properties=species:S:1:pos:R:3:forces:R:3 energy=-10.5
+        O 0.0 0.0 0.1173 0.0 0.0 0.1
+        H 0.0 0.7572 -0.4692 0.0 0.2 -0.05
+        H 0.0 -0.7572 -0.4692 0.0 -0.2 -0.05
+
+        """;
+
     /// <summary>A gold–hydrogen pair: an element (Au) the fixture model has no reference energy for.</summary>
     public const string GoldHydride = """
         2

@@ -253,6 +253,18 @@ public class CommandOutcomeTests
     }
 
     [Fact]
+    public void Training_data_without_forces_is_bad_input_naming_the_files()
+    {
+        using var dir = new TempDirectory();
+        string water = CommandFixtures.WriteText(dir.File("water.extxyz"), CommandFixtures.Water + CommandFixtures.Water);
+        var run = CliRun.Of("train", "--train", water, "--val", water, "--test", "none", "--epochs", "1", "--features", "8", "--layers", "1", "--out", dir.File("run"));
+        Assert.True(run.ExitCode == ExitCodes.BadInput, run.ToString());
+        Assert.Contains("has no forces", run.Stderr);
+        Assert.Contains(water, run.Stderr);
+        Assert.DoesNotContain("internal error", run.Stderr);
+    }
+
+    [Fact]
     public void Output_path_errors_and_full_disks_map_to_their_exit_codes()
     {
         Assert.Equal(ExitCodes.BadInput, CommandFailure.ExitCodeOf(new OutputPathException("out", "is a directory")));

@@ -95,6 +95,28 @@ public class AtomicFileTests
     }
 
     [Fact]
+    public void Train_on_a_full_disk_exits_3_and_leaves_no_temporary_file()
+    {
+        using var dir = new TempDirectory();
+        string water = CommandFixtures.WriteText(dir.File("water.extxyz"), CommandFixtures.WaterWithForces + CommandFixtures.WaterWithForces);
+        string output = dir.File("run");
+        CliRun run;
+        AtomicFile.StreamWrapperForTests = s => new FullDiskStream(s, room: 0);
+        try
+        {
+            run = CliRun.Of("train", "--train", water, "--val", water, "--test", "none", "--epochs", "1",
+                "--features", "8", "--layers", "1", "--rbf", "4", "--bins", "8", "--out", output);
+        }
+        finally
+        {
+            AtomicFile.StreamWrapperForTests = null;
+        }
+        Assert.True(run.ExitCode == ExitCodes.RuntimeFailure, run.ToString());
+        Assert.Contains("catpot: error: No space left on device", run.Stderr);
+        Assert.Empty(Temporaries(output));
+    }
+
+    [Fact]
     public void Stale_temporary_files_are_removed_by_the_next_write_in_the_folder_but_live_ones_are_kept()
     {
         using var dir = new TempDirectory();
