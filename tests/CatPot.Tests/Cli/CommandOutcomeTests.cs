@@ -240,6 +240,21 @@ public class CommandOutcomeTests
     }
 
     [Fact]
+    public void Opt_cancelled_exits_130_with_the_trajectory_up_to_the_current_geometry()
+    {
+        using var dir = new TempDirectory();
+        string water = CommandFixtures.WriteText(dir.File("water.extxyz"), CommandFixtures.Water);
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+
+        var run = CliRun.OfCancellable(cancel.Token, "opt", "unused", water, "--random-model", "1", "--fmax", "1e-12", "-o", dir.File("opt.extxyz"));
+
+        Assert.True(run.ExitCode == ExitCodes.Cancelled, run.ToString());
+        Assert.Single(ExtXyzReader.ReadAll(dir.File("opt.extxyz")));
+        Assert.Contains("opt: cancelled", run.Stderr);
+    }
+
+    [Fact]
     public void Serve_with_no_server_exits_4_and_a_bad_address_is_a_usage_error()
     {
         using var dir = new TempDirectory();
