@@ -69,7 +69,7 @@ public sealed class ActiveLearner
     public static void SaveSettings(string directory, LearnSettings settings)
     {
         Directory.CreateDirectory(directory);
-        WriteAtomic(Path.Combine(directory, SettingsFileName), JsonSerializer.Serialize(settings, Json));
+        AtomicFile.WriteAllText(Path.Combine(directory, SettingsFileName), JsonSerializer.Serialize(settings, Json));
     }
 
     /// <summary>The rounds completed so far, in order.</summary>
@@ -106,7 +106,7 @@ public sealed class ActiveLearner
         for (int r = records.Count; r < _settings.MaxRounds; r++)
         {
             var record = RunRound(r, dataset, log, test, starts, cancellation);
-            WriteAtomic(Path.Combine(RoundDirectory(_directory, r), "round.json"), JsonSerializer.Serialize(record, Json));
+            AtomicFile.WriteAllText(Path.Combine(RoundDirectory(_directory, r), "round.json"), JsonSerializer.Serialize(record, Json));
             records.Add(record);
             _progress.WriteLine(Describe(record));
             if (record.Stop is not null)
@@ -315,7 +315,7 @@ public sealed class ActiveLearner
         }
         trainer.Run(epochDone: _ => Checkpoint?.Invoke($"epoch {r}"), cancellation: cancellation);
         double seconds = clock.Elapsed.TotalSeconds;
-        WriteAtomic(marker, JsonSerializer.Serialize(new { seconds, epochs = trainer.EpochsDone, best_validation_force_mae = trainer.History.Where(h => h.IsBest).Select(h => h.ValidationForceMae).LastOrDefault() }, Json));
+        AtomicFile.WriteAllText(marker, JsonSerializer.Serialize(new { seconds, epochs = trainer.EpochsDone, best_validation_force_mae = trainer.History.Where(h => h.IsBest).Select(h => h.ValidationForceMae).LastOrDefault() }, Json));
         return seconds;
     }
 
@@ -357,7 +357,7 @@ public sealed class ActiveLearner
         }
         double seconds = clock.Elapsed.TotalSeconds;
         ExtXyzWriter.WriteFile(poolPath, frames.Select(f => f.Structure));
-        WriteAtomic(mdPath, JsonSerializer.Serialize(new ExplorationFile(threshold, seconds, trajectories), Json));
+        AtomicFile.WriteAllText(mdPath, JsonSerializer.Serialize(new ExplorationFile(threshold, seconds, trajectories), Json));
         return (frames, trajectories, threshold, seconds);
     }
 
@@ -499,13 +499,6 @@ public sealed class ActiveLearner
             Convert.ToDouble(s.Info["al_temperature"], CultureInfo.InvariantCulture),
             u,
             s.Info.TryGetValue("al_flagged", out var f) && f is true);
-    }
-
-    internal static void WriteAtomic(string path, string text)
-    {
-        string tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
     }
 
     /// <summary>The reference method as MD forces (the initial set); every call is logged, a failure ends the MD.</summary>

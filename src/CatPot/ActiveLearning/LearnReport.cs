@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using CatPot.IO;
 using CatPot.Reporting;
 
 namespace CatPot.ActiveLearning;
@@ -22,7 +23,7 @@ public static class LearnReport
     {
         var grid = Figures(runs);
         string svg = grid.ToSvg();
-        ActiveLearner.WriteAtomic(Path.Combine(directory, SvgFileName), svg);
+        AtomicFile.WriteAllText(Path.Combine(directory, SvgFileName), svg);
         var html = new HtmlReport { Title = "CatPot active learning" };
         html.AddHeading("Active learning: learning curves", 1);
         html.AddMarkdown(Summary(runs));
@@ -32,7 +33,7 @@ public static class LearnReport
             html.AddHeading($"Rounds: {name}", 2);
             html.AddMarkdown(Table(rounds));
         }
-        ActiveLearner.WriteAtomic(Path.Combine(directory, HtmlFileName), html.ToHtml());
+        AtomicFile.WriteAllText(Path.Combine(directory, HtmlFileName), html.ToHtml());
     }
 
     /// <summary>The three learning-curve charts.</summary>
