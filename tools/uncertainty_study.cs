@@ -78,6 +78,7 @@ var scores = new Dictionary<string, double[]>
     ["density: max atom novelty"] = est.Select(e => e.Signals.NoveltyMax).ToArray(),
     ["density: top-3 mean novelty"] = est.Select(e => e.Signals.NoveltyTopMean).ToArray(),
     ["density: mean novelty"] = est.Select(e => e.Signals.NoveltyMean).ToArray(),
+    ["density: rarest element −ln p(Z)"] = est.Select(e => e.Signals.RarityMax).ToArray(),
     ["LLPR (per-atom)"] = est.Select(e => e.Signals.Rigidity).ToArray(),
     ["LLPR × N"] = est.Select(e => e.Signals.Rigidity * e.Signals.AtomCount).ToArray(),
     ["baseline: metal or ion"] = test.Select(DomainPrior.MetalOrIon).ToArray(),
@@ -150,6 +151,14 @@ foreach (var (name, path) in ood)
             var x = frames.Select(f => Convert.ToDouble(f.Info[key], CultureInfo.InvariantCulture)).ToArray();
             o[$"spearman_energy_std_vs_{key}"] = RankStatistics.Spearman(fe.Select(e => e.EnergyStd).ToArray(), x);
             o[$"spearman_novelty_max_vs_{key}"] = RankStatistics.Spearman(fe.Select(e => e.Signals.NoveltyMax).ToArray(), x);
+            // the stretched side only (bond longer than 1.0 Å): the dissociation the guard should catch
+            var far = Enumerable.Range(0, x.Length).Where(i => x[i] >= 1.0).ToArray();
+            if (far.Length > 2)
+            {
+                o[$"stretched_frames_{key}"] = far.Length;
+                o[$"spearman_energy_std_vs_{key}_stretched"] = RankStatistics.Spearman(far.Select(i => fe[i].EnergyStd).ToArray(), far.Select(i => x[i]).ToArray());
+                o[$"spearman_novelty_max_vs_{key}_stretched"] = RankStatistics.Spearman(far.Select(i => fe[i].Signals.NoveltyMax).ToArray(), far.Select(i => x[i]).ToArray());
+            }
         }
     oodReport[name] = o;
     Console.WriteLine($"ood {name}: {o.ToJsonString()}");
@@ -159,7 +168,7 @@ if (rowsPath is not null)
 {
     // one row per calibration and test structure, for exploring fusions outside this tool
     using var w = new StreamWriter(rowsPath);
-    w.WriteLine("split,domain,parent,atoms,charge,metal_or_ion,abs_err,novelty_max,novelty_top,novelty_mean,rigidity,entropy,hist_std,tail_mass,energy_std");
+    w.WriteLine("split,domain,parent,atoms,charge,metal_or_ion,abs_err,novelty_max,novelty_top,novelty_mean,rarity_max,rigidity,entropy,hist_std,tail_mass,energy_std");
     void Rows(string split, List<Structure> st, StructureSignals[] sg)
     {
         for (int i = 0; i < st.Count; i++)
@@ -168,7 +177,7 @@ if (rowsPath is not null)
             var f = e.Signals;
             w.WriteLine(string.Join(",", split, st[i].Domain, UncertaintyCalibrator.GroupsOf([st[i]])[0], st[i].AtomCount, st[i].Charge, DomainPrior.MetalOrIon(st[i]),
                 Math.Abs(sg[i].Energy - st[i].Energy!.Value).ToString("R", CultureInfo.InvariantCulture),
-                f.NoveltyMax.ToString("R", CultureInfo.InvariantCulture), f.NoveltyTopMean.ToString("R", CultureInfo.InvariantCulture), f.NoveltyMean.ToString("R", CultureInfo.InvariantCulture),
+                f.NoveltyMax.ToString("R", CultureInfo.InvariantCulture), f.NoveltyTopMean.ToString("R", CultureInfo.InvariantCulture), f.NoveltyMean.ToString("R", CultureInfo.InvariantCulture), f.RarityMax.ToString("R", CultureInfo.InvariantCulture),
                 f.Rigidity.ToString("R", CultureInfo.InvariantCulture), (f.Entropy ?? double.NaN).ToString("R", CultureInfo.InvariantCulture),
                 (f.HistogramStd ?? double.NaN).ToString("R", CultureInfo.InvariantCulture), (f.TailMass ?? double.NaN).ToString("R", CultureInfo.InvariantCulture),
                 e.EnergyStd.ToString("R", CultureInfo.InvariantCulture)));

@@ -5,15 +5,24 @@ namespace CatPot.Uncertainty;
 /// (Zhu et al. 2023, GMM on NequIP features; DDU's class-conditional Gaussian with one component), plus one pooled
 /// over all training atoms for elements the training set lacks. An atom's novelty is its squared Mahalanobis distance
 /// to the nearest component of its element's mixture over d (≈ 1 for training-like atoms); a structure scores by its
-/// worst atoms.
+/// worst atoms. The element prior of the joint density p(Z, x) = p(Z) p(x | Z) is kept too, as each element's count of
+/// training atoms: an atom's rarity is −ln p(Z), so atoms of elements the model saw little of score high.
 /// </summary>
 public sealed class FeatureDensity
 {
     private readonly Dictionary<int, GaussianMixture> _byElement;
+    private readonly Dictionary<int, long> _atomCounts;
+    private readonly long _totalAtoms;
 
     /// <summary>Builds the estimator from fitted mixtures (as stored).</summary>
-    public FeatureDensity(IReadOnlyDictionary<int, GaussianMixture> byElement, GaussianMixture pooled)
+    public FeatureDensity(IReadOnlyDictionary<int, GaussianMixture> byElement, GaussianMixture pooled, IReadOnlyDictionary<int, long> atomCounts)
     {
+        ArgumentNullException.ThrowIfNull(atomCounts);
+        foreach (var z in byElement.Keys)
+            if (!atomCounts.TryGetValue(z, out long c) || c < 1)
+                throw new ArgumentException($"Element Z = {z} has a mixture but no positive training atom count.", nameof(atomCounts));
+        _atomCounts = new Dictionary<int, long>(atomCounts);
+        _totalAtoms = atomCounts.Values.Sum();
         ArgumentNullException.ThrowIfNull(byElement);
         ArgumentNullException.ThrowIfNull(pooled);
         foreach (var (z, g) in byElement)
@@ -28,6 +37,14 @@ public sealed class FeatureDensity
 
     /// <summary>The mixture fitted on all training atoms (used for elements absent from training).</summary>
     public GaussianMixture Pooled { get; }
+
+    /// <summary>Training atoms of each element.</summary>
+    public IReadOnlyDictionary<int, long> AtomCounts => _atomCounts;
+
+    /// <summary>
+    /// −ln p(Z), p(Z) the element's share of the training atoms; an element absent from training counts as half an atom.
+    /// </summary>
+    public double Rarity(int z) => -Math.Log((_atomCounts.TryGetValue(z, out long c) && c > 0 ? c : 0.5) / _totalAtoms);
 
     /// <summary>The per-element mixtures by atomic number.</summary>
     public IReadOnlyDictionary<int, GaussianMixture> ByElement => _byElement;
@@ -50,11 +67,12 @@ public sealed class FeatureDensity
             list.Add(a);
         }
         var byElement = new Dictionary<int, GaussianMixture>();
+        var counts = rowsOf.ToDictionary(kv => kv.Key, kv => (long)kv.Value.Count);
         foreach (var (z, rows) in rowsOf)
             byElement[z] = GaussianMixture.Fit(Gather(features, d, rows, maxAtomsPerElement), d, components, seed: seed, shrinkage: shrinkage);
         var all = Enumerable.Range(0, n).ToList();
         var pooled = GaussianMixture.Fit(Gather(features, d, all, maxAtomsPerElement), d, components: 1, seed: seed, shrinkage: shrinkage);
-        return new FeatureDensity(byElement, pooled);
+        return new FeatureDensity(byElement, pooled, counts);
     }
 
     /// <summary>Novelty of one atom of element <paramref name="z"/> with feature vector <paramref name="x"/>.</summary>

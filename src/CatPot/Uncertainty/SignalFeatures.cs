@@ -21,6 +21,12 @@ public sealed record SignalFeatures
     /// <summary>Mean atom novelty.</summary>
     public required double NoveltyMean { get; init; }
 
+    /// <summary>Element rarity −ln p(Z) of each atom (the element prior of the feature density).</summary>
+    public required double[] AtomRarity { get; init; }
+
+    /// <summary>Largest atom rarity: the structure's rarest element.</summary>
+    public required double RarityMax { get; init; }
+
     /// <summary>True when the structure has an element absent from the training set.</summary>
     public required bool UnseenElement { get; init; }
 
@@ -38,8 +44,8 @@ public sealed record SignalFeatures
 
     /// <summary>Names of the fused model's inputs available for a head with or without a histogram.</summary>
     public static string[] FusedNames(bool histogram) => histogram
-        ? ["log_atoms", "log_novelty_max", "log_novelty_top", "log_novelty_mean", "log_rigidity", "entropy", "log_histogram_std", "tail_mass"]
-        : ["log_atoms", "log_novelty_max", "log_novelty_top", "log_novelty_mean", "log_rigidity"];
+        ? ["log_atoms", "log_novelty_max", "log_novelty_top", "log_novelty_mean", "rarity_max", "log_rigidity", "entropy", "log_histogram_std", "tail_mass"]
+        : ["log_atoms", "log_novelty_max", "log_novelty_top", "log_novelty_mean", "rarity_max", "log_rigidity"];
 
     /// <summary>The value of a fused-model input by name.</summary>
     /// <exception cref="ArgumentException">Unknown name, or a histogram input on a structure without histogram.</exception>
@@ -49,6 +55,7 @@ public sealed record SignalFeatures
         "log_novelty_max" => SafeLog(NoveltyMax),
         "log_novelty_top" => SafeLog(NoveltyTopMean),
         "log_novelty_mean" => SafeLog(NoveltyMean),
+        "rarity_max" => RarityMax,
         "log_rigidity" => SafeLog(Rigidity),
         "log_total_rigidity" => SafeLog(Rigidity * AtomCount),
         "entropy" => Entropy ?? throw new ArgumentException("The structure has no histogram entropy.", nameof(name)),

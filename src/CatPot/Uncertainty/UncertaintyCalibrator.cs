@@ -90,16 +90,17 @@ public static class UncertaintyCalibrator
         int p = names.Length;
         var x = new double[n * p];
         var err = new double[n];
-        var atomX = new double[n];
+        var atomX = new double[n * 2];
         var atomErr = new double[n];
         for (int i = 0; i < n; i++)
         {
             for (int j = 0; j < p; j++) x[(i * p) + j] = signals[i].Feature(names[j]);
             err[i] = Math.Abs(calibration[i].Energy - trueEnergies[i]);
-            atomX[i] = signals[i].Feature("log_novelty_max");
+            atomX[2 * i] = signals[i].Feature("log_novelty_max");
+            atomX[(2 * i) + 1] = signals[i].RarityMax;
             atomErr[i] = err[i] / signals[i].AtomCount;
         }
-        string[] atomNames = ["log_atom_novelty"];
+        string[] atomNames = ["log_atom_novelty", "atom_rarity"];
         var fold = AssignFolds(groups, options.Folds);
         int folds = fold.Max() + 1;
         var oof = new double[n];
@@ -109,12 +110,12 @@ public static class UncertaintyCalibrator
             var train = Enumerable.Range(0, n).Where(i => fold[i] != f).ToArray();
             if (train.Length < 2) train = Enumerable.Range(0, n).ToArray();
             var m = LogErrorModel.Fit(names, Rows(x, p, train), train.Select(i => err[i]).ToArray(), options.ErrorFloor, options.Ridge);
-            var am = LogErrorModel.Fit(atomNames, train.Select(i => atomX[i]).ToArray(), train.Select(i => atomErr[i]).ToArray(), options.ErrorFloor / 10, options.Ridge);
+            var am = LogErrorModel.Fit(atomNames, Rows(atomX, 2, train), train.Select(i => atomErr[i]).ToArray(), options.ErrorFloor / 10, options.Ridge);
             for (int i = 0; i < n; i++)
                 if (fold[i] == f)
                 {
                     oof[i] = m.Size(x.AsSpan(i * p, p));
-                    atomOof[i] = am.Size([atomX[i]]);
+                    atomOof[i] = am.Size(atomX.AsSpan(2 * i, 2));
                 }
         }
         var energyModel = LogErrorModel.Fit(names, x, err, options.ErrorFloor, options.Ridge);

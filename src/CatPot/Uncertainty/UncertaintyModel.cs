@@ -46,7 +46,7 @@ public sealed class UncertaintyModel
     /// <summary>Conformal ratios |ΔE| / u of the calibration structures.</summary>
     public NormalisedResidualQuantiles EnergyQuantiles { get; }
 
-    /// <summary>Per-atom model: ln(per-atom error) from ln(novelty of the worst atom).</summary>
+    /// <summary>Per-atom model: ln(per-atom error) from ln(novelty) and rarity of the worst atoms.</summary>
     public LogErrorModel AtomModel { get; }
 
     /// <summary>Conformal ratios of the per-atom model.</summary>
@@ -65,6 +65,7 @@ public sealed class UncertaintyModel
     public static SignalFeatures ComputeSignals(FeatureDensity density, LastLayerRigidity rigidity, StructureSignals s, int topAtoms)
     {
         var nov = density.AtomNovelties(s.AtomFeatures, s.Numbers);
+        var rarity = s.Numbers.Select(density.Rarity).ToArray();
         bool unseen = false;
         foreach (int z in s.Numbers) unseen |= !density.HasElement(z);
         return new SignalFeatures
@@ -74,6 +75,8 @@ public sealed class UncertaintyModel
             NoveltyMax = FeatureDensity.Max(nov),
             NoveltyTopMean = FeatureDensity.TopMean(nov, topAtoms),
             NoveltyMean = nov.Average(),
+            AtomRarity = rarity,
+            RarityMax = rarity.Max(),
             UnseenElement = unseen,
             Rigidity = rigidity.Score(s.ReadoutFeatures),
             Entropy = s.Entropy,
@@ -94,7 +97,7 @@ public sealed class UncertaintyModel
         var atoms = new double[f.AtomCount];
         double atomFactor = AtomQuantiles.StdFactor;
         for (int a = 0; a < atoms.Length; a++)
-            atoms[a] = AtomModel.Size([Math.Log(Math.Max(f.AtomNovelty[a], 1e-300))]) * atomFactor;
+            atoms[a] = AtomModel.Size([Math.Log(Math.Max(f.AtomNovelty[a], 1e-300)), f.AtomRarity[a]]) * atomFactor;
         return new UncertaintyEstimate { EnergyStd = energyStd, AtomUncertainty = atoms, LogSize = logU, Signals = f };
     }
 
@@ -126,6 +129,7 @@ public sealed class UncertaintyModel
         {
             ["format"] = Format,
             ["elements"] = new JsonArray(Density.ByElement.Keys.Order().Select(z => (JsonNode)z).ToArray()),
+            ["element_atoms"] = new JsonArray(Density.ByElement.Keys.Order().Select(z => (JsonNode)Density.AtomCounts[z]).ToArray()),
             ["feature_dim"] = Density.Dimension,
             ["readout_dim"] = Rigidity.Dimension,
             ["top_atoms"] = TopAtoms,
@@ -170,8 +174,17 @@ public sealed class UncertaintyModel
             int d = (int)json["feature_dim"]!, dr = (int)json["readout_dim"]!;
             GaussianMixture Mixture(string name) => new(T(name + ".weights"), T(name + ".means"), T(name + ".covariances"), d);
             var byElement = new Dictionary<int, GaussianMixture>();
-            foreach (var z in json["elements"]!.AsArray()) byElement[(int)z!] = Mixture($"density.z{(int)z!}");
-            var density = new FeatureDensity(byElement, Mixture("density.pooled"));
+            var counts = new Dictionary<int, long>();
+            var elements = json["elements"]!.AsArray();
+            var elementAtoms = json["element_atoms"]!.AsArray();
+            if (elementAtoms.Count != elements.Count) throw new FormatException($"{elements.Count} elements but {elementAtoms.Count} element_atoms");
+            for (int i = 0; i < elements.Count; i++)
+            {
+                int z = (int)elements[i]!;
+                byElement[z] = Mixture($"density.z{z}");
+                counts[z] = (long)elementAtoms[i]!;
+            }
+            var density = new FeatureDensity(byElement, Mixture("density.pooled"), counts);
             var rigidity = new LastLayerRigidity(T("rigidity.gram"), dr);
             (LogErrorModel, NormalisedResidualQuantiles) Model(string name, string namesKey, string interceptKey) =>
                 (new LogErrorModel(json[namesKey]!.AsArray().Select(n => (string)n!).ToArray(), T(name + ".means"), T(name + ".scales"), T(name + ".weights"), (double)json[interceptKey]!),

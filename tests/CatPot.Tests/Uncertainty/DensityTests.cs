@@ -95,6 +95,8 @@ public sealed class DensityTests
         Assert.True(density.HasElement(6));
         Assert.False(density.HasElement(8));
         Assert.Equal(density.Pooled.Novelty([3, 3, 3], work), density.AtomNovelty(8, [3, 3, 3], work), 12);
+        Assert.Equal(-Math.Log(0.5), density.Rarity(1), 12); // half of the training atoms are H
+        Assert.Equal(-Math.Log(0.5 / (2 * perElement)), density.Rarity(8), 12); // unseen: half an atom
         Assert.Equal(4.0, FeatureDensity.TopMean([1, 5, 3, 2], 2), 12);
         Assert.Equal(5.0, FeatureDensity.Max([1, 5, 3, 2]), 12);
     }
