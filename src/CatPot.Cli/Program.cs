@@ -18,6 +18,7 @@ public static class Program
     [
         DataCommand.Create,
         TrainCommand.Create,
+        CalibrateCommand.Create,
         EvalCommand.Create,
         PredictCommand.Create,
         MdCommand.Create,

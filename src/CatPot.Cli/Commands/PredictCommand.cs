@@ -42,6 +42,7 @@ public static class PredictCommand
                 throw new CommandLineUsageException($"--output {outPath} is the input file; choose another name so the input is not overwritten.");
             AtomicFile.CheckTarget(outPath); // a directory or a missing folder: exit 2 before any work
             var potential = PotentialFile.Load<float>(parseResult.GetValue(model)!);
+            var uncertainty = ModelUncertainty.Load(parseResult.GetValue(model)!);
             bool forcesConservative = parseResult.GetValue(conservative);
             int budget = parseResult.GetValue(maxAtoms);
             var coverage = new ElementCoverage(potential);
@@ -55,7 +56,8 @@ public static class PredictCommand
                 {
                     if (chunk.Count == 0) return;
                     var predictions = PotentialPredictor.Predict(potential, chunk, forcesConservative, budget);
-                    for (int i = 0; i < chunk.Count; i++) writer.Write(WithPrediction(chunk[i], predictions[i], forcesConservative));
+                    var estimates = uncertainty is null ? null : ModelUncertainty.Estimate(potential, uncertainty, chunk, budget);
+                    for (int i = 0; i < chunk.Count; i++) writer.Write(WithPrediction(chunk[i], predictions[i], forcesConservative, estimates?[i]));
                     written += chunk.Count;
                     chunk.Clear();
                     chunkAtoms = 0;
@@ -88,19 +90,30 @@ public static class PredictCommand
     }
 
     /// <summary>A copy of <paramref name="s"/> carrying the prediction as its energy and forces.</summary>
-    public static Structure WithPrediction(Structure s, PredictedStructure p, bool conservative)
+    /// <remarks>
+    /// With a calibrated <paramref name="uncertainty"/> (a model file fitted by <c>catpot calibrate</c>) <c>energy_std</c> is
+    /// its calibrated ±1σ in eV and each atom gets <c>atom_uncertainty</c> (eV/atom); otherwise <c>energy_std</c> is the
+    /// histogram std.
+    /// </remarks>
+    public static Structure WithPrediction(Structure s, PredictedStructure p, bool conservative, CatPot.Uncertainty.UncertaintyEstimate? uncertainty = null)
     {
         var copy = s.Clone();
         if (s.Energy is double e) copy.Info["ref_energy"] = e;
         if (s.Forces is not null) copy.PerAtom["ref_forces"] = new PerAtomColumn(s.Forces, 3);
         foreach (var key in (string[])[PredictionKeys.EnergyStd, PredictionKeys.EnergyEntropy, PredictionKeys.EnergyTailMass])
-            copy.Info.Remove(key); // an input that is itself a prediction: its uncertainty does not describe this one
+            copy.Info.Remove(key);
+        copy.PerAtom.Remove(PredictionKeys.AtomUncertainty); // an input that is itself a prediction: its uncertainty does not describe this one
         copy.Energy = p.Energy;
         copy.Forces = p.Forces;
         copy.Info["forces_kind"] = conservative ? "conservative" : "direct";
         if (p.EnergyStd is double std) copy.Info[PredictionKeys.EnergyStd] = std;
         if (p.Entropy is double h) copy.Info[PredictionKeys.EnergyEntropy] = h;
         if (p.Probabilities is { Length: > 0 } probabilities) copy.Info[PredictionKeys.EnergyTailMass] = probabilities[0] + probabilities[^1];
+        if (uncertainty is not null)
+        {
+            copy.Info[PredictionKeys.EnergyStd] = uncertainty.EnergyStd;
+            copy.PerAtom[PredictionKeys.AtomUncertainty] = new PerAtomColumn(uncertainty.AtomUncertainty, 1);
+        }
         return copy;
     }
 }

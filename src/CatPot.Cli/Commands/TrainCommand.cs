@@ -48,11 +48,12 @@ public static class TrainCommand
         var patience = new Option<int?>("--patience") { Description = "Early stopping: stop after this many epochs without validation improvement." };
         var threads = new Option<int>("--threads") { Description = "Kernel threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = StandardOptions.CreateJson("Print the test report as JSON instead of tables.");
+        var noUncertainty = new Option<bool>("--no-uncertainty") { Description = "Do not fit the calibrated uncertainty (energy_std, atom_uncertainty) into model.safetensors at the end (by default it is fitted on --train and calibrated on --val; see 'catpot calibrate')." };
 
         var command = new Command("train", "Train a CatPot model (HL-Gauss or MAE energy head, direct or conservative forces) and print per-domain test errors.")
         {
             train, val, test, head, bins, sigma, temperature, epochs, maxAtoms, seed, output, resume, conservative,
-            features, layers, rbf, cutoff, lr, wd, lambdaE, lambdaF, ema, emaWarmup, clip, warmup, patience, threads, json,
+            features, layers, rbf, cutoff, lr, wd, lambdaE, lambdaF, ema, emaWarmup, clip, warmup, patience, threads, json, noUncertainty,
         };
         command.SetAction((parseResult, cancellationToken) =>
         {
@@ -120,14 +121,31 @@ public static class TrainCommand
             if (trainer.EarlyStopped) context.Error.WriteLine("catpot: stopped early (no validation improvement).");
             context.Error.WriteLine($"catpot: models and checkpoint in {outDir}");
 
+            string bestPath = Path.Combine(outDir, Trainer.ModelFileName);
+            CatPot.Uncertainty.UncertaintyModel? uncertainty = null;
+            if (!parseResult.GetValue(noUncertainty))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                // The validation parents are not trained on, so the validation set is the calibration set.
+                uncertainty = ModelUncertainty.FitAndStore(bestPath, trainSet, valSet, parseResult.GetValue(train)!, parseResult.GetValue(val)!, bestPath,
+                    trainer.Options.MaxAtoms, 1, context.Verbose ? m => context.Error.WriteLine($"catpot: uncertainty: {m}") : null);
+                context.Error.WriteLine($"catpot: fitted the uncertainty (energy_std, atom_uncertainty) on {trainSet.Count} training structures, calibrated on {valSet.Count} validation structures; stored in {bestPath}");
+            }
+
             if (testSet is null) return Task.FromResult(ExitCodes.Ok);
-            var best = PotentialFile.Load<float>(Path.Combine(outDir, Trainer.ModelFileName));
+            var best = PotentialFile.Load<float>(bestPath);
             var predictions = PotentialPredictor.Predict(best, testSet, trainer.Options.ConservativeForces, trainer.Options.MaxAtoms);
             var report = EvaluationReport.Compute(PotentialPredictor.Compare(best, testSet, predictions));
             string reportPath = Path.Combine(outDir, "test-metrics.json");
             AtomicFile.WriteAllText(reportPath, report.ToJson());
             if (parseResult.GetValue(json)) context.Out.WriteLine(report.ToJson());
             else EvaluationTable.Render(report, context.CreateOutConsole(), $"Test set ({testPath}, best model, {(trainer.Options.ConservativeForces ? "conservative" : "direct")} forces)");
+            if (uncertainty is not null)
+            {
+                var quality = ModelUncertainty.Assess(best, uncertainty, testSet, trainer.Options.MaxAtoms);
+                // With --json stdout stays one JSON document; the uncertainty table goes to stderr then.
+                quality.WriteTo(parseResult.GetValue(json) ? context.Error : context.Out, $"Calibrated uncertainty on the test set ({testPath})");
+            }
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;
