@@ -31,6 +31,7 @@ public static class MdCommand
         var maxStd = new Option<double?>("--max-std") { Description = "Trust region: stop (or flag) when energy_std exceeds this, eV" };
         var maxEntropy = new Option<double?>("--max-entropy") { Description = "Trust region: stop (or flag) when energy_entropy exceeds this, nats" };
         var maxEdge = new Option<double?>("--max-edge-mass") { Description = "Trust region: stop (or flag) when energy_tail_mass (probability in the histogram's first and last bins) exceeds this (energy outside the training range, where energy_std and energy_entropy look falsely confident)" };
+        var maxAtomUnc = new Option<double?>("--max-atom-uncertainty") { Description = "Trust region: stop (or flag) when any atom's calibrated atom_uncertainty exceeds this, eV/atom (needs a model file fitted by 'catpot calibrate'; then --max-std also acts on the calibrated energy_std)" };
         var flag = new Option<bool>("--flag") { Description = "Only mark frames outside the trust region; keep running" };
         var flagged = new Option<string?>("--flagged") { Description = "Where frames outside the trust region go. Default: STRUCTURE stem + .md.flagged.extxyz" };
         var log = new Option<string?>("--log") { Description = "Write a JSON summary (energy drift, mean temperature, ps/day)" };
@@ -39,7 +40,7 @@ public static class MdCommand
         var command = new Command("md", "Run molecular dynamics (NVE or Langevin NVT) with an uncertainty guard")
         {
             model, structure, steps, dt, temperature, thermostat, friction, seed, forces, frame, output, flushInterval, interval,
-            maxStd, maxEntropy, maxEdge, flag, flagged, log, randomModel,
+            maxStd, maxEntropy, maxEdge, maxAtomUnc, flag, flagged, log, randomModel,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -54,7 +55,7 @@ public static class MdCommand
             var potential = SimulationInputs.LoadModel(parse.GetValue(model)!, parse.GetValue(randomModel), context.Error);
             SimulationInputs.WarnUnknownElements(potential, system, context.Error, parse.GetValue(randomModel));
             var forceSource = SimulationInputs.ParseForces(parse.GetValue(forces)!);
-            var calculator = new PotentialCalculator<float>(potential, forceSource);
+            var calculator = new PotentialCalculator<float>(potential, forceSource) { Uncertainty = SimulationInputs.LoadUncertainty(parse.GetValue(model)!, parse.GetValue(randomModel)) };
             var settings = new MolecularDynamicsSettings
             {
                 TimeStep = parse.GetValue(dt),
@@ -75,7 +76,7 @@ public static class MdCommand
                 TrajectoryPath = trajectoryPath,
                 FlaggedPath = flaggedPath,
                 FlushInterval = flush,
-                Guard = new UncertaintyGuard(parse.GetValue(maxStd), parse.GetValue(maxEntropy), parse.GetValue(flag), parse.GetValue(maxEdge)),
+                Guard = new UncertaintyGuard(parse.GetValue(maxStd), parse.GetValue(maxEntropy), parse.GetValue(flag), parse.GetValue(maxEdge), parse.GetValue(maxAtomUnc)),
                 Progress = context.Error,
             };
             SimulationInputs.Usage(() =>

@@ -35,7 +35,7 @@ public static class OptCommand
             var system = SimulationInputs.ReadStructure(structurePath, parse.GetValue(frame));
             var potential = SimulationInputs.LoadModel(parse.GetValue(model)!, parse.GetValue(randomModel), context.Error);
             SimulationInputs.WarnUnknownElements(potential, system, context.Error, parse.GetValue(randomModel));
-            var calculator = new PotentialCalculator<float>(potential, SimulationInputs.ParseForces(parse.GetValue(forces)!));
+            var calculator = new PotentialCalculator<float>(potential, SimulationInputs.ParseForces(parse.GetValue(forces)!)) { Uncertainty = SimulationInputs.LoadUncertainty(parse.GetValue(model)!, parse.GetValue(randomModel)) };
             var optimizer = SimulationInputs.Usage(() => new FireOptimizer(calculator, new FireSettings { MaxForce = parse.GetValue(fmax), MaxSteps = parse.GetValue(steps), MaxStep = parse.GetValue(maxStep) }));
             OptimizationResult result;
             int written;

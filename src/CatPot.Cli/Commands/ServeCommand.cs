@@ -49,7 +49,7 @@ public static class ServeCommand
             var system = SimulationInputs.ReadStructure(parse.GetValue(structure)!, parse.GetValue(frame));
             var potential = SimulationInputs.LoadModel(parse.GetValue(model)!, parse.GetValue(randomModel), context.Error);
             SimulationInputs.WarnUnknownElements(potential, system, context.Error, parse.GetValue(randomModel));
-            var calculator = new PotentialCalculator<float>(potential, SimulationInputs.ParseForces(parse.GetValue(forces)!));
+            var calculator = new PotentialCalculator<float>(potential, SimulationInputs.ParseForces(parse.GetValue(forces)!)) { Uncertainty = SimulationInputs.LoadUncertainty(parse.GetValue(model)!, parse.GetValue(randomModel)) };
             var options = new IpiClientOptions
             {
                 Reconnect = parse.GetValue(reconnect),

@@ -135,4 +135,8 @@ public static class SimulationInputs
         if (name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) name = name[..^3];
         return Path.Combine(Path.GetDirectoryName(structurePath) ?? "", Path.GetFileNameWithoutExtension(name) + suffix);
     }
+
+    /// <summary>The calibrated uncertainty stored in the model file (<c>catpot calibrate</c>), or null (none stored, or a random model).</summary>
+    public static CatPot.Uncertainty.UncertaintyModel? LoadUncertainty(string modelPath, ulong? randomModel) =>
+        randomModel is not null ? null : ModelUncertainty.Load(modelPath);
 }

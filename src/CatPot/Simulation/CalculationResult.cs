@@ -25,6 +25,9 @@ public sealed class CalculationResult
     /// <summary>std_E in eV (spread of the predicted energy histogram), or NaN when the model has none.</summary>
     public double EnergyStd { get; set; } = double.NaN;
 
+    /// <summary>Calibrated per-atom uncertainty in eV/atom (<c>atom_uncertainty</c>), or null when the model file has no calibrated uncertainty.</summary>
+    public double[]? AtomUncertainty { get; set; }
+
     /// <summary>Entropy of the predicted energy histogram in nats, or NaN when the model has none.</summary>
     public double Entropy { get; set; } = double.NaN;
 

@@ -165,5 +165,6 @@ public static class MolecularDynamicsRun
         if (!double.IsNaN(r.EnergyStd)) frame.Info[PredictionKeys.EnergyStd] = r.EnergyStd;
         if (!double.IsNaN(r.Entropy)) frame.Info[PredictionKeys.EnergyEntropy] = r.Entropy;
         if (!double.IsNaN(r.SupportEdgeMass)) frame.Info[PredictionKeys.EnergyTailMass] = r.SupportEdgeMass;
+        if (r.AtomUncertainty is { } au) frame.PerAtom[PredictionKeys.AtomUncertainty] = new PerAtomColumn((double[])au.Clone(), 1);
     }
 }

@@ -46,6 +46,13 @@ public sealed class PotentialCalculator<T> : IForceCalculator where T : unmanage
     /// <summary>Which forces <see cref="Calculate"/> returns.</summary>
     public ForceSource Forces { get; }
 
+    /// <summary>
+    /// The calibrated uncertainty of the model file (<c>catpot calibrate</c>), or null. When set, every call puts the
+    /// calibrated ±1σ <see cref="CalculationResult.EnergyStd"/> (eV) in place of the histogram std and fills
+    /// <see cref="CalculationResult.AtomUncertainty"/>; the features come from the same forward pass.
+    /// </summary>
+    public CatPot.Uncertainty.UncertaintyModel? Uncertainty { get; init; }
+
     /// <summary>How many times the model input was rebuilt because species, charge, spin or the edge set changed.</summary>
     public int InputRebuilds { get; private set; }
 
@@ -86,6 +93,46 @@ public sealed class PotentialCalculator<T> : IForceCalculator where T : unmanage
         var f = forces.Span;
         var dst = result.Forces;
         for (int k = 0; k < dst.Length; k++) dst[k] = double.CreateChecked(f[k]);
+        if (Uncertainty is not null) EstimateUncertainty(structure, output, result);
+    }
+
+    private void EstimateUncertainty(Structure structure, PotentialOutput<T> output, CalculationResult result)
+    {
+        int n = structure.AtomCount;
+        var s = output.ScalarFeatures;
+        var w1 = Model.Parameters[CatPot.Uncertainty.SignalExtractor.ReadoutHiddenWeight];
+        var b1 = Model.Parameters.Names.Contains(CatPot.Uncertainty.SignalExtractor.ReadoutHiddenBias) ? Model.Parameters[CatPot.Uncertainty.SignalExtractor.ReadoutHiddenBias] : null;
+        Tensor<T> h;
+        using (Autograd.NoGrad()) h = Tensor.Silu(Tensor.Linear(s.Detach(), w1, b1));
+        int fdim = s.Shape[1], dh = h.Shape[1];
+        var sSpan = s.Span;
+        var hSpan = h.Span;
+        var atom = new double[n * fdim];
+        for (int i = 0; i < atom.Length; i++) atom[i] = double.CreateChecked(sSpan[i]);
+        var readout = new double[dh];
+        for (int a = 0; a < n; a++)
+            for (int j = 0; j < dh; j++) readout[j] += double.CreateChecked(hSpan[(a * dh) + j]);
+        for (int j = 0; j < dh; j++) readout[j] /= n;
+        double? tailMass = null;
+        if (output.Probabilities is { } p)
+        {
+            int k = p.Length, tail = Math.Max(1, (int)Math.Ceiling(CatPot.Uncertainty.SignalExtractor.TailFraction * k));
+            double m = 0;
+            for (int b = 0; b < tail; b++) m += double.CreateChecked(p[b]) + double.CreateChecked(p[k - 1 - b]);
+            tailMass = m;
+        }
+        var estimate = Uncertainty!.Estimate(new CatPot.Uncertainty.StructureSignals
+        {
+            Numbers = structure.Numbers,
+            Energy = result.Energy,
+            AtomFeatures = atom,
+            ReadoutFeatures = readout,
+            Entropy = double.IsNaN(result.Entropy) ? null : result.Entropy,
+            HistogramStd = double.IsNaN(result.EnergyStd) ? null : result.EnergyStd,
+            TailMass = tailMass,
+        });
+        result.EnergyStd = estimate.EnergyStd;
+        result.AtomUncertainty = estimate.AtomUncertainty;
     }
 
     private ModelInput<T> InputFor(Structure structure)

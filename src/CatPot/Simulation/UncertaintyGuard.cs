@@ -12,15 +12,25 @@ namespace CatPot.Simulation;
 /// lies outside the training range puts its mass in an end bin, where entropy and std_E become small (falsely
 /// confident); this limit catches that case.
 /// </param>
-public sealed record UncertaintyGuard(double? MaxEnergyStd, double? MaxEntropy, bool FlagOnly = false, double? MaxEdgeMass = null)
+/// <param name="MaxAtomUncertainty">Largest trusted calibrated per-atom uncertainty (<c>atom_uncertainty</c>, eV/atom) of any atom, or null for no limit; needs a calibrated model file.</param>
+public sealed record UncertaintyGuard(double? MaxEnergyStd, double? MaxEntropy, bool FlagOnly = false, double? MaxEdgeMass = null, double? MaxAtomUncertainty = null)
 {
     /// <summary>Whether any threshold is set.</summary>
-    public bool IsActive => MaxEnergyStd is not null || MaxEntropy is not null || MaxEdgeMass is not null;
+    public bool IsActive => MaxEnergyStd is not null || MaxEntropy is not null || MaxEdgeMass is not null || MaxAtomUncertainty is not null;
 
     /// <summary>Whether <paramref name="result"/> lies outside the trust region.</summary>
     public bool IsOutside(CalculationResult result) =>
         (MaxEnergyStd is { } s && !(result.EnergyStd <= s)) || (MaxEntropy is { } h && !(result.Entropy <= h))
-        || (MaxEdgeMass is { } m && !(result.SupportEdgeMass <= m));
+        || (MaxEdgeMass is { } m && !(result.SupportEdgeMass <= m))
+        || (MaxAtomUncertainty is { } a && !(MaxOf(result.AtomUncertainty) <= a));
+
+    private static double MaxOf(double[]? values)
+    {
+        if (values is null) return double.NaN;
+        double max = double.NegativeInfinity;
+        foreach (double v in values) max = double.IsNaN(v) ? v : Math.Max(max, v);
+        return max;
+    }
 
     /// <summary>Why <paramref name="result"/> is outside, for logs and frame info.</summary>
     public string Reason(CalculationResult result)
@@ -29,6 +39,7 @@ public sealed record UncertaintyGuard(double? MaxEnergyStd, double? MaxEntropy, 
         if (MaxEnergyStd is { } s && !(result.EnergyStd <= s)) parts.Add($"energy_std {result.EnergyStd:G6} eV > {s:G6} eV");
         if (MaxEntropy is { } h && !(result.Entropy <= h)) parts.Add($"energy_entropy {result.Entropy:G6} > {h:G6}");
         if (MaxEdgeMass is { } m && !(result.SupportEdgeMass <= m)) parts.Add($"histogram mass at the support edges {result.SupportEdgeMass:G4} > {m:G4} (energy outside the training range)");
+        if (MaxAtomUncertainty is { } au && !(MaxOf(result.AtomUncertainty) <= au)) parts.Add($"atom_uncertainty {MaxOf(result.AtomUncertainty):G6} eV/atom > {au:G6} eV/atom");
         return string.Join("; ", parts);
     }
 
@@ -44,5 +55,7 @@ public sealed record UncertaintyGuard(double? MaxEnergyStd, double? MaxEntropy, 
             throw new ArgumentException("An entropy limit was given but the model predicts no entropy (it has a regression energy head, not HL-Gauss). Drop --max-entropy.");
         if (MaxEdgeMass is not null && double.IsNaN(result.SupportEdgeMass))
             throw new ArgumentException("A support-edge limit was given but the model predicts no histogram (it has a regression energy head, not HL-Gauss). Drop --max-edge-mass.");
+        if (MaxAtomUncertainty is not null && result.AtomUncertainty is null)
+            throw new ArgumentException("An atom_uncertainty limit was given but the model file has no calibrated uncertainty. Run 'catpot calibrate' first or drop --max-atom-uncertainty.");
     }
 }

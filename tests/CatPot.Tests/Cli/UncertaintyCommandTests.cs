@@ -109,4 +109,39 @@ public sealed class UncertaintyCommandTests
         Assert.Null(ModelUncertainty.Load(Path.Combine(dir.File("off"), "model.safetensors")));
         Assert.DoesNotContain("Calibrated uncertainty", off.Stdout);
     }
+
+    [Fact]
+    public void SimulationCalculatorGivesTheSameCalibratedStdAndMdFlagsOnAtomUncertainty()
+    {
+        using var dir = new TempDirectory();
+        string model = CommandFixtures.SaveModel(dir.File("model.safetensors"));
+        string train = Slice(dir, "train", 40), val = Slice(dir, "val", 30);
+        Assert.Equal(ExitCodes.Ok, CliRun.Of("calibrate", model, val, "--train", train).ExitCode);
+        var unc = ModelUncertainty.Load(model)!;
+        var structure = StructureFiles.ReadAll(val)[0];
+
+        // One structure through the simulation calculator (same forward pass as the forces) = the batched extractor.
+        var expected = ModelUncertainty.Estimate(PotentialFile.Load<float>(model), unc, [structure], 1000)[0];
+        var calculator = new CatPot.Simulation.PotentialCalculator<float>(PotentialFile.Load<float>(model)) { Uncertainty = unc };
+        var result = new CatPot.Simulation.CalculationResult(structure.AtomCount);
+        calculator.Calculate(structure, result);
+        Assert.Equal(expected.EnergyStd, result.EnergyStd, 1e-4 * expected.EnergyStd);
+        Assert.Equal(structure.AtomCount, result.AtomUncertainty!.Length);
+        for (int a = 0; a < structure.AtomCount; a++) Assert.Equal(expected.AtomUncertainty[a], result.AtomUncertainty[a], 1e-4 * expected.AtomUncertainty[a]);
+
+        string start = dir.File("start.extxyz"), traj = dir.File("traj.extxyz"), flagged = dir.File("flagged.extxyz");
+        ExtXyzWriter.WriteFile(start, [structure]);
+        var md = CliRun.Of("md", model, start, "--steps", "3", "--max-atom-uncertainty", "0", "--flag", "--flagged", flagged, "-o", traj);
+        Assert.True(md.ExitCode == ExitCodes.Ok, md.ToString());
+        var frames = StructureFiles.ReadAll(flagged);
+        Assert.NotEmpty(frames);
+        Assert.All(frames, f => Assert.True(f.PerAtom.ContainsKey(PredictionKeys.AtomUncertainty)));
+
+        // Without a calibrated model file the per-atom limit is a usage problem, not a crash.
+        string plain = CommandFixtures.SaveModel(dir.File("plain.safetensors"));
+        var refused = CliRun.Of("md", plain, start, "--steps", "3", "--max-atom-uncertainty", "0.1", "-o", dir.File("t2.extxyz"));
+        Assert.NotEqual(ExitCodes.Ok, refused.ExitCode);
+        Assert.Contains("catpot calibrate", refused.Stderr);
+        Assert.DoesNotContain("internal error", refused.Stderr);
+    }
 }
