@@ -36,11 +36,39 @@ public static class EvalCommand
             var report = EvaluationReport.Compute(compared);
             var warnings = ElementCoverage.Warnings(potential, structures);
             foreach (var warning in warnings) context.Error.WriteLine($"catpot: warning: {warning}");
-            if (parseResult.GetValue(json)) context.Out.WriteLine(WithWarnings(report.ToJson(), warnings));
-            else EvaluationTable.Render(report, context.CreateOutConsole(), $"{compared.Count} structures");
+            var uncertainty = ModelUncertainty.Load(parseResult.GetValue(model)!);
+            var quality = uncertainty is null ? null : ModelUncertainty.Assess(potential, uncertainty, structures, parseResult.GetValue(maxAtoms));
+            if (parseResult.GetValue(json)) context.Out.WriteLine(WithUncertainty(WithWarnings(report.ToJson(), warnings), quality));
+            else
+            {
+                EvaluationTable.Render(report, context.CreateOutConsole(), $"{compared.Count} structures");
+                quality?.WriteTo(context.Out, "Calibrated uncertainty (energy_std from 'catpot calibrate') next to the trivial baselines");
+            }
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;
+    }
+
+    /// <summary>
+    /// The report JSON with a <c>"calibrated_uncertainty"</c> object added when the model file has one: per group the
+    /// Spearman/AUROC of <c>energy_std</c> and of the two baselines, and the interval calibration curve.
+    /// </summary>
+    public static string WithUncertainty(string reportJson, UncertaintyQuality? quality)
+    {
+        if (quality is null) return reportJson;
+        var node = System.Text.Json.Nodes.JsonNode.Parse(reportJson)!.AsObject();
+        System.Text.Json.Nodes.JsonObject Scores(List<CatPot.Uncertainty.ScoreQuality> q) => new(q.Select(g =>
+            KeyValuePair.Create(g.Group, (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonObject { ["structures"] = g.Structures, ["spearman"] = g.Spearman, ["auroc_worst10"] = g.Auroc })));
+        node["calibrated_uncertainty"] = new System.Text.Json.Nodes.JsonObject
+        {
+            [PredictionKeys.EnergyStd] = Scores(quality.EnergyStd),
+            ["baseline_metal_or_ion"] = Scores(quality.MetalOrIon),
+            ["baseline_atom_count"] = Scores(quality.AtomCount),
+            ["interval_levels"] = new System.Text.Json.Nodes.JsonArray([.. quality.Intervals.Levels.Select(x => (System.Text.Json.Nodes.JsonNode?)x)]),
+            ["interval_observed"] = new System.Text.Json.Nodes.JsonArray([.. quality.Intervals.Observed.Select(x => (System.Text.Json.Nodes.JsonNode?)x)]),
+            ["miscalibration_area"] = quality.Intervals.MiscalibrationArea,
+        };
+        return node.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
     }
 
     /// <summary>The report JSON with a <c>"warnings"</c> array of strings added (only when there are warnings).</summary>

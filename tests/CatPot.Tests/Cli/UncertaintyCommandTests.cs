@@ -36,6 +36,17 @@ public sealed class UncertaintyCommandTests
         Assert.Equal(30, (int)unc.Provenance["calibration_structures"]!);
         PotentialFile.Load<float>(calibrated); // still a loadable model
 
+        var eval = CliRun.Of("eval", calibrated, val);
+        Assert.True(eval.ExitCode == ExitCodes.Ok, eval.ToString());
+        Assert.Contains("Calibrated uncertainty", eval.Stdout);
+        Assert.Contains("miscalibration area", eval.Stdout);
+        var evalJson = CliRun.Of("eval", calibrated, val, "--json");
+        Assert.True(evalJson.ExitCode == ExitCodes.Ok, evalJson.ToString());
+        var cu = evalJson.Json().GetProperty("calibrated_uncertainty");
+        Assert.Equal(30, cu.GetProperty(PredictionKeys.EnergyStd).GetProperty("overall").GetProperty("structures").GetInt32());
+        Assert.InRange(cu.GetProperty("miscalibration_area").GetDouble(), 0, 1);
+        Assert.False(CliRun.Of("eval", model, val, "--json").Json().TryGetProperty("calibrated_uncertainty", out _));
+
         string predicted = dir.File("out.extxyz");
         var predict = CliRun.Of("predict", calibrated, val, "-o", predicted);
         Assert.True(predict.ExitCode == ExitCodes.Ok, predict.ToString());
