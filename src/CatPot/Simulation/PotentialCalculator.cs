@@ -26,6 +26,13 @@ public sealed class PotentialCalculator<T> : IForceCalculator where T : unmanage
     private Tensor<T>? _positions;
     private ModelInput<T>? _input;
     private readonly TensorArena _arena = new();
+    private ChunkedPotentialEvaluator<T>? _chunked;
+
+    /// <summary>
+    /// Structures with at least this many atoms go through the chunked large-system path (<see cref="ChunkedPotentialEvaluator{T}"/>:
+    /// memory linear in the atom count, no whole-graph autodiff record; the same results within float rounding).
+    /// </summary>
+    public const int ChunkedFromAtoms = 1000;
 
     /// <summary>Wraps a model.</summary>
     /// <param name="model">The potential; its parameters stop requiring gradients.</param>
@@ -66,7 +73,16 @@ public sealed class PotentialCalculator<T> : IForceCalculator where T : unmanage
 
         PotentialOutput<T> output;
         Tensor<T> forces;
-        if (Forces == ForceSource.Conservative)
+        if (n >= ChunkedFromAtoms && input.Topology is not null)
+        {
+            _chunked ??= new ChunkedPotentialEvaluator<T>(Model);
+            bool conservative = Forces == ForceSource.Conservative;
+            _positions.RequiresGrad = false;
+            using (conservative ? default : Autograd.NoGrad())
+                output = _chunked.Evaluate(input, directForces: !conservative, conservativeForces: conservative);
+            forces = (conservative ? output.ConservativeForces : output.DirectForces)!;
+        }
+        else if (Forces == ForceSource.Conservative)
         {
             _positions.RequiresGrad = true;
             output = Model.Forward(input, directForces: false, conservativeForces: true);
