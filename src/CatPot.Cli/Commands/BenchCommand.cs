@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using CatPot.Models;
 using CatPot.Performance;
+using CatPot.Simulation;
 
 namespace CatPot.Cli.Commands;
 
@@ -16,6 +17,8 @@ public static class BenchCommand
         var modelFile = new Option<string?>("--model") { Description = "With --structure: model file to time (default: random weights, F = 128, L = 3)." };
         var forces = new Option<string>("--forces") { Description = "With --structure: which forces to time: direct, conservative or both.", DefaultValueFactory = _ => "both" };
         forces.AcceptOnlyFromAmong("direct", "conservative", "both");
+        var path = new Option<string>("--path") { Description = "With --structure: auto (large-system path from 1,000 atoms), chunked or autodiff (the whole-graph path, for comparison).", DefaultValueFactory = _ => "auto" };
+        path.AcceptOnlyFromAmong("auto", "chunked", "autodiff");
         var head = new Option<string>("--head") { Description = "Energy head: hlgauss or mae.", DefaultValueFactory = _ => "hlgauss" };
         head.AcceptOnlyFromAmong("hlgauss", "mae");
         var maxAtoms = new Option<int>("--max-atoms") { Description = "Atom budget per training batch.", DefaultValueFactory = _ => 1000 };
@@ -28,7 +31,7 @@ public static class BenchCommand
         var maxStructures = new Option<int>("--max-structures") { Description = "Read only the first N frames of --data (0 = all).", DefaultValueFactory = _ => 0 };
         var command = new Command("bench", "Time training steps and single-molecule inference of a random-weight model, or inference on one structure of any size (--structure); prints JSON.")
         {
-            data, structure, modelFile, forces, head, maxAtoms, steps, warmup, threads, reps, molecule, seed, maxStructures,
+            data, structure, modelFile, forces, path, head, maxAtoms, steps, warmup, threads, reps, molecule, seed, maxStructures,
         };
         command.SetAction(parseResult =>
         {
@@ -44,6 +47,12 @@ public static class BenchCommand
                     Direct = which != "conservative",
                     Conservative = which != "direct",
                     Seed = (ulong)Math.Max(0, parseResult.GetValue(seed)),
+                    ChunkedFromAtoms = parseResult.GetValue(path) switch
+                    {
+                        "chunked" => 0,
+                        "autodiff" => int.MaxValue,
+                        _ => PotentialCalculator<float>.DefaultChunkedFromAtoms,
+                    },
                 };
                 try
                 {

@@ -23,7 +23,13 @@ namespace CatPot.Models;
 internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Default atoms per chunk of the atom-wise blocks: large enough for efficient products, small enough that a chunk's intermediates stay small.</summary>
-    internal const int DefaultAtomChunk = 2048;
+    internal const int DefaultAtomChunk = 512;
+
+    /// <summary>
+    /// When the message buffer ([N, 4F]) is larger than this (about 32,000 atoms at F = 128 in float), φ and the message are
+    /// released around the energy head and the head's arrays are not kept for the next call (see <see cref="Run"/>).
+    /// </summary>
+    internal const long ReleaseAboveBytes = 64L << 20;
 
     private readonly int _atomChunk;
 
@@ -31,10 +37,11 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     private readonly PaiNN<T> _backbone;
     private readonly int _f, _layers;
     private readonly TensorArena _chunkArena = new();
+    private readonly TensorArena _headArena = new(); // the energy head's whole-system intermediates, reused by the next call
     // Features entering layer l: scalars [N, F] and vectors [N, 3F] (conservative forces keep every layer's; otherwise one pair
     // is updated in place). State 0's vectors are zero and never stored.
     private T[][] _s = [], _v = [];
-    private T[] _phi = [], _message = [], _grad = [], _dphi = [], _dvMessage = [], _dEdge = [];
+    private T[] _phi = [], _message = [], _grad = [], _dvMessage = [], _dEdge = [];
 
     public ChunkedPotentialEvaluator(Potential<T> model, int atomChunk = DefaultAtomChunk)
     {
@@ -49,12 +56,27 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     /// <summary>Runs the model like <see cref="Potential{T}.Forward"/> (without createGraph). Call inside no-grad for direct forces only.</summary>
     public PotentialOutput<T> Evaluate(ModelInput<T> input, bool directForces, bool conservativeForces)
     {
+        // The forces come from the caller's arena (if any); everything else lives in this evaluator's buffers and arenas.
+        var direct = directForces ? Tensor<T>.Scratch(input.AtomCount, 3) : null;
+        var conservative = conservativeForces ? Tensor<T>.Scratch(input.AtomCount, 3) : null;
+        // One outer scope per call, so the chunk scopes nest inside it and their arrays are recycled from chunk to chunk
+        // (an arena drops size classes that several outermost scopes in a row did not use).
+        using var scope = _chunkArena.Use();
+        var output = Run(input, direct, conservative);
+        output.DirectForces = direct;
+        output.ConservativeForces = conservative;
+        return output;
+    }
+
+    private PotentialOutput<T> Run(ModelInput<T> input, Tensor<T>? directForces, Tensor<T>? conservativeForces)
+    {
         var topology = input.Topology ?? throw new ArgumentException("The chunked evaluator needs a symmetric, receiver-sorted edge list.", nameof(input));
         int n = input.AtomCount, f = _f, f3 = 3 * f, f4 = 4 * f;
         var positions = input.Positions.Data;
         Ensure(ref _phi, n * f3);
         Ensure(ref _message, n * f4);
-        int stateCount = conservativeForces ? _layers + 1 : 1;
+        bool conservative = conservativeForces is not null;
+        int stateCount = conservative ? _layers + 1 : 1;
         if (_s.Length < stateCount)
         {
             Array.Resize(ref _s, stateCount);
@@ -65,7 +87,8 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
             _s[l] ??= [];
             _v[l] ??= [];
             Ensure(ref _s[l], n * f);
-            if (l > 0 || !conservativeForces) Ensure(ref _v[l], n * f3);
+            // Conservative forces: the heads read the last layer's scalars only, so its vectors are never stored.
+            if (!conservative || (l > 0 && l < _layers)) Ensure(ref _v[l], n * f3);
         }
         var filters = new ChunkedPaiNNMessage.Filter<T>[_layers];
         for (int l = 0; l < _layers; l++) filters[l] = FilterOf(l);
@@ -81,21 +104,35 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         // Forward: layer l reads state l (or the single state) and writes state l + 1 (or the same one, row by row).
         for (int l = 0; l < _layers; l++)
         {
-            int x = conservativeForces ? l : 0, y = conservativeForces ? l + 1 : 0;
-            LayerForward(l, input, topology, filters[l], _s[x], l == 0 ? null : _v[x], _s[y], _v[y], n);
+            int x = conservative ? l : 0, y = conservative ? l + 1 : 0;
+            LayerForward(l, input, topology, filters[l], _s[x], l == 0 ? null : _v[x], _s[y], conservative && l == _layers - 1 ? null : _v[y], n);
         }
 
-        int last = conservativeForces ? _layers : 0;
-        var sFinal = new Tensor<T>(_s[last].AsSpan(0, n * f).ToArray(), n, f);
-        PotentialOutput<T> output;
-        Tensor<T>? dsFinal = null;
-        using (_chunkArena.Use())
+        int last = conservative ? _layers : 0;
+        var sFinal = new Tensor<T>(_s[last], n, f); // the buffer itself (exact length), read by the head
+        // Above this size the energy head's whole-system intermediates would sit on top of φ and the message: give those
+        // back first (they are recomputed, into fresh arrays, by the reverse pass or the next call), and drop the head's
+        // arrays afterwards, so that the head reuses their memory instead of adding to the peak.
+        bool release = (long)n * f4 * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() > ReleaseAboveBytes;
+        if (release)
         {
-            if (conservativeForces)
+            _phi = [];
+            _message = [];
+            _dvMessage = [];
+            GC.Collect();
+        }
+        PotentialOutput<T> output;
+        using (_headArena.Use())
+        {
+            if (conservative)
             {
                 sFinal.RequiresGrad = true;
                 var head = _model.EnergyReadout(sFinal, input);
-                dsFinal = Autograd.Grad(Tensor.Sum(head.ModelEnergy), [sFinal])[0].Clone();
+                var ds = Autograd.Grad(Tensor.Sum(head.ModelEnergy), [sFinal])[0];
+                // The reverse pass starts from dE/ds of the last layer (its vectors reach no head: zero gradient).
+                Ensure(ref _grad, n * f4);
+                _grad.AsSpan(0, n * f4).Clear();
+                for (int a = 0; a < n; a++) ds.Span.Slice(a * f, f).CopyTo(_grad.AsSpan(a * f4, f));
                 output = Detached(head);
             }
             else
@@ -104,32 +141,34 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
                 output = Detached(_model.EnergyReadout(sFinal, input));
             }
         }
-        _chunkArena.Trim();
 
-        if (directForces)
+        if (release)
         {
-            var forces = Tensor<T>.Scratch(n, 3);
+            _headArena.Trim();
+            GC.Collect();
+            Ensure(ref _phi, n * f3);
+            Ensure(ref _message, n * f4);
+        }
+        if (directForces is not null)
+        {
             T rms = T.CreateChecked(_model.Statistics.ForceRms);
             ForAtomChunks(n, (a0, count) =>
             {
                 using var noGrad = Autograd.NoGrad();
-                var s = new Tensor<T>(_s[last].AsSpan(a0 * f, count * f).ToArray(), count, f);
-                var v = new Tensor<T>(_v[last].AsSpan(a0 * f3, count * f3).ToArray(), count, 3, f);
+                var s = Tensor<T>.Scratch(count, f);
+                var v = Tensor<T>.Scratch(count, 3, f);
+                _s[last].AsSpan(a0 * f, count * f).CopyTo(s.Span);
+                _v[last].AsSpan(a0 * f3, count * f3).CopyTo(v.Span);
                 var fChunk = _model.ForceHead.Forward(s, v) * rms;
-                fChunk.Span.CopyTo(forces.Span.Slice(3 * a0, 3 * count));
+                fChunk.Span.CopyTo(directForces.Span.Slice(3 * a0, 3 * count));
             });
-            output.DirectForces = forces;
         }
-
-        if (conservativeForces)
-        {
-            output.ConservativeForces = ConservativeForces(input, topology, filters, dsFinal!, n);
-        }
+        if (conservativeForces is not null) ConservativeForces(input, topology, filters, n, conservativeForces.Span);
         return output;
     }
 
     /// <summary>One layer: φ of (sx, vx), the message, then the update block row by row into (sy, vy), which may be (sx, vx).</summary>
-    private void LayerForward(int l, ModelInput<T> input, EdgeTopology topology, in ChunkedPaiNNMessage.Filter<T> filter, T[] sx, T[]? vx, T[] sy, T[] vy, int n)
+    private void LayerForward(int l, ModelInput<T> input, EdgeTopology topology, in ChunkedPaiNNMessage.Filter<T> filter, T[] sx, T[]? vx, T[] sy, T[]? vy, int n)
     {
         int f = _f, f3 = 3 * f;
         Context(l, sx, n);
@@ -140,7 +179,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
             var (s, v) = MidTensors(sx, vx, a0, count);
             var (s1, v1) = _backbone.Update(l, s, v);
             s1.Span.CopyTo(sy.AsSpan(a0 * f, count * f));
-            v1.Span.CopyTo(vy.AsSpan(a0 * f3, count * f3));
+            if (vy is not null) v1.Span.CopyTo(vy.AsSpan(a0 * f3, count * f3));
         });
     }
 
@@ -184,17 +223,14 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     }
 
     /// <summary>The reverse pass from dE/ds of the last layer to the forces −dE/dR.</summary>
-    private Tensor<T> ConservativeForces(ModelInput<T> input, EdgeTopology topology, ChunkedPaiNNMessage.Filter<T>[] filters, Tensor<T> dsFinal, int n)
+    private void ConservativeForces(ModelInput<T> input, EdgeTopology topology, ChunkedPaiNNMessage.Filter<T>[] filters, int n, Span<T> forces)
     {
         int f = _f, f3 = 3 * f, f4 = 4 * f, e = input.EdgeCount;
-        Ensure(ref _grad, n * f4);
-        Ensure(ref _dphi, n * f3);
         Ensure(ref _dEdge, e * 3);
+        // grad holds dE/d(state) as [N, 4F]: scalar row, then vector rows, filled from the head's gradient.
         var grad = _grad;
-        var dphi = _dphi;
-        // grad holds dE/d(state) as [N, 4F]: scalar row, then vector rows (zero after the last layer: no head reads v).
-        grad.AsSpan(0, n * f4).Clear();
-        CopyRowsInto(dsFinal.Span, f, grad, 0, f4, n);
+        // dφ shares the message's buffer: the message is dead once the update block's gradient is taken.
+        var dphi = _message;
         _dEdge.AsSpan(0, e * 3).Clear();
         Ensure(ref _dvMessage, n * f3);
         var dvMessage = _dvMessage;
@@ -253,10 +289,8 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
                 }
             });
         }
-        var forces = Tensor<T>.Scratch(n, 3);
-        ChunkedPaiNNMessage.PositionGradient(_dEdge, topology, forces.Span);
-        TP.Negate(forces.Span, forces.Span);
-        return forces;
+        ChunkedPaiNNMessage.PositionGradient(_dEdge, topology, forces);
+        TP.Negate(forces, forces);
     }
 
     private ChunkedPaiNNMessage.Filter<T> FilterOf(int l)
@@ -295,13 +329,9 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         EnergyStd = o.EnergyStd,
     };
 
-    private static void CopyRowsInto(ReadOnlySpan<T> src, int width, T[] dst, int start, int stride, int rows)
-    {
-        for (int a = 0; a < rows; a++) src.Slice(a * width, width).CopyTo(dst.AsSpan(start + (a * stride), width));
-    }
-
+    /// <summary>Makes <paramref name="buffer"/> exactly <paramref name="length"/> long (kept between calls of the same size).</summary>
     private static void Ensure(ref T[] buffer, int length)
     {
-        if (buffer.Length < length) buffer = GC.AllocateUninitializedArray<T>(length);
+        if (buffer.Length != length) buffer = GC.AllocateUninitializedArray<T>(length);
     }
 }

@@ -34,6 +34,12 @@ public sealed record StructureBenchmarkOptions
 
     /// <summary>Seed of random weights.</summary>
     public ulong Seed { get; init; }
+
+    /// <summary>
+    /// Structures from this many atoms take the large-system path (<see cref="PotentialCalculator{T}.ChunkedFromAtoms"/>);
+    /// 0 forces it, <see cref="int.MaxValue"/> forces the whole-graph autodiff path.
+    /// </summary>
+    public int ChunkedFromAtoms { get; init; } = PotentialCalculator<float>.DefaultChunkedFromAtoms;
 }
 
 /// <summary>
@@ -81,6 +87,7 @@ public static class StructureBenchmark
             ["n_atoms"] = structure.AtomCount,
             ["n_edges"] = edges,
             ["threads"] = options.Threads,
+            ["path"] = structure.AtomCount >= options.ChunkedFromAtoms ? "chunked" : "autodiff",
             ["gemm_kernel"] = Gemm.ActiveKernel,
             ["loadavg_before"] = LoadAverage(),
         };
@@ -98,12 +105,14 @@ public static class StructureBenchmark
             GC.Collect();
             bool reset = ResetPeakMemory();
             var c0 = CpuSnapshot.Take();
-            var calculator = new PotentialCalculator<float>(model, source);
+            var calculator = new PotentialCalculator<float>(model, source) { ChunkedFromAtoms = options.ChunkedFromAtoms };
             var result = new CalculationResult(structure.AtomCount);
             long t = Stopwatch.GetTimestamp();
             calculator.Calculate(structure, result);
             double first = Stopwatch.GetElapsedTime(t).TotalSeconds;
             var times = new List<double>();
+            long allocated = GC.GetTotalAllocatedBytes(precise: true);
+            int gen2 = GC.CollectionCount(2);
             for (int r = 0; r < options.Reps; r++)
             {
                 t = Stopwatch.GetTimestamp();
@@ -111,6 +120,9 @@ public static class StructureBenchmark
                 times.Add(Stopwatch.GetElapsedTime(t).TotalSeconds);
             }
             var c1 = CpuSnapshot.Take();
+            allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+            gen2 = GC.CollectionCount(2) - gen2;
+            var gcInfo = GC.GetGCMemoryInfo();
             double median = TimingStatistics.Median(times);
             var entry = TimingStatistics.Json(times);
             entry["first_call_s"] = first;
@@ -120,6 +132,10 @@ public static class StructureBenchmark
             entry["fraction_of_gemm_rate"] = flops / 1e9 / median / gemmRate;
             entry["peak_rss_gb"] = PeakResidentBytes() / 1e9;
             entry["peak_rss_reset"] = reset;
+            entry["allocated_per_call_mb"] = options.Reps > 0 ? allocated / 1e6 / options.Reps : double.NaN;
+            entry["gen2_collections"] = gen2;
+            entry["gc_heap_gb_after"] = gcInfo.HeapSizeBytes / 1e9;
+            entry["gc_committed_gb_after"] = gcInfo.TotalCommittedBytes / 1e9;
             entry["energy_eV"] = result.Energy;
             entry["max_force_eV_per_A"] = result.MaxForceNorm();
             entry["other_processes_cpu_cores"] = CpuSnapshot.OtherLoad(c0, c1);

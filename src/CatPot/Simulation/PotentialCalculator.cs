@@ -28,11 +28,15 @@ public sealed class PotentialCalculator<T> : IForceCalculator where T : unmanage
     private readonly TensorArena _arena = new();
     private ChunkedPotentialEvaluator<T>? _chunked;
 
+    /// <summary>Default of <see cref="ChunkedFromAtoms"/>.</summary>
+    public const int DefaultChunkedFromAtoms = 1000;
+
     /// <summary>
-    /// Structures with at least this many atoms go through the chunked large-system path (<see cref="ChunkedPotentialEvaluator{T}"/>:
-    /// memory linear in the atom count, no whole-graph autodiff record; the same results within float rounding).
+    /// Structures with at least this many atoms go through the large-system path (memory linear in the atom count, no
+    /// whole-graph autodiff record; the same results within float rounding); smaller ones through
+    /// <see cref="Potential{T}.Forward"/>. <see cref="int.MaxValue"/> keeps every structure on the autodiff path.
     /// </summary>
-    public const int ChunkedFromAtoms = 1000;
+    public int ChunkedFromAtoms { get; set; } = DefaultChunkedFromAtoms;
 
     /// <summary>Wraps a model.</summary>
     /// <param name="model">The potential; its parameters stop requiring gradients.</param>
@@ -42,7 +46,7 @@ public sealed class PotentialCalculator<T> : IForceCalculator where T : unmanage
         if (!Enum.IsDefined(forces)) throw new ArgumentOutOfRangeException(nameof(forces), forces, "Unknown force source.");
         Model = model;
         Forces = forces;
-        _builder = new NeighborListBuilder(model.Config.Cutoff);
+        _builder = new NeighborListBuilder(model.Config.Cutoff) { EdgeGeometry = false }; // the model computes edge geometry from positions
         foreach (var (_, parameter, _) in model.Parameters.Items) parameter.RequiresGrad = false;
         model.FreezeForInference();
     }
