@@ -30,8 +30,8 @@ done
 /usr/bin/python3 - "$TMP" $SIZES <<'PY'
 import json, os, sys
 tmp, sizes = sys.argv[1], sys.argv[2:]
-print("| atoms | edges | path | direct: median (s) | µs/atom | GFLOP/s | of GEMM | peak GB | conservative: median (s) | µs/atom | GFLOP/s | of GEMM | peak GB | GEMM GFLOP/s | other cores |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| atoms | edges | path | direct: median (s) | CPU s/call | µs/atom | GFLOP/s | of GEMM | peak GB | conservative: median (s) | CPU s/call | µs/atom | GFLOP/s | of GEMM | peak GB | GEMM GFLOP/s | other cores |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 per_atom = {}
 for m in sizes:
     for kind in ("auto", "autodiff"):
@@ -41,8 +41,8 @@ for m in sizes:
         d = json.load(open(path))
         a, c = d["energy_direct_forces"], d["energy_conservative_forces"]
         per_atom[(kind, d["n_atoms"])] = (a["per_atom_us"], c["per_atom_us"], a["energy_eV"], c["max_force_eV_per_A"])
-        print(f"| {d['n_atoms']:,} | {d['n_edges']:,} | {d['path']} | {a['median_s']:.3f} | {a['per_atom_us']:.0f} | {a['gemm_gflops_at_median']:.0f} | "
-              f"{100*a['fraction_of_gemm_rate']:.0f}% | {a['peak_rss_gb']:.2f} | {c['median_s']:.3f} | {c['per_atom_us']:.0f} | "
+        print(f"| {d['n_atoms']:,} | {d['n_edges']:,} | {d['path']} | {a['median_s']:.3f} | {a['cpu_s_per_call']:.3f} | {a['per_atom_us']:.0f} | {a['gemm_gflops_at_median']:.0f} | "
+              f"{100*a['fraction_of_gemm_rate']:.0f}% | {a['peak_rss_gb']:.2f} | {c['median_s']:.3f} | {c['cpu_s_per_call']:.3f} | {c['per_atom_us']:.0f} | "
               f"{c['gemm_gflops_at_median']:.0f} | {100*c['fraction_of_gemm_rate']:.0f}% | {c['peak_rss_gb']:.2f} | {d['gemm']['gflops']:.0f} | "
               f"{a['other_processes_cpu_cores']} / {c['other_processes_cpu_cores']} |")
 auto = sorted(k[1] for k in per_atom if k[0] == "auto")
