@@ -35,6 +35,7 @@ public static class BenchCommand
         };
         command.SetAction(parseResult =>
         {
+            var context = CommandContext.From(parseResult);
             if (parseResult.GetValue(structure) is { } structurePath)
             {
                 string which = parseResult.GetValue(forces)!;
@@ -54,17 +55,10 @@ public static class BenchCommand
                         _ => PotentialCalculator<float>.DefaultChunkedFromAtoms,
                     },
                 };
-                try
-                {
-                    var report = StructureBenchmark.Run(structureOptions, Console.Error);
-                    Console.Out.WriteLine(report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-                    return 0;
-                }
-                catch (FileNotFoundException e)
-                {
-                    Console.Error.WriteLine($"catpot bench: {e.Message}");
-                    return 2;
-                }
+                // A missing file propagates to CommandFailure (exit 2), like every other command.
+                var report = StructureBenchmark.Run(structureOptions, context.Error);
+                context.Out.WriteLine(report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                return ExitCodes.Ok;
             }
             if (parseResult.GetValue(data) is null)
                 throw new CommandLineUsageException("catpot bench needs --data FILE (training and latency benchmark) or --structure FILE (inference on one structure).");
@@ -81,17 +75,10 @@ public static class BenchCommand
                 Seed = (ulong)Math.Max(0, parseResult.GetValue(seed)),
                 MaxStructures = parseResult.GetValue(maxStructures),
             };
-            try
-            {
-                var json = ModelBenchmark.Run(options, Console.Error);
-                Console.Out.WriteLine(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-                return 0;
-            }
-            catch (FileNotFoundException e)
-            {
-                Console.Error.WriteLine($"catpot bench: {e.Message}");
-                return 2;
-            }
+            // A missing file propagates to CommandFailure (exit 2), like every other command.
+            var json = ModelBenchmark.Run(options, context.Error);
+            context.Out.WriteLine(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            return ExitCodes.Ok;
         });
         return command;
     }
