@@ -10,7 +10,7 @@ namespace CatPot.Models;
 /// </summary>
 /// <remarks>
 /// <para>Atom-wise blocks (embedding, the context MLP φ, the update block, the direct force head) run on chunks of
-/// a few thousand atoms in a nested <see cref="TensorArena"/> scope, so their intermediates live for one chunk;
+/// <see cref="DefaultAtomChunk"/> (512) atoms in a nested <see cref="TensorArena"/> scope, so their intermediates live for one chunk;
 /// the message runs per chunk of edges with its edge features computed from the positions (<see cref="ChunkedPaiNNMessage"/>).
 /// What stays for the whole call: the features of the current layer, φ and the message ([N, F], [N, 3F], [N, 3F], [N, 4F]).</para>
 /// <para>Conservative forces are a reverse pass written out layer by layer (gradient checkpointing): the forward keeps only the
@@ -72,7 +72,6 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     {
         var topology = input.Topology ?? throw new ArgumentException("The chunked evaluator needs a symmetric, receiver-sorted edge list.", nameof(input));
         int n = input.AtomCount, f = _f, f3 = 3 * f, f4 = 4 * f;
-        var positions = input.Positions.Data;
         Ensure(ref _phi, n * f3);
         Ensure(ref _message, n * f4);
         bool conservative = conservativeForces is not null;

@@ -59,7 +59,20 @@ public static class StructureBenchmark
     /// <exception cref="FileNotFoundException">A file does not exist.</exception>
     public static JsonObject Run(StructureBenchmarkOptions options, TextWriter? log = null)
     {
-        TensorThreading.MaxThreads = options.Threads;
+        int threads = TensorThreading.MaxThreads;
+        try
+        {
+            TensorThreading.MaxThreads = options.Threads;
+            return RunAt(options, log);
+        }
+        finally
+        {
+            TensorThreading.MaxThreads = threads;
+        }
+    }
+
+    private static JsonObject RunAt(StructureBenchmarkOptions options, TextWriter? log)
+    {
         if (!File.Exists(options.StructurePath)) throw new FileNotFoundException($"Structure file '{options.StructurePath}' does not exist.", options.StructurePath);
         var structure = StructureFiles.Read(options.StructurePath).First();
         Potential<float> model;
