@@ -317,8 +317,10 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     }
 
     /// <summary>The output with its tensors copied out of the chunk arena.</summary>
+    /// <remarks>The scalar features stay a view of this evaluator's buffer, valid until the next call (as arena tensors are).</remarks>
     private static PotentialOutput<T> Detached(PotentialOutput<T> o) => new()
     {
+        ScalarFeatures = o.ScalarFeatures.Detach(),
         NormalizedEnergy = o.NormalizedEnergy.Detach().Clone(),
         ModelEnergy = o.ModelEnergy.Detach().Clone(),
         Energy = o.Energy,

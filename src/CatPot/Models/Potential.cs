@@ -123,7 +123,7 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The energy head on the final scalar features s [N, F]: energies, histogram statistics, recorded when s is.</summary>
     internal PotentialOutput<T> EnergyReadout(Tensor<T> s, ModelInput<T> input)
     {
-        var output = new PotentialOutput<T>();
+        var output = new PotentialOutput<T> { ScalarFeatures = s };
         Tensor<T> yHat;
         int structures = input.StructureCount;
         if (_hlGauss is not null)
@@ -218,6 +218,12 @@ public sealed class PotentialOutput<T> where T : unmanaged, IFloatingPointIeee75
 
     /// <summary>HL-Gauss: std_E = N·sd·(histogram standard deviation), eV.</summary>
     public double[]? EnergyStd { get; internal set; }
+
+    /// <summary>
+    /// The backbone's final per-atom scalar features s [N, F], the input of the energy and force heads (read by the
+    /// post-hoc uncertainty estimators in <c>CatPot.Uncertainty</c>; no extra pass over the backbone).
+    /// </summary>
+    public Tensor<T> ScalarFeatures { get; internal set; } = null!;
 
     /// <summary>Direct-head forces [N, 3] in eV/Å.</summary>
     public Tensor<T>? DirectForces { get; internal set; }

@@ -65,6 +65,7 @@ public class ChunkedPotentialEvaluatorTests
         {
             for (int s = 0; s < batch.Length; s++) Assert.Equal(expected.Energy[s], actual.Energy[s], 1e-9);
             Assert.Equal(expected.NormalizedEnergy.ToArray(), actual.NormalizedEnergy.ToArray(), new Tolerance(1e-12));
+            Assert.Equal(expected.ScalarFeatures.ToArray(), actual.ScalarFeatures.ToArray(), new Tolerance(1e-12));
             if (head == EnergyHeadKind.HLGauss)
             {
                 Assert.Equal(expected.EnergyStd!, actual.EnergyStd!, new Tolerance(1e-12));
