@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CatPot.Chemistry;
+using CatPot.Data;
 using CatPot.Distributed;
 using CatPot.Evaluation;
 using CatPot.IO;
@@ -49,12 +50,13 @@ public static class TrainCommand
         var patience = new Option<int?>("--patience") { Description = "Early stopping: stop after this many epochs without validation improvement." };
         var threads = new Option<int>("--threads") { Description = "Kernel threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var microBatches = new Option<int?>("--micro-batches") { Description = "Split every batch into this many micro-batches of about equal atoms and sum their gradients in a fixed order (default: 1, or the number of MPI ranks). The same value gives bit-identical weights on any number of ranks." };
+        var byIndex = new Option<bool>("--read-by-index") { Description = "Read training structures by index from disk as batches need them (.aselmdb shards, or uncompressed extxyz through a cached byte-offset index) instead of loading the set into memory; neighbour lists are then built per batch." };
         var json = StandardOptions.CreateJson("Print the test report as JSON instead of tables.");
 
         var command = new Command("train", "Train a CatPot model (HL-Gauss or MAE energy head, direct or conservative forces) and print per-domain test errors.")
         {
             train, val, test, head, bins, sigma, temperature, epochs, maxAtoms, seed, output, resume, conservative,
-            features, layers, rbf, cutoff, lr, wd, lambdaE, lambdaF, ema, emaWarmup, clip, warmup, patience, threads, microBatches, json,
+            features, layers, rbf, cutoff, lr, wd, lambdaE, lambdaF, ema, emaWarmup, clip, warmup, patience, threads, microBatches, byIndex, json,
         };
         command.SetAction((parseResult, cancellationToken) =>
         {
@@ -117,7 +119,8 @@ public static class TrainCommand
                 throw new CommandLineUsageException(e.Message);
             }
 
-            var trainSet = Read(parseResult.GetValue(train)!, context, "training");
+            using var indexed = parseResult.GetValue(byIndex) ? IndexedStructures.Open(parseResult.GetValue(train)!) : null;
+            IReadOnlyList<Structure> trainSet = indexed ?? (IReadOnlyList<Structure>)Read(parseResult.GetValue(train)!, context, "training");
             var valSet = Read(parseResult.GetValue(val)!, context, "validation");
             string? testPath = parseResult.GetValue(test);
             var testSet = testPath is null or "none" ? null : Read(testPath, context, "test");

@@ -7,6 +7,6 @@ namespace CatPot.Data;
 /// decodes the structure, so consumers should not keep per-structure derived data for the whole set (the trainer then
 /// builds neighbour lists per batch instead of caching them).
 /// </summary>
-public interface IIndexedStructures : IReadOnlyList<Structure>
+public interface IIndexedStructures : IReadOnlyList<Structure>, IDisposable
 {
 }
