@@ -208,7 +208,7 @@ public sealed unsafe class MpiCommunicator : Communicator
             if (what is not null && waited > Timeout)
             {
                 Abort($"catpot: rank {Rank} of {Size} waited {waited.TotalSeconds:F0} s in '{what}' (timeout {Timeout.TotalSeconds:F0} s, {TimeoutVariable}): " +
-                      "another rank is lost or hung (the hung rank is the one that printed no such line). Aborting the job; continue it with --resume.", 3);
+                      (Size == 2 ? $"rank {1 - Rank} is lost or hung" : "another rank is lost or hung (the ranks that printed no such line)") + ". Aborting the job; continue it with --resume.", 3);
                 return;
             }
         }
