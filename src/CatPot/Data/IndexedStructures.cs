@@ -99,12 +99,36 @@ public static class IndexedStructures
 
         public override int Count => _offsets.Length;
 
+        // A pass in index order (statistics, validation of labels) continues one open reader instead of seeking.
+        private readonly Lock _gate = new();
+        private FileStream? _stream;
+        private ExtXyzReader? _reader;
+        private int _next = -1;
+
         protected override Structure Read(int index)
         {
-            using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            stream.Position = _offsets[index];
-            using var reader = new ExtXyzReader(stream, $"{_path} (frame {index})", _options, leaveOpen: true);
-            return reader.TryRead(out var s) ? s : throw new StructureFormatException(_path, index, null, $"frame {index} at byte {_offsets[index]} is missing; the file changed after its index was built (delete {IndexPathOf(_path)}).");
+            lock (_gate)
+            {
+                if (_reader is null || index != _next)
+                {
+                    _reader?.Dispose();
+                    _stream?.Dispose();
+                    _stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+                    _stream.Position = _offsets[index];
+                    _reader = new ExtXyzReader(_stream, $"{_path} (from frame {index})", _options, leaveOpen: true);
+                }
+                if (!_reader.TryRead(out var s))
+                    throw new StructureFormatException(_path, index, null, $"frame {index} at byte {_offsets[index]} is missing; the file changed after its index was built (delete {IndexPathOf(_path)}).");
+                _next = index + 1;
+                return s;
+            }
+        }
+
+        public override void Dispose()
+        {
+            _reader?.Dispose();
+            _stream?.Dispose();
+            base.Dispose();
         }
 
         private static long[] LoadOrBuildIndex(string path)

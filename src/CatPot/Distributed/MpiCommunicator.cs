@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace CatPot.Distributed;
 
 /// <summary>
-/// A communicator over Open MPI's <c>libmpi.so.40</c> by direct P/Invoke: MPI_Init_thread, Comm_rank/size, Allgather,
+/// A communicator over Open MPI's <c>libmpi.so.40</c> by direct P/Invoke: MPI_Init_thread, Comm_rank/size, Iallgather/Test,
 /// Bcast, Barrier, Abort, Finalize on MPI_COMM_WORLD. Open MPI's handles (communicator, datatypes) are the addresses of
 /// exported globals (<c>ompi_mpi_comm_world</c>, <c>ompi_mpi_float</c>, …), looked up once.
 /// </summary>
@@ -28,7 +28,8 @@ public sealed unsafe class MpiCommunicator : Communicator
 
     private readonly nint _library;
     private readonly nint _world, _float, _double, _byte;
-    private readonly delegate* unmanaged<nint, int, nint, nint, int, nint, nint, int> _allgather;
+    private readonly delegate* unmanaged<nint, int, nint, nint, int, nint, nint, nint*, int> _iallgather;
+    private readonly delegate* unmanaged<nint*, int*, nint, int> _test;
     private readonly delegate* unmanaged<nint, int, nint, int, nint, int> _bcast;
     private readonly delegate* unmanaged<nint, int> _barrier;
     private readonly delegate* unmanaged<nint, int, int> _abort;
@@ -47,7 +48,8 @@ public sealed unsafe class MpiCommunicator : Communicator
         var initThread = (delegate* unmanaged<int*, byte***, int, int*, int>)Export("MPI_Init_thread");
         var commRank = (delegate* unmanaged<nint, int*, int>)Export("MPI_Comm_rank");
         var commSize = (delegate* unmanaged<nint, int*, int>)Export("MPI_Comm_size");
-        _allgather = (delegate* unmanaged<nint, int, nint, nint, int, nint, nint, int>)Export("MPI_Allgather");
+        _iallgather = (delegate* unmanaged<nint, int, nint, nint, int, nint, nint, nint*, int>)Export("MPI_Iallgather");
+        _test = (delegate* unmanaged<nint*, int*, nint, int>)Export("MPI_Test");
         _bcast = (delegate* unmanaged<nint, int, nint, int, nint, int>)Export("MPI_Bcast");
         _barrier = (delegate* unmanaged<nint, int>)Export("MPI_Barrier");
         _abort = (delegate* unmanaged<nint, int, int>)Export("MPI_Abort");
@@ -112,7 +114,7 @@ public sealed unsafe class MpiCommunicator : Communicator
         Begin(what);
         fixed (float* s = send)
         fixed (float* r = receive)
-            Check(_allgather((nint)s, send.Length, _float, (nint)r, send.Length, _float, _world), "MPI_Allgather");
+            AllGather((nint)s, (nint)r, send.Length, _float);
         End();
     }
 
@@ -123,8 +125,27 @@ public sealed unsafe class MpiCommunicator : Communicator
         Begin(what);
         fixed (double* s = send)
         fixed (double* r = receive)
-            Check(_allgather((nint)s, send.Length, _double, (nint)r, send.Length, _double, _world), "MPI_Allgather");
+            AllGather((nint)s, (nint)r, send.Length, _double);
         End();
+    }
+
+    /// <summary>
+    /// MPI_Iallgather, then MPI_Test until done: a few hundred tight polls, then one poll per millisecond. A blocking
+    /// MPI_Allgather busy-waits, which on a machine with more processes than cores takes the CPU from the very rank
+    /// being waited for; waiting by sleeping costs at most about a millisecond per collective.
+    /// </summary>
+    private void AllGather(nint send, nint receive, int count, nint type)
+    {
+        nint request;
+        Check(_iallgather(send, count, type, receive, count, type, _world, &request), "MPI_Iallgather");
+        int done = 0;
+        for (int polls = 0; ; polls++)
+        {
+            Check(_test(&request, &done, 0), "MPI_Test");
+            if (done != 0) return;
+            if (polls < 256) Thread.SpinWait(20);
+            else Thread.Sleep(1);
+        }
     }
 
     /// <inheritdoc/>
