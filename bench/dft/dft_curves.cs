@@ -32,9 +32,11 @@ foreach (var atom in StructureFiles.Read(isoPath))
 }
 
 var groups = new SortedDictionary<string, List<(double X, double Dft, double Model)>>(StringComparer.Ordinal);
+string xLabel = "interatomic distance (Å)";
 foreach (var s in StructureFiles.Read(predPath))
 {
     string group = s.Info.TryGetValue("config_type", out var ct) ? Convert.ToString(ct, CultureInfo.InvariantCulture)! : "all";
+    if (Number(s, "distance") is null && Number(s, "OH_dist") is not null) xLabel = "O–H distance (Å)";
     double x = Number(s, "distance") ?? Number(s, "OH_dist") ?? throw new InvalidDataException($"{predPath}: a frame has neither distance nor OH_dist");
     double dft = Number(s, "ref_energy") ?? throw new InvalidDataException($"{predPath}: a frame has no ref_energy (write it with catpot predict on the DFT file)");
     double model = s.Energy ?? throw new InvalidDataException($"{predPath}: a frame has no predicted energy");
@@ -85,8 +87,8 @@ Chart CurveChart(string name, (double X, double Dft, double Model)[] pts)
     int hidden = (pts.Length - dft.Length) + (pts.Length - model.Length);
     var chart = new Chart
     {
-        Title = hidden == 0 ? $"{title} — {name}" : $"{title} — {name} ({hidden} points off scale)",
-        XLabel = "separation (Å)",
+        Title = hidden == 0 ? $"{title} — {name}" : $"{title} — {name} ({hidden} {(hidden == 1 ? "point" : "points")} off scale)",
+        XLabel = xLabel,
         YLabel = "energy (eV)",
         Width = 460,
         Height = 320,
