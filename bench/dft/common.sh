@@ -36,7 +36,7 @@ fi
 split() { local src=$1 dir=$2; shift 2; "$PY" "$REPO/bench/dft/split_frames.py" "$src" "$dir" "$SEED" "$@"; }
 
 # train_one DATASET TRAIN VAL_FILE TEST ISOLATED HEAD DIR: trains, writes DIR/test.json (the test report) and
-# DIR/train.log, DIR/wall_s; the model is DIR/model.safetensors.
+# DIR/train.log, DIR/wall_s, DIR/peak_rss_kb; the model is DIR/model.safetensors.
 train_one() {
   local name=$1 train=$2 val=$3 test=$4 iso=$5 head=$6 dir=$7
   mkdir -p "$dir"
@@ -49,8 +49,10 @@ train_one() {
   [[ -n "$EXTRA_ARGS" ]] && args+=($EXTRA_ARGS)
   echo "$name/$head: catpot ${args[*]}" >&2
   echo "catpot ${args[*]}" > "$dir/command"
-  local t0; t0=$(date +%s)
-  nice -n "$NICE" $CATPOT "${args[@]}" > "$dir/test.json" 2> "$dir/train.log" \
+  local t0 timer=(); t0=$(date +%s)
+  # Peak resident memory of the training (GNU time's maximum RSS over the process and the CLI it starts), in kB.
+  [[ -x /usr/bin/time ]] && timer=(/usr/bin/time -o "$dir/peak_rss_kb" -f "%M")
+  nice -n "$NICE" "${timer[@]}" $CATPOT "${args[@]}" > "$dir/test.json" 2> "$dir/train.log" \
     || { echo "$name/$head: training failed, see $dir/train.log" >&2; tail -3 "$dir/train.log" >&2; return 1; }
   echo $(( $(date +%s) - t0 )) > "$dir/wall_s"
 }
@@ -62,14 +64,18 @@ import json, sys
 name, test, head, d = sys.argv[1:]
 o = json.load(open(f"{d}/test.json"))["overall"]
 wall = open(f"{d}/wall_s").read().strip()
+try:
+    peak = f"{int(open(f'{d}/peak_rss_kb').read().split()[-1]) / 1024 ** 2:.2f}"
+except (OSError, ValueError, IndexError):
+    peak = "–"
 f = lambda k: f"{1000 * o[k]:.1f}" if k in o else "–"
-print(f"| {name} | {test} | {head} | {f('energy_rmse')} | {f('energy_mae')} | {f('force_rmse')} | {f('force_mae')} | {wall} |")
+print(f"| {name} | {test} | {head} | {f('energy_rmse')} | {f('energy_mae')} | {f('force_rmse')} | {f('force_mae')} | {wall} | {peak} |")
 PY
 }
 
 header() {
-  echo "| dataset | test set | head | E RMSE (meV) | E MAE (meV) | F RMSE (meV/Å) | F MAE (meV/Å) | wall (s) |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| dataset | test set | head | E RMSE (meV) | E MAE (meV) | F RMSE (meV/Å) | F MAE (meV/Å) | wall (s) | peak RSS (GB) |"
+  echo "|---|---|---|---|---|---|---|---|---|"
 }
 
 settings() { echo "epochs=$EPOCHS seed=$SEED val=$VAL e0=$E0 extra='$EXTRA_ARGS' commit=$(git -C "$REPO" rev-parse --short HEAD)"; }
