@@ -100,8 +100,8 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (!input.Positions.IsLeaf) throw new ArgumentException("Positions must be a leaf tensor to differentiate with respect to them.", nameof(input));
             input.Positions.RequiresGrad = true;
         }
-        // The fused message gradient is first order: keep the composite ops when forces must be differentiated again.
-        var (s, v) = _backbone.Forward(input, allowFused: !(conservativeForces && createGraph));
+        // The fused message has a second-order path, so training on conservative forces runs fused too.
+        var (s, v) = _backbone.Forward(input);
         var output = new PotentialOutput<T>();
         Tensor<T> yHat;
         int structures = input.StructureCount;
