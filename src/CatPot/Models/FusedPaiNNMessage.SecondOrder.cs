@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using CatPot.Tensors;
 using CatPot.Tensors.Kernels;
 using TP = System.Numerics.Tensors.TensorPrimitives;
@@ -56,6 +58,12 @@ internal static partial class FusedPaiNNMessage
         return views;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> L<T>(T[] a, int i) where T : unmanaged => Vector.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(a), (nuint)i);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void St<T>(Vector<T> x, T[] a, int i) where T : unmanaged => x.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(a), (nuint)i);
+
     /// <summary>True when the span holds a non-zero value (a cotangent that is all zeros is skipped).</summary>
     private static bool NonZero<T>(Tensor<T>? t) where T : unmanaged, IFloatingPointIeee754<T>
         => t is not null && t.Span.ContainsAnyExcept(T.Zero);
@@ -87,12 +95,12 @@ internal static partial class FusedPaiNNMessage
         T[] gD = g.Data, phiD = phi.Data, rbfD = rbf.Data, wfD = filterWeight.Data, bD = filterBias.Data, fcD = fc.Data, uD = u.Data;
         T[]? vD = v?.Data, gPhiD = gPhi?.Data, gRbfD = gRbf?.Data, gWD = gW?.Data, gBD = gB?.Data, gFcD = gFc?.Data, gUD = gU?.Data, gVD = gV?.Data;
 
-        var dg = g.TracksGrad ? Tensor<T>.Scratch(g.Shape) : null;
-        var dphi = phi.TracksGrad ? Tensor<T>.Scratch(phi.Shape) : null;
-        var dv = v is not null && v.TracksGrad ? Tensor<T>.Scratch(v.Shape) : null;
-        var dfc = fc.TracksGrad ? Tensor<T>.Scratch(fc.Shape) : null;
-        var du = u.TracksGrad ? Tensor<T>.Scratch(e, 3) : null;
-        bool needWf = filterWeight.TracksGrad, needB = filterBias.TracksGrad, needRbf = rbf.TracksGrad;
+        var dg = Autograd.IsNeeded(g) ? Tensor<T>.Scratch(g.Shape) : null;
+        var dphi = Autograd.IsNeeded(phi) ? Tensor<T>.Scratch(phi.Shape) : null;
+        var dv = v is not null && Autograd.IsNeeded(v) ? Tensor<T>.Scratch(v.Shape) : null;
+        var dfc = Autograd.IsNeeded(fc) ? Tensor<T>.Scratch(fc.Shape) : null;
+        var du = Autograd.IsNeeded(u) ? Tensor<T>.Scratch(e, 3) : null;
+        bool needWf = Autograd.IsNeeded(filterWeight), needB = Autograd.IsNeeded(filterBias), needRbf = Autograd.IsNeeded(rbf);
         var drbf = needRbf ? Tensor<T>.Scratch(rbf.Shape) : null;
         T[]? dgD = dg?.Data, dphiD = dphi?.Data, dvD = dv?.Data, dfcD = dfc?.Data, duD = du?.Data, drbfD = drbf?.Data;
 
@@ -143,7 +151,69 @@ internal static partial class FusedPaiNNMessage
                             T ux = uD[3 * k], uy = uD[(3 * k) + 1], uz = uD[(3 * k) + 2];
                             T dux = T.Zero, duy = T.Zero, duz = T.Zero;
                             if (gUD is not null) { dux = gUD[3 * k]; duy = gUD[(3 * k) + 1]; duz = gUD[(3 * k) + 2]; }
-                            for (int q = 0; q < f; q++)
+                            int q0 = 0;
+                            if (f >= Vector<T>.Count)
+                            {
+                                var fcV = new Vector<T>(fck);
+                                var dfcV = new Vector<T>(dfck);
+                                Vector<T> uxV = new(ux), uyV = new(uy), uzV = new(uz), duxV = new(dux), duyV = new(duy), duzV = new(duz);
+                                for (; q0 <= f - Vector<T>.Count; q0 += Vector<T>.Count)
+                                {
+                                    int q = q0;
+                                    var wS = L(wBuf, row + q) + L(bD, q);
+                                    var wVv = L(wBuf, row + f + q) + L(bD, f + q);
+                                    var wVs = L(wBuf, row + (2 * f) + q) + L(bD, (2 * f) + q);
+                                    var aS = wS * fcV;
+                                    var aVv = wVv * fcV;
+                                    var aVs = wVs * fcV;
+                                    var daS = wS * dfcV;
+                                    var daVv = wVv * dfcV;
+                                    var daVs = wVs * dfcV;
+                                    if (dwBuf is not null)
+                                    {
+                                        daS += L(dwBuf, row + q) * fcV;
+                                        daVv += L(dwBuf, row + f + q) * fcV;
+                                        daVs += L(dwBuf, row + (2 * f) + q) * fcV;
+                                    }
+                                    var pS = L(phiD, pj + q);
+                                    var pVv = L(phiD, pj + f + q);
+                                    var pVs = L(phiD, pj + (2 * f) + q);
+                                    var tS = pS * daS;
+                                    var tVv = pVv * daVv;
+                                    var tVs = pVs * daVs;
+                                    if (gPhiD is not null)
+                                    {
+                                        tS += L(gPhiD, pj + q) * aS;
+                                        tVv += L(gPhiD, pj + f + q) * aVv;
+                                        tVs += L(gPhiD, pj + (2 * f) + q) * aVs;
+                                    }
+                                    St(L(dgD, o + q) + tS, dgD, o + q);
+                                    var cx = tVs * uxV;
+                                    var cy = tVs * uyV;
+                                    var cz = tVs * uzV;
+                                    var xVs = pVs * aVs;
+                                    cx += xVs * duxV;
+                                    cy += xVs * duyV;
+                                    cz += xVs * duzV;
+                                    if (vD is not null)
+                                    {
+                                        cx += tVv * L(vD, pj + q);
+                                        cy += tVv * L(vD, pj + f + q);
+                                        cz += tVv * L(vD, pj + (2 * f) + q);
+                                        if (gVD is not null)
+                                        {
+                                            var xVv = pVv * aVv;
+                                            cx += xVv * L(gVD, pj + q);
+                                            cy += xVv * L(gVD, pj + f + q);
+                                            cz += xVv * L(gVD, pj + (2 * f) + q);
+                                        }
+                                    }
+                                    St(L(dgD, o + f + q) + cx, dgD, o + f + q);
+                                    St(L(dgD, o + (2 * f) + q) + cy, dgD, o + (2 * f) + q);
+                                    St(L(dgD, o + (3 * f) + q) + cz, dgD, o + (3 * f) + q);
+                                }
+                            }
+                            for (int q = q0; q < f; q++)
                             {
                                 T wS = wBuf[row + q] + bD[q], wVv = wBuf[row + f + q] + bD[f + q], wVs = wBuf[row + (2 * f) + q] + bD[(2 * f) + q];
                                 T aS = wS * fck, aVv = wVv * fck, aVs = wVs * fck;
@@ -240,7 +310,84 @@ internal static partial class FusedPaiNNMessage
                         T dux = T.Zero, duy = T.Zero, duz = T.Zero;
                         if (gUD is not null) { dux = gUD[3 * k]; duy = gUD[(3 * k) + 1]; duz = gUD[(3 * k) + 2]; }
                         T accFc = T.Zero, accUx = T.Zero, accUy = T.Zero, accUz = T.Zero;
-                        for (int q = 0; q < f; q++)
+                        int q0 = 0;
+                        if (f >= Vector<T>.Count)
+                        {
+                            var fcV = new Vector<T>(fck);
+                            var dfcV = new Vector<T>(dfck);
+                            Vector<T> uxV = new(ux), uyV = new(uy), uzV = new(uz), duxV = new(dux), duyV = new(duy), duzV = new(duz);
+                            Vector<T> vFc = Vector<T>.Zero, vUx = Vector<T>.Zero, vUy = Vector<T>.Zero, vUz = Vector<T>.Zero;
+                            for (; q0 <= f - Vector<T>.Count; q0 += Vector<T>.Count)
+                            {
+                                int q = q0, qs = q, qv = f + q, qu = (2 * f) + q;
+                                var wS = L(wBuf, row + qs) + L(bD, qs);
+                                var wVv = L(wBuf, row + qv) + L(bD, qv);
+                                var wVs = L(wBuf, row + qu) + L(bD, qu);
+                                Vector<T> dwS = Vector<T>.Zero, dwVv = Vector<T>.Zero, dwVs = Vector<T>.Zero;
+                                if (dwBuf is not null) { dwS = L(dwBuf, row + qs); dwVv = L(dwBuf, row + qv); dwVs = L(dwBuf, row + qu); }
+                                var aS = wS * fcV;
+                                var aVv = wVv * fcV;
+                                var aVs = wVs * fcV;
+                                var daS = (dwS * fcV) + (wS * dfcV);
+                                var daVv = (dwVv * fcV) + (wVv * dfcV);
+                                var daVs = (dwVs * fcV) + (wVs * dfcV);
+                                var gs = L(gD, gi + q);
+                                var gx = L(gD, gi + f + q);
+                                var gy = L(gD, gi + (2 * f) + q);
+                                var gz = L(gD, gi + (3 * f) + q);
+                                var pS = L(phiD, pa + qs);
+                                var pVv = L(phiD, pa + qv);
+                                var pVs = L(phiD, pa + qu);
+                                Vector<T> dpS = Vector<T>.Zero, dpVv = Vector<T>.Zero, dpVs = Vector<T>.Zero;
+                                if (gPhiD is not null) { dpS = L(gPhiD, pa + qs); dpVv = L(gPhiD, pa + qv); dpVs = L(gPhiD, pa + qu); }
+                                Vector<T> gV = Vector<T>.Zero, gDv = Vector<T>.Zero;
+                                if (vD is not null) gV = (gx * L(vD, pa + q)) + (gy * L(vD, pa + f + q)) + (gz * L(vD, pa + (2 * f) + q));
+                                if (gVD is not null) gDv = (gx * L(gVD, pa + q)) + (gy * L(gVD, pa + f + q)) + (gz * L(gVD, pa + (2 * f) + q));
+                                var gU = (gx * uxV) + (gy * uyV) + (gz * uzV);
+                                var gDu = (gx * duxV) + (gy * duyV) + (gz * duzV);
+                                if (dphiD is not null)
+                                {
+                                    St(L(dphiD, pa + qs) + (gs * daS), dphiD, pa + qs);
+                                    St(L(dphiD, pa + qv) + ((daVv * gV) + (aVv * gDv)), dphiD, pa + qv);
+                                    St(L(dphiD, pa + qu) + ((daVs * gU) + (aVs * gDu)), dphiD, pa + qu);
+                                }
+                                if (dvD is not null)
+                                {
+                                    var t = (dpVv * aVv) + (pVv * daVv);
+                                    St(L(dvD, pa + q) + (t * gx), dvD, pa + q);
+                                    St(L(dvD, pa + f + q) + (t * gy), dvD, pa + f + q);
+                                    St(L(dvD, pa + (2 * f) + q) + (t * gz), dvD, pa + (2 * f) + q);
+                                }
+                                var tu = (dpVs * aVs) + (pVs * daVs);
+                                vUx += tu * gx;
+                                vUy += tu * gy;
+                                vUz += tu * gz;
+                                var qaS = gs * dpS;
+                                var qaVv = (dpVv * gV) + (pVv * gDv);
+                                var qaVs = (dpVs * gU) + (pVs * gDu);
+                                var qdS = gs * pS;
+                                var qdVv = pVv * gV;
+                                var qdVs = pVs * gU;
+                                vFc += (wS * qaS) + (wVv * qaVv) + (wVs * qaVs) + (dwS * qdS) + (dwVv * qdVv) + (dwVs * qdVs);
+                                if (qwBuf is not null)
+                                {
+                                    St((fcV * qaS) + (dfcV * qdS), qwBuf, row + qs);
+                                    St((fcV * qaVv) + (dfcV * qdVv), qwBuf, row + qv);
+                                    St((fcV * qaVs) + (dfcV * qdVs), qwBuf, row + qu);
+                                }
+                                if (qdwBuf is not null)
+                                {
+                                    St(fcV * qdS, qdwBuf, row + qs);
+                                    St(fcV * qdVv, qdwBuf, row + qv);
+                                    St(fcV * qdVs, qdwBuf, row + qu);
+                                }
+                            }
+                            accFc = Vector.Sum(vFc);
+                            accUx = Vector.Sum(vUx);
+                            accUy = Vector.Sum(vUy);
+                            accUz = Vector.Sum(vUz);
+                        }
+                        for (int q = q0; q < f; q++)
                         {
                             int qs = q, qv = f + q, qu = (2 * f) + q;
                             T wS = wBuf[row + qs] + bD[qs], wVv = wBuf[row + qv] + bD[qv], wVs = wBuf[row + qu] + bD[qu];

@@ -181,15 +181,15 @@ internal static partial class FusedPaiNNMessage
         var blocks = topology.BlockChunkStarts;
         T[] gD = g.Data, phiD = phi.Data, rbfD = rbf.Data, wfD = filterWeight.Data, bD = filterBias.Data, fcD = fc.Data, uD = u.Data;
         T[]? vD = v?.Data;
-        bool needWf = filterWeight.TracksGrad, needB = filterBias.TracksGrad, needRbf = rbf.TracksGrad;
+        bool needWf = Autograd.IsNeeded(filterWeight), needB = Autograd.IsNeeded(filterBias), needRbf = Autograd.IsNeeded(rbf);
         bool needDw = needWf || needB || needRbf;
 
         // One pass over atoms as senders: edge k = (i <- a) is reached as the reverse of a's own edge r = (a <- i), so every
         // sum into dphi[a] and dv[a] runs over a's edges in a fixed order and each edge's dfc, du, drbf is written once.
-        var dphi = phi.TracksGrad ? Tensor<T>.Scratch(phi.Shape) : null;
-        var dv = v is not null && v.TracksGrad ? Tensor<T>.Scratch(v.Shape) : null;
-        var dfc = fc.TracksGrad ? Tensor<T>.Scratch(fc.Shape) : null;
-        var du = u.TracksGrad ? Tensor<T>.Scratch(e, 3) : null;
+        var dphi = Autograd.IsNeeded(phi) ? Tensor<T>.Scratch(phi.Shape) : null;
+        var dv = v is not null && Autograd.IsNeeded(v) ? Tensor<T>.Scratch(v.Shape) : null;
+        var dfc = Autograd.IsNeeded(fc) ? Tensor<T>.Scratch(fc.Shape) : null;
+        var du = Autograd.IsNeeded(u) ? Tensor<T>.Scratch(e, 3) : null;
         var drbf = needRbf ? Tensor<T>.Scratch(rbf.Shape) : null;
         T[]? dphiD = dphi?.Data, dvD = dv?.Data, dfcD = dfc?.Data, duD = du?.Data, drbfD = drbf?.Data;
         // Per block: the transposed filter-weight gradient [R, 3F] followed by the bias gradient [3F], summed over blocks in order at the end.

@@ -95,7 +95,8 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <param name="createGraph">Keep the force computation differentiable (training on conservative forces).</param>
     public PotentialOutput<T> Forward(ModelInput<T> input, bool directForces = true, bool conservativeForces = false, bool createGraph = false)
     {
-        if (conservativeForces && !input.Positions.RequiresGrad)
+        bool positionsMarkedHere = conservativeForces && !input.Positions.RequiresGrad;
+        if (positionsMarkedHere)
         {
             if (!input.Positions.IsLeaf) throw new ArgumentException("Positions must be a leaf tensor to differentiate with respect to them.", nameof(input));
             input.Positions.RequiresGrad = true;
@@ -138,6 +139,8 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             var grad = Autograd.Grad(Tensor.Sum(modelEnergy), [input.Positions], createGraph)[0];
             output.ConservativeForces = Tensor.Neg(grad);
+            // Training: a later backward pass then needs no gradient for the positions (mark them yourself to get one).
+            if (positionsMarkedHere && createGraph) input.Positions.RequiresGrad = false;
         }
         return output;
     }
