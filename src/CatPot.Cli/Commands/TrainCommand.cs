@@ -63,11 +63,11 @@ public static class TrainCommand
             var context = CommandContext.From(parseResult);
             string outDir = parseResult.GetValue(output)!;
             var trainPath = parseResult.GetValue(train)!;
-            var (trainSet, trainE0s) = SmallDataRecipe.SplitIsolatedAtoms(Read(trainPath, context, "training"));
+            var (trainSet, trainE0s) = BadInput(() => SmallDataRecipe.SplitIsolatedAtoms(Read(trainPath, context, "training")), "--train " + trainPath);
             double[]? references = trainE0s;
             if (parseResult.GetValue(e0s) is string e0Path)
             {
-                var fileE0s = SmallDataRecipe.ElementReferencesFrom(Read(e0Path, context, "E0"));
+                var fileE0s = BadInput(() => SmallDataRecipe.ElementReferencesFrom(Read(e0Path, context, "E0")), "--e0s " + e0Path);
                 if (references is null) references = fileE0s;
                 else
                     for (int z = 0; z < references.Length; z++)
@@ -76,7 +76,7 @@ public static class TrainCommand
             List<Structure> valSet;
             string? valPath = parseResult.GetValue(val);
             if (valPath is null && trainPath.StartsWith(StructureFiles.SamplePrefix, StringComparison.Ordinal)) valPath = "sample:val";
-            if (valPath is not null) valSet = SmallDataRecipe.SplitIsolatedAtoms(Read(valPath, context, "validation")).Structures;
+            if (valPath is not null) valSet = BadInput(() => SmallDataRecipe.SplitIsolatedAtoms(Read(valPath, context, "validation")).Structures, "--val " + valPath);
             else
             {
                 try
@@ -141,14 +141,14 @@ public static class TrainCommand
             Trainer trainer;
             if (parseResult.GetValue(resume))
             {
-                trainer = LabelChecked(() => Trainer.Resume(outDir, trainSet, valSet), parseResult.GetValue(train)!, parseResult.GetValue(val)!);
+                trainer = LabelChecked(() => Trainer.Resume(outDir, trainSet, valSet), trainPath, valPath ?? $"a {parseResult.GetValue(valFraction)} split of --train");
                 context.Error.WriteLine($"catpot: resuming {outDir} after epoch {trainer.EpochsDone} of {trainer.Options.Epochs}");
             }
             else
             {
                 if (File.Exists(Path.Combine(outDir, Trainer.CheckpointFileName)))
                     throw new CommandLineUsageException($"{outDir} already holds a training run; continue it with --resume or choose another --out (nothing was overwritten).");
-                trainer = LabelChecked(() => new Trainer(options, trainSet, valSet, outDir), parseResult.GetValue(train)!, parseResult.GetValue(val)!);
+                trainer = LabelChecked(() => new Trainer(options, trainSet, valSet, outDir), trainPath, valPath ?? $"a {parseResult.GetValue(valFraction)} split of --train");
             }
             context.Error.WriteLine($"catpot: {trainer.Model.Parameters.ScalarCount:N0} parameters, {trainer.Options.Model.Head} head, {trainSet.Count} training / {valSet.Count} validation structures, {trainer.TotalSteps} steps");
 
@@ -175,6 +175,19 @@ public static class TrainCommand
     /// Creates the trainer; its label checks (a structure without energy or forces) throw <see cref="ArgumentException"/>,
     /// which is bad input (exit 2) naming the files, not an internal error.
     /// </summary>
+    /// <summary>Isolated-atom frames that cannot serve as E0s (no energy, conflicting values) are bad input (exit 2) naming the file.</summary>
+    private static TResult BadInput<TResult>(Func<TResult> read, string source)
+    {
+        try
+        {
+            return read();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{source}: {e.Message}", e);
+        }
+    }
+
     private static Trainer LabelChecked(Func<Trainer> create, string trainPath, string valPath)
     {
         try
