@@ -103,7 +103,7 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         // The fused message has a second-order path, so training on conservative forces runs fused too.
         var (s, v) = _backbone.Forward(input);
-        var output = new PotentialOutput<T>();
+        var output = new PotentialOutput<T> { ScalarFeatures = s };
         Tensor<T> yHat;
         int structures = input.StructureCount;
         if (_hlGauss is not null)
@@ -208,6 +208,12 @@ public sealed class PotentialOutput<T> where T : unmanaged, IFloatingPointIeee75
 
     /// <summary>HL-Gauss: std_E = N·sd·(histogram standard deviation), eV.</summary>
     public double[]? EnergyStd { get; internal set; }
+
+    /// <summary>
+    /// The backbone's final per-atom scalar features s [N, F], the input of the energy and force heads (read by the
+    /// post-hoc uncertainty estimators in <c>CatPot.Uncertainty</c>; no extra pass over the backbone).
+    /// </summary>
+    public Tensor<T> ScalarFeatures { get; internal set; } = null!;
 
     /// <summary>Direct-head forces [N, 3] in eV/Å.</summary>
     public Tensor<T>? DirectForces { get; internal set; }
