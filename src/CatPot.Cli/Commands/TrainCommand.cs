@@ -1,5 +1,7 @@
 using System.CommandLine;
 using CatPot.Chemistry;
+using CatPot.Data;
+using CatPot.Distributed;
 using CatPot.Evaluation;
 using CatPot.IO;
 using CatPot.Models;
@@ -51,20 +53,45 @@ public static class TrainCommand
         var warmup = new Option<double>("--warmup-epochs") { Description = "Minimum warm-up length in epochs (the warm-up is at least 1 % of all steps).", DefaultValueFactory = _ => 1.0 };
         var patience = new Option<int?>("--patience") { Description = "Early stopping: stop after this many epochs without validation improvement." };
         var threads = new Option<int>("--threads") { Description = "Kernel threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var microBatches = new Option<int?>("--micro-batches") { Description = "Split every batch into this many micro-batches of about equal atoms and sum their gradients in a fixed order (default: 1, or the number of MPI ranks). The same value gives bit-identical weights on any number of ranks." };
+        var byIndex = new Option<bool>("--read-by-index") { Description = "Read training structures by index from disk as batches need them (.aselmdb shards, or uncompressed extxyz through a cached byte-offset index) instead of loading the set into memory; neighbour lists are then built per batch." };
         var json = StandardOptions.CreateJson("Print the test report as JSON instead of tables.");
 
         var command = new Command("train", "Train a CatPot model (HL-Gauss or MAE energy head, direct or conservative forces) and print per-domain test errors.")
         {
             train, val, valFraction, e0s, forces, test, head, bins, sigma, temperature, epochs, maxAtoms, seed, output, resume, conservative,
-            features, layers, rbf, cutoff, lr, wd, lambdaE, lambdaF, ema, emaWarmup, clip, warmup, patience, threads, json,
+            features, layers, rbf, cutoff, lr, wd, lambdaE, lambdaF, ema, emaWarmup, clip, warmup, patience, threads, microBatches, byIndex, json,
         };
         command.SetAction((parseResult, cancellationToken) =>
         {
-            var context = CommandContext.From(parseResult);
+            // Under mpirun/srun every rank runs this command; a plain run never loads MPI.
+            using var communicator = MpiLaunch.Connect();
+            if (communicator.Size == 1) return Run(parseResult, CommandContext.From(parseResult), communicator, cancellationToken);
+            try
+            {
+                var context = CommandContext.From(parseResult);
+                return Run(parseResult, communicator.IsRoot ? context : context.Silenced(), communicator, cancellationToken);
+            }
+            catch (Exception e)
+            {
+                // One rank failing must end them all now, not leave the others waiting in the next collective.
+                int code = CommandFailure.Report(e, parseResult.InvocationConfiguration.Error, parseResult.GetValue(StandardOptions.Verbose));
+                communicator.Abort($"catpot: rank {communicator.Rank} of {communicator.Size} failed (above); aborting all ranks.", code);
+                return Task.FromResult(code);
+            }
+        });
+        return command;
+
+        Task<int> Run(ParseResult parseResult, CommandContext context, Communicator communicator, CancellationToken cancellationToken)
+        {
             string outDir = parseResult.GetValue(output)!;
             var trainPath = parseResult.GetValue(train)!;
-            var (trainSet, trainE0s) = BadInput(() => SmallDataRecipe.SplitIsolatedAtoms(Read(trainPath, context, "training")), "--train " + trainPath);
-            double[]? references = trainE0s;
+            // Read by index (--by-index), the training file is not scanned for isolated atoms or split: give --e0s and --val.
+            using var indexed = parseResult.GetValue(byIndex) ? IndexedStructures.Open(trainPath) : null;
+            IReadOnlyList<Structure> trainSet;
+            double[]? references = null;
+            if (indexed is not null) trainSet = indexed;
+            else (trainSet, references) = BadInput(() => SmallDataRecipe.SplitIsolatedAtoms(Read(trainPath, context, "training")), "--train " + trainPath);
             if (parseResult.GetValue(e0s) is string e0Path)
             {
                 var fileE0s = BadInput(() => SmallDataRecipe.ElementReferencesFrom(Read(e0Path, context, "E0")), "--e0s " + e0Path);
@@ -76,6 +103,7 @@ public static class TrainCommand
             List<Structure> valSet;
             string? valPath = parseResult.GetValue(val);
             if (valPath is null && trainPath.StartsWith(StructureFiles.SamplePrefix, StringComparison.Ordinal)) valPath = "sample:val";
+            if (valPath is null && indexed is not null) throw new CommandLineUsageException("--by-index needs --val (the training file is not split when read by index).");
             if (valPath is not null) valSet = BadInput(() => SmallDataRecipe.SplitIsolatedAtoms(Read(valPath, context, "validation")).Structures, "--val " + valPath);
             else
             {
@@ -124,6 +152,7 @@ public static class TrainCommand
                 EarlyStoppingPatience = recipe && !Given(patience) ? SmallDataRecipe.Patience : parseResult.GetValue(patience),
                 ConservativeForces = forceMode == "conservative" || recipe,
                 Threads = parseResult.GetValue(threads),
+                MicroBatches = parseResult.GetValue(microBatches) ?? communicator.Size,
             };
             try
             {
@@ -141,16 +170,19 @@ public static class TrainCommand
             Trainer trainer;
             if (parseResult.GetValue(resume))
             {
-                trainer = LabelChecked(() => Trainer.Resume(outDir, trainSet, valSet), trainPath, valPath ?? $"a {parseResult.GetValue(valFraction)} split of --train");
+                trainer = LabelChecked(() => Trainer.Resume(outDir, trainSet, valSet, communicator), trainPath, valPath ?? $"a {parseResult.GetValue(valFraction)} split of --train");
                 context.Error.WriteLine($"catpot: resuming {outDir} after epoch {trainer.EpochsDone} of {trainer.Options.Epochs}");
             }
             else
             {
                 if (File.Exists(Path.Combine(outDir, Trainer.CheckpointFileName)))
                     throw new CommandLineUsageException($"{outDir} already holds a training run; continue it with --resume or choose another --out (nothing was overwritten).");
-                trainer = LabelChecked(() => new Trainer(options, trainSet, valSet, outDir), trainPath, valPath ?? $"a {parseResult.GetValue(valFraction)} split of --train");
+                // Every rank has looked before rank 0 creates anything.
+                communicator.Barrier("start of training");
+                trainer = LabelChecked(() => new Trainer(options, trainSet, valSet, outDir, communicator), trainPath, valPath ?? $"a {parseResult.GetValue(valFraction)} split of --train");
             }
-            context.Error.WriteLine($"catpot: {trainer.Model.Parameters.ScalarCount:N0} parameters, {trainer.Options.Model.Head} head, {trainSet.Count} training / {valSet.Count} validation structures, {trainer.TotalSteps} steps");
+            context.Error.WriteLine($"catpot: {trainer.Model.Parameters.ScalarCount:N0} parameters, {trainer.Options.Model.Head} head, {trainSet.Count} training / {valSet.Count} validation structures, {trainer.TotalSteps} steps"
+                + (communicator.Size > 1 || trainer.Options.MicroBatches > 1 ? $", {trainer.Options.MicroBatches} micro-batches per batch on {communicator.Size} rank(s)" : ""));
 
             long done = trainer.History.Count == 0 ? 0 : trainer.History[^1].Step;
             new TrainingProgressView(context).Run(trainer.TotalSteps, done, (progress, epochDone) =>
@@ -160,15 +192,15 @@ public static class TrainCommand
 
             if (testSet is null) return Task.FromResult(ExitCodes.Ok);
             var best = PotentialFile.Load<float>(Path.Combine(outDir, Trainer.ModelFileName));
-            var predictions = PotentialPredictor.Predict(best, testSet, trainer.Options.ConservativeForces, trainer.Options.MaxAtoms);
+            var predictions = DistributedPrediction.Predict(communicator, best, testSet, trainer.Options.ConservativeForces, trainer.Options.MaxAtoms);
+            if (!communicator.IsRoot) return Task.FromResult(ExitCodes.Ok);
             var report = EvaluationReport.Compute(PotentialPredictor.Compare(best, testSet, predictions));
             string reportPath = Path.Combine(outDir, "test-metrics.json");
             AtomicFile.WriteAllText(reportPath, report.ToJson());
             if (parseResult.GetValue(json)) context.Out.WriteLine(report.ToJson());
             else EvaluationTable.Render(report, context.CreateOutConsole(), $"Test set ({testPath}, best model, {(trainer.Options.ConservativeForces ? "conservative" : "direct")} forces)");
             return Task.FromResult(ExitCodes.Ok);
-        });
-        return command;
+        }
     }
 
     /// <summary>

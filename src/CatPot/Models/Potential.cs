@@ -103,6 +103,29 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         // The fused message has a second-order path, so training on conservative forces runs fused too.
         var (s, v) = _backbone.Forward(input);
+        var output = EnergyReadout(s, input);
+
+        if (directForces)
+            output.DirectForces = _forces.Forward(s, v) * T.CreateChecked(Statistics.ForceRms);
+        if (conservativeForces)
+        {
+            var grad = Autograd.Grad(Tensor.Sum(output.ModelEnergy), [input.Positions], createGraph)[0];
+            output.ConservativeForces = Tensor.Neg(grad);
+            // Training: a later backward pass then needs no gradient for the positions (mark them yourself to get one).
+            if (positionsMarkedHere && createGraph) input.Positions.RequiresGrad = false;
+        }
+        return output;
+    }
+
+    /// <summary>The backbone (for <see cref="ChunkedPotentialEvaluator{T}"/>).</summary>
+    internal PaiNN<T> Backbone => _backbone;
+
+    /// <summary>The direct force head (for <see cref="ChunkedPotentialEvaluator{T}"/>).</summary>
+    internal DirectForceHead<T> ForceHead => _forces;
+
+    /// <summary>The energy head on the final scalar features s [N, F]: energies, histogram statistics, recorded when s is.</summary>
+    internal PotentialOutput<T> EnergyReadout(Tensor<T> s, ModelInput<T> input)
+    {
         var output = new PotentialOutput<T> { ScalarFeatures = s };
         Tensor<T> yHat;
         int structures = input.StructureCount;
@@ -132,16 +155,6 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
         output.Energy = new double[structures];
         var refSums = ReferenceSums(input);
         for (int k = 0; k < structures; k++) output.Energy[k] = double.CreateChecked(modelEnergy[k]) + refSums[k];
-
-        if (directForces)
-            output.DirectForces = _forces.Forward(s, v) * T.CreateChecked(Statistics.ForceRms);
-        if (conservativeForces)
-        {
-            var grad = Autograd.Grad(Tensor.Sum(modelEnergy), [input.Positions], createGraph)[0];
-            output.ConservativeForces = Tensor.Neg(grad);
-            // Training: a later backward pass then needs no gradient for the positions (mark them yourself to get one).
-            if (positionsMarkedHere && createGraph) input.Positions.RequiresGrad = false;
-        }
         return output;
     }
 
