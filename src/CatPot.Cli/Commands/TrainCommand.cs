@@ -25,7 +25,7 @@ public static class TrainCommand
         var val = new Option<string?>("--val") { Description = "Validation structures (model selection, early stopping). Default: sample:val with the sample data, otherwise a seeded --val-fraction of --train." };
         var valFraction = new Option<double>("--val-fraction") { Description = "Fraction of --train held out (seeded) for validation when --val is not given.", DefaultValueFactory = _ => SmallDataRecipe.DefaultValidationFraction };
         var e0s = new Option<string?>("--e0s") { Description = "Isolated-atom reference energies (E0s): a structure file of one-atom frames. One-atom or config_type=IsolatedAtom frames in --train are used (and left out of training) too; without either, E0s are fitted by least squares." };
-        var forces = new Option<string>("--forces") { Description = $"Force training: auto (conservative, with the small-data recipe, for training sets of ≤ {SmallDataRecipe.MaxStructures} structures; direct otherwise), direct or conservative.", DefaultValueFactory = _ => "auto" };
+        var forces = new Option<string>("--forces") { Description = $"Force training: auto (conservative, with the small-data recipe, for training sets of ≤ {SmallDataRecipe.MaxStructures} structures other than the built-in sample; direct otherwise), direct or conservative.", DefaultValueFactory = _ => "auto" };
         forces.AcceptOnlyFromAmong("auto", "direct", "conservative");
         var test = new Option<string?>("--test") { Description = "Test structures evaluated with the best model at the end ('none' to skip).", DefaultValueFactory = _ => "sample:test" };
         var head = new Option<string>("--head") { Description = "Energy head: hlgauss or mae.", DefaultValueFactory = _ => "hlgauss" };
@@ -120,7 +120,10 @@ public static class TrainCommand
             // The small-data recipe (issue 17): conservative forces, force-dominated loss with the energy in eV/atom, small
             // batches, a long run ended by early stopping. Options given on the command line always win.
             string forceMode = parseResult.GetValue(conservative) ? "conservative" : parseResult.GetValue(forces)!;
-            bool smallData = trainSet.Count <= SmallDataRecipe.MaxStructures;
+            // The built-in sample is the paper's multi-domain setting and the README's few-minute main job: it keeps the
+            // documented quick settings (direct forces, DefaultEpochs) rather than the long small-data recipe.
+            bool builtInSample = trainPath.StartsWith(StructureFiles.SamplePrefix, StringComparison.Ordinal);
+            bool smallData = trainSet.Count <= SmallDataRecipe.MaxStructures && !builtInSample;
             bool recipe = forceMode == "auto" && smallData;
             bool Given(Option o) => parseResult.GetResult(o) is { Implicit: false };
             var options = new TrainingOptions
