@@ -36,6 +36,16 @@ public static class Autograd
 {
     [ThreadStatic] private static int t_noGradDepth;
 
+    // The tensors the running backward sweep on this thread needs gradients of (a HashSet<Tensor<T>>), or null.
+    [ThreadStatic] private static object? t_needed;
+
+    /// <summary>
+    /// Inside a backward rule: false when the sweep that runs the rule needs no gradient for <paramref name="x"/> (it leads
+    /// to none of the requested tensors), so the rule may skip computing it (return null). True outside a sweep.
+    /// </summary>
+    public static bool IsNeeded<T>(Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+        => x.TracksGrad && (t_needed is not HashSet<Tensor<T>> needed || needed.Contains(x));
+
     /// <summary>True when ops on tensors that track gradients are recorded (the default).</summary>
     public static bool IsRecording => t_noGradDepth == 0;
 
@@ -187,9 +197,24 @@ public static class Autograd
         grads[output] = createGraph ? seed : seed.Detach();
 
         using var scope = createGraph ? default : NoGrad();
+        var outerNeeded = t_needed; // sweeps nest (a rule may run one)
+        t_needed = relevant;
+        try
+        {
+            Sweep(order, grads, relevant, createGraph ? null : sweep.Owned);
+        }
+        finally
+        {
+            t_needed = outerNeeded;
+        }
+        return grads;
+    }
+
+    private static void Sweep<T>(List<Tensor<T>> order, Dictionary<Tensor<T>, Tensor<T>> grads, HashSet<Tensor<T>> relevant, HashSet<Tensor<T>>? owned)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         // Without createGraph, gradient buffers the sweep allocated itself are summed into in place. A buffer stops being
         // owned once it is handed to its tensor's rule, which may pass it on (e.g. Add returns it for both inputs).
-        var owned = createGraph ? null : sweep.Owned;
         // Reverse topological order: every consumer of a tensor has sent its gradient before the tensor's own rule runs.
         for (int k = order.Count - 1; k >= 0; k--)
         {
@@ -229,7 +254,6 @@ public static class Autograd
                 }
             }
         }
-        return grads;
     }
 
     /// <summary>The gradient buffer of <paramref name="x"/> that the sweep owns: a zero tensor, or a copy of what x has received so far.</summary>

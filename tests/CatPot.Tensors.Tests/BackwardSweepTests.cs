@@ -48,4 +48,27 @@ public class BackwardSweepTests
         // And the sets are usable again afterwards.
         Assert.Equal(36.0, Autograd.Grad(Tensor.Sum(y * y), [x], createGraph: true)[0][0], 12);
     }
+
+    [Fact]
+    public void A_rule_is_told_which_inputs_the_sweep_needs()
+    {
+        // y = a·b recorded by hand; asking for a only, the rule sees that b needs no gradient, and nested sweeps restore it.
+        var a = new Tensor<double>([2.0], 1) { RequiresGrad = true };
+        var b = new Tensor<double>([3.0], 1) { RequiresGrad = true };
+        Tensor<double> y;
+        using (Autograd.NoGrad()) y = a * b;
+        var seen = new List<(bool A, bool B)>();
+        y = Autograd.Record(y, "ATimesB", [a, b], g =>
+        {
+            bool before = Autograd.IsNeeded(b);
+            var z = new Tensor<double>([1.0], 1) { RequiresGrad = true };
+            Autograd.Grad(Tensor.Sum(z * z), [z]);
+            seen.Add((Autograd.IsNeeded(a), before && Autograd.IsNeeded(b)));
+            return [g * b, g * a];
+        });
+        Assert.Equal(3.0, Autograd.Grad(Tensor.Sum(y), [a])[0][0]);
+        Assert.Equal(2.0, Autograd.Grad(Tensor.Sum(y), [b])[0][0]);
+        Assert.Equal([(true, false), (false, true)], seen);
+        Assert.True(Autograd.IsNeeded(a)); // outside a sweep: whatever tracks gradients
+    }
 }

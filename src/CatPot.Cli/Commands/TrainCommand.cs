@@ -22,7 +22,11 @@ public static class TrainCommand
     public static Command Create()
     {
         var train = new Option<string>("--train") { Description = "Training structures. " + StructureSourceArgument.Description, DefaultValueFactory = _ => "sample:train" };
-        var val = new Option<string>("--val") { Description = "Validation structures (model selection, early stopping).", DefaultValueFactory = _ => "sample:val" };
+        var val = new Option<string?>("--val") { Description = "Validation structures (model selection, early stopping). Default: sample:val with the sample data, otherwise a seeded --val-fraction of --train." };
+        var valFraction = new Option<double>("--val-fraction") { Description = "Fraction of --train held out (seeded) for validation when --val is not given.", DefaultValueFactory = _ => SmallDataRecipe.DefaultValidationFraction };
+        var e0s = new Option<string?>("--e0s") { Description = "Isolated-atom reference energies (E0s): a structure file of one-atom frames. One-atom or config_type=IsolatedAtom frames in --train are used (and left out of training) too; without either, E0s are fitted by least squares." };
+        var forces = new Option<string>("--forces") { Description = $"Force training: auto (conservative, with the small-data recipe, for training sets of ≤ {SmallDataRecipe.MaxStructures} structures other than the built-in sample; direct otherwise), direct or conservative.", DefaultValueFactory = _ => "auto" };
+        forces.AcceptOnlyFromAmong("auto", "direct", "conservative");
         var test = new Option<string?>("--test") { Description = "Test structures evaluated with the best model at the end ('none' to skip).", DefaultValueFactory = _ => "sample:test" };
         var head = new Option<string>("--head") { Description = "Energy head: hlgauss or mae.", DefaultValueFactory = _ => "hlgauss" };
         head.AcceptOnlyFromAmong("hlgauss", "mae");
@@ -34,7 +38,7 @@ public static class TrainCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of weights and shuffles; same seed, same run, bit for bit.", DefaultValueFactory = _ => 0UL };
         var output = new Option<string>("--out") { Description = "Output directory (model.safetensors, last.safetensors, checkpoint.safetensors, metrics.jsonl, test-metrics.json).", DefaultValueFactory = _ => "catpot-run" };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint (same data)." };
-        var conservative = new Option<bool>("--conservative") { Description = "Train on conservative forces −∂E/∂R (double backward) instead of the direct force head." };
+        var conservative = new Option<bool>("--conservative") { Description = "Same as --forces conservative." };
         var features = new Option<int>("--features") { Description = "PaiNN width F.", DefaultValueFactory = _ => 128 };
         var layers = new Option<int>("--layers") { Description = "PaiNN layers L.", DefaultValueFactory = _ => 3 };
         var rbf = new Option<int>("--rbf") { Description = "Radial basis size n_rbf.", DefaultValueFactory = _ => 20 };
@@ -56,7 +60,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a CatPot model (HL-Gauss or MAE energy head, direct or conservative forces) and print per-domain test errors.")
         {
-            train, val, test, head, bins, sigma, temperature, epochs, maxAtoms, seed, output, resume, conservative,
+            train, val, valFraction, e0s, forces, test, head, bins, sigma, temperature, epochs, maxAtoms, seed, output, resume, conservative,
             features, layers, rbf, cutoff, lr, wd, lambdaE, lambdaF, ema, emaWarmup, clip, warmup, patience, threads, microBatches, byIndex, json, noUncertainty,
         };
         command.SetAction((parseResult, cancellationToken) =>
@@ -82,6 +86,47 @@ public static class TrainCommand
         Task<int> Run(ParseResult parseResult, CommandContext context, Communicator communicator, CancellationToken cancellationToken)
         {
             string outDir = parseResult.GetValue(output)!;
+            var trainPath = parseResult.GetValue(train)!;
+            // Read by index (--by-index), the training file is not scanned for isolated atoms or split: give --e0s and --val.
+            using var indexed = parseResult.GetValue(byIndex) ? IndexedStructures.Open(trainPath) : null;
+            IReadOnlyList<Structure> trainSet;
+            double[]? references = null;
+            if (indexed is not null) trainSet = indexed;
+            else (trainSet, references) = BadInput(() => SmallDataRecipe.SplitIsolatedAtoms(Read(trainPath, context, "training")), "--train " + trainPath);
+            if (parseResult.GetValue(e0s) is string e0Path)
+            {
+                var fileE0s = BadInput(() => SmallDataRecipe.ElementReferencesFrom(Read(e0Path, context, "E0")), "--e0s " + e0Path);
+                if (references is null) references = fileE0s;
+                else
+                    for (int z = 0; z < references.Length; z++)
+                        if (references[z] == 0) references[z] = fileE0s[z];
+            }
+            List<Structure> valSet;
+            string? valPath = parseResult.GetValue(val);
+            if (valPath is null && trainPath.StartsWith(StructureFiles.SamplePrefix, StringComparison.Ordinal)) valPath = "sample:val";
+            if (valPath is null && indexed is not null) throw new CommandLineUsageException("--by-index needs --val (the training file is not split when read by index).");
+            if (valPath is not null) valSet = BadInput(() => SmallDataRecipe.SplitIsolatedAtoms(Read(valPath, context, "validation")).Structures, "--val " + valPath);
+            else
+            {
+                try
+                {
+                    (trainSet, valSet) = SmallDataRecipe.SplitValidation(trainSet, parseResult.GetValue(valFraction), parseResult.GetValue(seed));
+                }
+                catch (ArgumentException e)
+                {
+                    throw new CommandLineUsageException(e.Message);
+                }
+            }
+
+            // The small-data recipe (issue 17): conservative forces, force-dominated loss with the energy in eV/atom, small
+            // batches, a long run ended by early stopping. Options given on the command line always win.
+            string forceMode = parseResult.GetValue(conservative) ? "conservative" : parseResult.GetValue(forces)!;
+            // The built-in sample is the paper's multi-domain setting and the README's few-minute main job: it keeps the
+            // documented quick settings (direct forces, DefaultEpochs) rather than the long small-data recipe.
+            bool builtInSample = trainPath.StartsWith(StructureFiles.SamplePrefix, StringComparison.Ordinal);
+            bool smallData = trainSet.Count <= SmallDataRecipe.MaxStructures && !builtInSample;
+            bool recipe = forceMode == "auto" && smallData;
+            bool Given(Option o) => parseResult.GetResult(o) is { Implicit: false };
             var options = new TrainingOptions
             {
                 Model = new PotentialConfig
@@ -95,19 +140,21 @@ public static class TrainCommand
                     SigmaRatio = parseResult.GetValue(sigma),
                     Temperature = parseResult.GetValue(temperature),
                 },
-                Epochs = parseResult.GetValue(epochs),
-                MaxAtoms = parseResult.GetValue(maxAtoms),
+                Epochs = recipe && !Given(epochs) ? SmallDataRecipe.Epochs : parseResult.GetValue(epochs),
+                MaxAtoms = recipe && !Given(maxAtoms) ? SmallDataRecipe.BatchAtoms(trainSet, parseResult.GetValue(maxAtoms)) : parseResult.GetValue(maxAtoms),
                 Seed = parseResult.GetValue(seed),
                 LearningRate = parseResult.GetValue(lr),
                 WeightDecay = parseResult.GetValue(wd),
-                EnergyWeight = parseResult.GetValue(lambdaE),
-                ForceWeight = parseResult.GetValue(lambdaF),
+                EnergyWeight = recipe && !Given(lambdaE) ? SmallDataRecipe.EnergyWeight : parseResult.GetValue(lambdaE),
+                ForceWeight = recipe && !Given(lambdaF) ? SmallDataRecipe.ForceWeight : parseResult.GetValue(lambdaF),
+                EnergyLossPerAtom = recipe,
+                ElementReferences = references,
                 EmaDecay = parseResult.GetValue(ema),
                 EmaWarmup = parseResult.GetValue(emaWarmup),
                 ClipNorm = parseResult.GetValue(clip),
                 MinWarmupEpochs = parseResult.GetValue(warmup),
-                EarlyStoppingPatience = parseResult.GetValue(patience),
-                ConservativeForces = parseResult.GetValue(conservative),
+                EarlyStoppingPatience = recipe && !Given(patience) ? SmallDataRecipe.Patience : parseResult.GetValue(patience),
+                ConservativeForces = forceMode == "conservative" || recipe,
                 Threads = parseResult.GetValue(threads),
                 MicroBatches = parseResult.GetValue(microBatches) ?? communicator.Size,
             };
@@ -119,17 +166,15 @@ public static class TrainCommand
             {
                 throw new CommandLineUsageException(e.Message);
             }
+            if (recipe) context.Error.WriteLine($"catpot: small-data recipe ({trainSet.Count} ≤ {SmallDataRecipe.MaxStructures} training structures): conservative forces, λ_E = {options.EnergyWeight} per eV/atom, λ_F = {options.ForceWeight}, {options.MaxAtoms} atoms per batch, {options.Epochs} epochs, patience {options.EarlyStoppingPatience}{(references is null ? "" : ", E0s from isolated atoms")}");
 
-            using var indexed = parseResult.GetValue(byIndex) ? IndexedStructures.Open(parseResult.GetValue(train)!) : null;
-            IReadOnlyList<Structure> trainSet = indexed ?? (IReadOnlyList<Structure>)Read(parseResult.GetValue(train)!, context, "training");
-            var valSet = Read(parseResult.GetValue(val)!, context, "validation");
             string? testPath = parseResult.GetValue(test);
             var testSet = testPath is null or "none" ? null : Read(testPath, context, "test");
 
             Trainer trainer;
             if (parseResult.GetValue(resume))
             {
-                trainer = LabelChecked(() => Trainer.Resume(outDir, trainSet, valSet, communicator), parseResult.GetValue(train)!, parseResult.GetValue(val)!);
+                trainer = LabelChecked(() => Trainer.Resume(outDir, trainSet, valSet, communicator), trainPath, valPath ?? $"a {parseResult.GetValue(valFraction)} split of --train");
                 context.Error.WriteLine($"catpot: resuming {outDir} after epoch {trainer.EpochsDone} of {trainer.Options.Epochs}");
             }
             else
@@ -138,7 +183,7 @@ public static class TrainCommand
                     throw new CommandLineUsageException($"{outDir} already holds a training run; continue it with --resume or choose another --out (nothing was overwritten).");
                 // Every rank has looked before rank 0 creates anything.
                 communicator.Barrier("start of training");
-                trainer = LabelChecked(() => new Trainer(options, trainSet, valSet, outDir, communicator), parseResult.GetValue(train)!, parseResult.GetValue(val)!);
+                trainer = LabelChecked(() => new Trainer(options, trainSet, valSet, outDir, communicator), trainPath, valPath ?? $"a {parseResult.GetValue(valFraction)} split of --train");
             }
             context.Error.WriteLine($"catpot: {trainer.Model.Parameters.ScalarCount:N0} parameters, {trainer.Options.Model.Head} head, {trainSet.Count} training / {valSet.Count} validation structures, {trainer.TotalSteps} steps"
                 + (communicator.Size > 1 || trainer.Options.MicroBatches > 1 ? $", {trainer.Options.MicroBatches} micro-batches per batch on {communicator.Size} rank(s)" : ""));
@@ -156,8 +201,10 @@ public static class TrainCommand
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 // The validation parents are not trained on, so the validation set is the calibration set.
-                uncertainty = ModelUncertainty.FitAndStore(bestPath, trainSet, valSet, parseResult.GetValue(train)!, parseResult.GetValue(val)!, bestPath,
+                uncertainty = ModelUncertainty.FitAndStore(bestPath, trainSet, valSet, trainPath, valPath ?? "validation split of " + trainPath, bestPath,
                     trainer.Options.MaxAtoms, 1, context.Verbose ? m => context.Error.WriteLine($"catpot: uncertainty: {m}") : null);
+                if (valPath is null)
+                    context.Error.WriteLine("catpot: note: the uncertainty was calibrated on a random split of --train; structures of the same parent may sit on both sides, so energy_std may be optimistic (give --val from unseen parents, or recalibrate with 'catpot calibrate').");
                 context.Error.WriteLine($"catpot: fitted the uncertainty (energy_std, atom_uncertainty) on {trainSet.Count} training structures, calibrated on {valSet.Count} validation structures; stored in {bestPath}");
             }
 
@@ -184,6 +231,19 @@ public static class TrainCommand
     /// Creates the trainer; its label checks (a structure without energy or forces) throw <see cref="ArgumentException"/>,
     /// which is bad input (exit 2) naming the files, not an internal error.
     /// </summary>
+    /// <summary>Isolated-atom frames that cannot serve as E0s (no energy, conflicting values) are bad input (exit 2) naming the file.</summary>
+    private static TResult BadInput<TResult>(Func<TResult> read, string source)
+    {
+        try
+        {
+            return read();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{source}: {e.Message}", e);
+        }
+    }
+
     private static Trainer LabelChecked(Func<Trainer> create, string trainPath, string valPath)
     {
         try

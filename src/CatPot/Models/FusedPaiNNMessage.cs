@@ -26,10 +26,11 @@ namespace CatPot.Models;
 /// The backward rule is hand-written and deterministic: receiver-side sums run over each atom's edges in order,
 /// sender-side sums are gathers through the reverse edge (the edge list is symmetric), and the filter-weight
 /// gradient is summed per block of edges and then over blocks in order, so the partition of blocks among threads
-/// never changes a result. The rule itself is not recorded: gradients through this op are first order only; use
-/// the composite ops when the gradient must be differentiated again (createGraph).
+/// never changes a result. When the gradient is taken with createGraph, the same kernel computes it and it is recorded as one
+/// op whose rule is the hand-written second-order pass (FusedPaiNNMessage.SecondOrder.cs), so conservative-force training
+/// runs fused as well; a third derivative is refused.
 /// </remarks>
-internal static class FusedPaiNNMessage
+internal static partial class FusedPaiNNMessage
 {
     // Below this many edges, splitting blocks (each with its own weight-gradient partial) costs more than it saves.
     private const int ParallelEdgeThreshold = 4096;
@@ -106,9 +107,14 @@ internal static class FusedPaiNNMessage
         {
             // The first backward pass uses the saved product and returns it to the pool; any later pass recomputes it.
             var buffer = Interlocked.Exchange(ref saved.Buffer, null);
-            var grads = Backward(g, phi, rbf, filterWeight, filterBias, fc, u, v, senders, topology, buffer, wtD);
+            Tensor<T>?[] grads;
+            // createGraph: the gradient is computed by the same kernel and recorded as one op whose own rule is the
+            // hand-written second-order pass (SecondOrder), so forces stay differentiable without the composite ops.
+            bool recordGrad = Autograd.IsRecording && (g.TracksGrad || Autograd.ShouldRecord<T>(inputs));
+            using (recordGrad ? Autograd.NoGrad() : default)
+                grads = Backward(g, phi, rbf, filterWeight, filterBias, fc, u, v, senders, topology, buffer, wtD);
             if (buffer is not null) ArrayPool<T>.Shared.Return(buffer);
-            return grads;
+            return recordGrad ? RecordGradient(grads, g, phi, rbf, filterWeight, filterBias, fc, u, v, senders, topology) : grads;
         });
     }
 
@@ -168,8 +174,6 @@ internal static class FusedPaiNNMessage
         int[] senders, EdgeTopology topology, T[]? savedFilter, T[]? filterT)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (Autograd.IsRecording)
-            throw new NotSupportedException("FusedPaiNNMessage has a first-order gradient only; run the model's composite message path when the gradient must be differentiated again (createGraph).");
         int n = topology.ReceiverOffsets.Length - 1, f = phi.Shape[1] / 3, e = senders.Length, f3 = 3 * f, nr = rbf.Shape[1];
         var offsets = topology.ReceiverOffsets;
         var reverse = topology.Reverse;
@@ -177,15 +181,15 @@ internal static class FusedPaiNNMessage
         var blocks = topology.BlockChunkStarts;
         T[] gD = g.Data, phiD = phi.Data, rbfD = rbf.Data, wfD = filterWeight.Data, bD = filterBias.Data, fcD = fc.Data, uD = u.Data;
         T[]? vD = v?.Data;
-        bool needWf = filterWeight.TracksGrad, needB = filterBias.TracksGrad, needRbf = rbf.TracksGrad;
+        bool needWf = Autograd.IsNeeded(filterWeight), needB = Autograd.IsNeeded(filterBias), needRbf = Autograd.IsNeeded(rbf);
         bool needDw = needWf || needB || needRbf;
 
         // One pass over atoms as senders: edge k = (i <- a) is reached as the reverse of a's own edge r = (a <- i), so every
         // sum into dphi[a] and dv[a] runs over a's edges in a fixed order and each edge's dfc, du, drbf is written once.
-        var dphi = phi.TracksGrad ? Tensor<T>.Scratch(phi.Shape) : null;
-        var dv = v is not null && v.TracksGrad ? Tensor<T>.Scratch(v.Shape) : null;
-        var dfc = fc.TracksGrad ? Tensor<T>.Scratch(fc.Shape) : null;
-        var du = u.TracksGrad ? Tensor<T>.Scratch(e, 3) : null;
+        var dphi = Autograd.IsNeeded(phi) ? Tensor<T>.Scratch(phi.Shape) : null;
+        var dv = v is not null && Autograd.IsNeeded(v) ? Tensor<T>.Scratch(v.Shape) : null;
+        var dfc = Autograd.IsNeeded(fc) ? Tensor<T>.Scratch(fc.Shape) : null;
+        var du = Autograd.IsNeeded(u) ? Tensor<T>.Scratch(e, 3) : null;
         var drbf = needRbf ? Tensor<T>.Scratch(rbf.Shape) : null;
         T[]? dphiD = dphi?.Data, dvD = dv?.Data, dfcD = dfc?.Data, duD = du?.Data, drbfD = drbf?.Data;
         // Per block: the transposed filter-weight gradient [R, 3F] followed by the bias gradient [3F], summed over blocks in order at the end.

@@ -47,8 +47,8 @@ public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Scalar and vector features of every atom after the last layer.</summary>
     /// <param name="input">The packed structures.</param>
     /// <param name="allowFused">
-    /// Use the fused message op (same numbers, far less memory traffic) where the edge list allows it. Its gradient
-    /// is first order only, so pass false when gradients will be differentiated again (training on conservative forces).
+    /// Use the fused message op (same numbers, far less memory traffic) where the edge list allows it; its gradient can be
+    /// differentiated once more (training on conservative forces). False runs the composite ops (tests, comparisons).
     /// </param>
     public (Tensor<T> S, Tensor<T> V) Forward(ModelInput<T> input, bool allowFused = true)
     {

@@ -95,13 +95,14 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <param name="createGraph">Keep the force computation differentiable (training on conservative forces).</param>
     public PotentialOutput<T> Forward(ModelInput<T> input, bool directForces = true, bool conservativeForces = false, bool createGraph = false)
     {
-        if (conservativeForces && !input.Positions.RequiresGrad)
+        bool positionsMarkedHere = conservativeForces && !input.Positions.RequiresGrad;
+        if (positionsMarkedHere)
         {
             if (!input.Positions.IsLeaf) throw new ArgumentException("Positions must be a leaf tensor to differentiate with respect to them.", nameof(input));
             input.Positions.RequiresGrad = true;
         }
-        // The fused message gradient is first order: keep the composite ops when forces must be differentiated again.
-        var (s, v) = _backbone.Forward(input, allowFused: !(conservativeForces && createGraph));
+        // The fused message has a second-order path, so training on conservative forces runs fused too.
+        var (s, v) = _backbone.Forward(input);
         var output = EnergyReadout(s, input);
 
         if (directForces)
@@ -110,6 +111,8 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             var grad = Autograd.Grad(Tensor.Sum(output.ModelEnergy), [input.Positions], createGraph)[0];
             output.ConservativeForces = Tensor.Neg(grad);
+            // Training: a later backward pass then needs no gradient for the positions (mark them yourself to get one).
+            if (positionsMarkedHere && createGraph) input.Positions.RequiresGrad = false;
         }
         return output;
     }

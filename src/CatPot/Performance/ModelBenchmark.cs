@@ -146,44 +146,57 @@ public static class ModelBenchmark
         var stepTimes = new List<double>();
         var q = new double[config.Bins];
         var arena = new TensorArena();
-        for (int k = 0; k < graphs.Count; k++)
+        // Direct forces (the phases above), then the same batches trained on conservative forces (createGraph backward,
+        // then backward again), so the two step times come from one run.
+        var conservativeTimes = new List<double>();
+        var conservativePhaseTimes = phases.ToDictionary(p => p, _ => new List<double>());
+        foreach (bool conservative in new[] { false, true })
         {
-            var g = graphs[k];
-            using var scope = arena.Use();
-            var marks = new long[6];
-            marks[0] = Stopwatch.GetTimestamp();
-            var input = ModelInput<float>.FromBatch(g);
-            marks[1] = Stopwatch.GetTimestamp();
-            var output = model.Forward(input, directForces: true);
-            marks[2] = Stopwatch.GetTimestamp();
-            Tensor<float> energyLoss;
-            if (config.Head == EnergyHeadKind.HLGauss)
+            for (int k = 0; k < graphs.Count; k++)
             {
-                var targets = new Tensor<float>(g.StructureCount, config.Bins);
-                for (int s = 0; s < g.StructureCount; s++)
+                var g = graphs[k];
+                using var scope = arena.Use();
+                var marks = new long[6];
+                marks[0] = Stopwatch.GetTimestamp();
+                var input = ModelInput<float>.FromBatch(g);
+                marks[1] = Stopwatch.GetTimestamp();
+                var output = model.Forward(input, directForces: !conservative, conservativeForces: conservative, createGraph: conservative);
+                marks[2] = Stopwatch.GetTimestamp();
+                Tensor<float> energyLoss;
+                if (config.Head == EnergyHeadKind.HLGauss)
                 {
-                    support.Target(normalised[g.StructureIndices[s]], config.SigmaRatio, q);
-                    for (int b = 0; b < q.Length; b++) targets[s, b] = (float)q[b];
+                    var targets = new Tensor<float>(g.StructureCount, config.Bins);
+                    for (int s = 0; s < g.StructureCount; s++)
+                    {
+                        support.Target(normalised[g.StructureIndices[s]], config.SigmaRatio, q);
+                        for (int b = 0; b < q.Length; b++) targets[s, b] = (float)q[b];
+                    }
+                    energyLoss = PotentialLoss.CrossEntropy(output.LogProbabilities!, targets);
                 }
-                energyLoss = PotentialLoss.CrossEntropy(output.LogProbabilities!, targets);
+                else
+                {
+                    var targets = new Tensor<float>(g.StructureCount);
+                    for (int s = 0; s < g.StructureCount; s++) targets[s] = (float)normalised[g.StructureIndices[s]];
+                    energyLoss = PotentialLoss.MeanAbsoluteError(output.NormalizedEnergy, targets);
+                }
+                var reference = new Tensor<float>(g.Forces ?? new float[3 * g.AtomCount], g.AtomCount, 3);
+                var loss = energyLoss + PotentialLoss.ForceL2Mae(conservative ? output.ConservativeForces! : output.DirectForces!, reference, input, eps);
+                marks[3] = Stopwatch.GetTimestamp();
+                optimizer.ZeroGrad();
+                Autograd.Backward(loss);
+                marks[4] = Stopwatch.GetTimestamp();
+                optimizer.Step();
+                marks[5] = Stopwatch.GetTimestamp();
+                if (k < options.Warmup) continue;
+                if (conservative)
+                {
+                    for (int p = 0; p < phases.Length; p++) conservativePhaseTimes[phases[p]].Add(Seconds(marks[p], marks[p + 1]));
+                    conservativeTimes.Add(Seconds(marks[0], marks[5]));
+                    continue;
+                }
+                for (int p = 0; p < phases.Length; p++) phaseTimes[phases[p]].Add(Seconds(marks[p], marks[p + 1]));
+                stepTimes.Add(Seconds(marks[0], marks[5]));
             }
-            else
-            {
-                var targets = new Tensor<float>(g.StructureCount);
-                for (int s = 0; s < g.StructureCount; s++) targets[s] = (float)normalised[g.StructureIndices[s]];
-                energyLoss = PotentialLoss.MeanAbsoluteError(output.NormalizedEnergy, targets);
-            }
-            var reference = new Tensor<float>(g.Forces ?? new float[3 * g.AtomCount], g.AtomCount, 3);
-            var loss = energyLoss + PotentialLoss.ForceL2Mae(output.DirectForces!, reference, input, eps);
-            marks[3] = Stopwatch.GetTimestamp();
-            optimizer.ZeroGrad();
-            Autograd.Backward(loss);
-            marks[4] = Stopwatch.GetTimestamp();
-            optimizer.Step();
-            marks[5] = Stopwatch.GetTimestamp();
-            if (k < options.Warmup) continue;
-            for (int p = 0; p < phases.Length; p++) phaseTimes[phases[p]].Add(Seconds(marks[p], marks[p + 1]));
-            stepTimes.Add(Seconds(marks[0], marks[5]));
         }
 
         var timed = graphs.Skip(options.Warmup).ToList();
@@ -192,10 +205,15 @@ public static class ModelBenchmark
         double meanStructures = timed.Average(g => g.StructureCount), meanAtoms = timed.Average(g => g.AtomCount), meanEdges = timed.Average(g => g.EdgeCount);
         var phaseJson = new JsonObject();
         foreach (var p in phases) phaseJson[p] = TimingStatistics.Json(phaseTimes[p]);
+        var conservativePhaseJson = new JsonObject();
+        foreach (var p in phases) conservativePhaseJson[p] = TimingStatistics.Json(conservativePhaseTimes[p]);
         var flops = GemmFlops.TrainingStep(config, meanAtoms, meanEdges);
         return new JsonObject
         {
             ["step"] = TimingStatistics.Json(stepTimes),
+            ["conservative_step"] = TimingStatistics.Json(conservativeTimes),
+            ["conservative_phases"] = conservativePhaseJson,
+            ["conservative_to_direct_step_ratio"] = TimingStatistics.Median(conservativeTimes) / median,
             ["phases"] = phaseJson,
             ["structures_per_s"] = timed.Sum(g => g.StructureCount) / total,
             ["atoms_per_s"] = timed.Sum(g => g.AtomCount) / total,

@@ -89,7 +89,7 @@ public sealed class Trainer
         _outputDirectory = outputDirectory;
         TensorThreading.MaxThreads = Math.Max(1, options.Threads);
 
-        Statistics = statistics ?? ComputeStatistics(train);
+        Statistics = statistics ?? ComputeStatistics(train, options.ElementReferences);
         Model = new Potential<float>(options.Model, Statistics);
         Model.InitializeParameters(options.Seed);
         _parameters = [.. Model.Parameters.Items.Select(p => new Parameter(p.Name, p.Tensor, p.Decay))];
@@ -139,13 +139,29 @@ public sealed class Trainer
     public IReadOnlyList<EpochRecord> History => _history;
 
     /// <summary>Element references, normalisation and HL-Gauss support from a training set.</summary>
-    public static PotentialStatistics ComputeStatistics(IReadOnlyList<Structure> train)
+    /// <param name="train">The training structures.</param>
+    /// <param name="elementReferences">Given reference energies (E0s, indexed by Z), or null to fit them by least squares.</param>
+    public static PotentialStatistics ComputeStatistics(IReadOnlyList<Structure> train, double[]? elementReferences = null)
     {
         var d = DatasetStatistics.Compute(train);
         var stats = new PotentialStatistics { ElementReferences = [.. d.ReferenceEnergies], Mu = d.Mu, Sd = d.Sd > 0 ? d.Sd : 1, ForceRms = d.ForceRms > 0 ? d.ForceRms : 1 };
+        if (elementReferences is not null) stats = WithReferences(stats, train, elementReferences);
         var yn = train.Where(s => s.Energy is not null).Select(s => NormalizedTarget(stats, s)).ToArray();
         var (lo, hi) = HLGaussSupport.RangeFromTargets(yn);
         return stats with { Lo = lo, Hi = hi };
+    }
+
+    // The given E0s replace the fitted ones; mu and sd are those of the per-atom energies referenced to them.
+    private static PotentialStatistics WithReferences(PotentialStatistics stats, IReadOnlyList<Structure> train, double[] references)
+    {
+        var refs = new double[stats.ElementReferences.Length];
+        references.AsSpan(0, Math.Min(references.Length, refs.Length)).CopyTo(refs);
+        foreach (var s in train)
+            foreach (int z in s.Numbers)
+                if (refs[z] == 0) throw new ArgumentException($"The reference energies (E0s) have none for Z = {z}, which occurs in the training set.");
+        var y = train.Where(s => s.Energy is not null).Select(s => ((double)s.Energy! - s.Numbers.Sum(z => refs[z])) / s.AtomCount).ToArray();
+        double mu = y.Average(), sd = Math.Sqrt(y.Sum(v => (v - mu) * (v - mu)) / y.Length);
+        return stats with { ElementReferences = refs, Mu = mu, Sd = sd > 0 ? sd : 1 };
     }
 
     /// <summary>y_n = ((E − Σ ref)/N − mu)/sd.</summary>
@@ -197,7 +213,9 @@ public sealed class Trainer
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
         var (eMaeAtom, eMae, fMae) = Validate();
-        double score = (Options.EnergyWeight * eMaeAtom / Statistics.Sd) + (Options.ForceWeight * fMae / Statistics.ForceRms);
+        double score = Options.EnergyLossPerAtom
+            ? (Options.EnergyWeight * eMaeAtom) + (Options.ForceWeight * fMae)
+            : (Options.EnergyWeight * eMaeAtom / Statistics.Sd) + (Options.ForceWeight * fMae / Statistics.ForceRms);
         bool best = score < _bestScore;
         _epochsDone = epoch + 1;
         if (best)
@@ -295,7 +313,7 @@ public sealed class Trainer
             for (int i = 0; i < s; i++) y[i] = (float)_targets[indices[i]];
             energyLoss = PotentialLoss.MeanAbsoluteError(output.NormalizedEnergy, y);
         }
-        var total = energyLoss * (float)Options.EnergyWeight;
+        var total = energyLoss * (float)(Options.EnergyWeight * (Options.EnergyLossPerAtom ? Statistics.Sd : 1));
         double forceValue = 0;
         if (Options.ForceWeight > 0)
         {
@@ -430,7 +448,7 @@ public sealed class Trainer
             throw new ModelFileException(path, null, $"the checkpoint state cannot be read ({e.Message}).", e);
         }
         var trainer = new Trainer(state.Options, train, validation, outputDirectory, state.Statistics, communicator);
-        var fresh = ComputeStatistics(train);
+        var fresh = ComputeStatistics(train, state.Options.ElementReferences);
         if (fresh.Mu != state.Statistics.Mu || fresh.Sd != state.Statistics.Sd)
             throw new ModelFileException(path, null, "the training data differ from the data this checkpoint was trained on (different energy statistics). Resume with the same --train file.");
 

@@ -66,6 +66,19 @@ public sealed record TrainingOptions
     /// <summary>Weight λ_F of the force loss.</summary>
     public double ForceWeight { get; init; } = 1;
 
+    /// <summary>
+    /// The energy term in eV per atom (the normalised per-atom error times the training set's sd) instead of in units of
+    /// that sd, so λ_E and λ_F weigh eV/atom against eV/Å as the field does (the small-data recipe); the validation score
+    /// then weighs the same units.
+    /// </summary>
+    public bool EnergyLossPerAtom { get; init; }
+
+    /// <summary>
+    /// Isolated-atom reference energies (E0s, eV, indexed by Z) to use instead of the least-squares fit, which is degenerate
+    /// when every training structure has the same composition; null: fit them.
+    /// </summary>
+    public double[]? ElementReferences { get; init; }
+
     /// <summary>Train on conservative forces −∂E/∂R (double backward) instead of the direct force head.</summary>
     public bool ConservativeForces { get; init; }
 

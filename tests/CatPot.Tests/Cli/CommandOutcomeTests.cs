@@ -280,6 +280,30 @@ public class CommandOutcomeTests
     }
 
     [Fact]
+    public void Train_without_val_splits_the_training_file_and_takes_E0s_from_isolated_atoms()
+    {
+        using var dir = new TempDirectory();
+        string atoms = """
+            1
+            Properties=species:S:1:pos:R:3:forces:R:3 energy=-13.6 config_type=IsolatedAtom
+            H 0.0 0.0 0.0 0.0 0.0 0.0
+            1
+            Properties=species:S:1:pos:R:3:forces:R:3 energy=-2040.0
+            O 0.0 0.0 0.0 0.0 0.0 0.0
+
+            """;
+        string data = CommandFixtures.WriteText(dir.File("water.extxyz"), atoms + string.Concat(Enumerable.Repeat(CommandFixtures.WaterWithForces, 10)));
+        var run = CliRun.Of("train", "--train", data, "--test", "none", "--epochs", "1", "--features", "8", "--layers", "1", "--out", dir.File("run"));
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.ToString());
+        Assert.Contains("small-data recipe", run.Stderr);
+        Assert.Contains("E0s from isolated atoms", run.Stderr);
+        Assert.Contains("9 training / 1 validation structures", run.Stderr);
+        var model = CatPot.Models.PotentialFile.Load<float>(System.IO.Path.Combine(dir.File("run"), "model.safetensors"));
+        Assert.Equal(-13.6, model.Statistics.ElementReferences[1]);
+        Assert.Equal(-2040.0, model.Statistics.ElementReferences[8]);
+    }
+
+    [Fact]
     public void Output_path_errors_and_full_disks_map_to_their_exit_codes()
     {
         Assert.Equal(ExitCodes.BadInput, CommandFailure.ExitCodeOf(new OutputPathException("out", "is a directory")));

@@ -1,0 +1,100 @@
+using CatPot.Chemistry;
+using CatPot.Tensors;
+
+namespace CatPot.Training;
+
+/// <summary>
+/// The pieces of the training recipe for small and medium datasets (issue 17): isolated-atom reference energies (E0s)
+/// taken from one-atom frames instead of a least-squares fit that is degenerate when every structure has the same
+/// composition, a seeded validation split when no validation file is given, and the batch size and length of a run.
+/// </summary>
+public static class SmallDataRecipe
+{
+    /// <summary>Training sets with at most this many structures get the small-data recipe (conservative forces) by default.</summary>
+    public const int MaxStructures = 5000;
+
+    /// <summary>Fraction of the training file held out for validation when no validation file is given.</summary>
+    public const double DefaultValidationFraction = 0.1;
+
+    /// <summary>Epochs of the small-data recipe (a long cosine; early stopping usually ends the run).</summary>
+    public const int Epochs = 400;
+
+    /// <summary>Early-stopping patience (epochs) of the small-data recipe.</summary>
+    public const int Patience = 60;
+
+    /// <summary>Energy weight of the small-data recipe, per eV/atom of mean absolute error.</summary>
+    public const double EnergyWeight = 10;
+
+    /// <summary>Force weight of the small-data recipe, per eV/Å of mean per-atom force-error norm.</summary>
+    public const double ForceWeight = 1;
+
+    /// <summary>The small-data recipe aims at this many optimiser steps per epoch (small batches, as the field trains on ~1k structures).</summary>
+    public const int TargetStepsPerEpoch = 64;
+
+    /// <summary>True for a one-atom frame or one whose <c>config_type</c> is <c>IsolatedAtom</c> (MACE's convention).</summary>
+    public static bool IsIsolatedAtom(Structure s)
+        => s.AtomCount == 1 || (s.Info.TryGetValue("config_type", out var t) && t is string type && type.Equals("IsolatedAtom", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// Splits isolated-atom frames off a structure list: the rest, and their energies as reference energies indexed by Z
+    /// (null when there is no such frame).
+    /// </summary>
+    /// <exception cref="ArgumentException">An isolated-atom frame has no energy, more than one atom, or two frames disagree for one element.</exception>
+    public static (List<Structure> Structures, double[]? ElementReferences) SplitIsolatedAtoms(IReadOnlyList<Structure> structures)
+    {
+        var rest = new List<Structure>(structures.Count);
+        double[]? refs = null;
+        bool[]? seen = null;
+        foreach (var s in structures)
+        {
+            if (!IsIsolatedAtom(s))
+            {
+                rest.Add(s);
+                continue;
+            }
+            if (s.AtomCount != 1) throw new ArgumentException($"A frame marked config_type=IsolatedAtom has {s.AtomCount} atoms; it must have one.");
+            if (s.Energy is not double e) throw new ArgumentException($"The isolated-atom frame of Z = {s.Numbers[0]} has no energy.");
+            refs ??= new double[Elements.MaxAtomicNumber + 1];
+            seen ??= new bool[Elements.MaxAtomicNumber + 1];
+            int z = s.Numbers[0];
+            if (seen[z] && refs[z] != e) throw new ArgumentException($"Two isolated-atom frames of Z = {z} have different energies ({refs[z]} and {e} eV).");
+            refs[z] = e;
+            seen[z] = true;
+        }
+        return (rest, refs);
+    }
+
+    /// <summary>Reference energies (indexed by Z) from the isolated-atom frames of a file's structures.</summary>
+    /// <exception cref="ArgumentException">The structures hold no isolated-atom frame.</exception>
+    public static double[] ElementReferencesFrom(IReadOnlyList<Structure> structures)
+        => SplitIsolatedAtoms(structures).ElementReferences ?? throw new ArgumentException("The E0 file holds no isolated-atom (one-atom) frame.");
+
+    /// <summary>
+    /// A seeded random split: ⌈fraction·n⌉ structures (at least one, at most n − 1) for validation, the rest, in their
+    /// original order, for training. The same seed gives the same split.
+    /// </summary>
+    public static (List<Structure> Train, List<Structure> Validation) SplitValidation(IReadOnlyList<Structure> structures, double fraction, ulong seed)
+    {
+        if (structures.Count < 2) throw new ArgumentException($"A validation fraction needs at least two training structures; there are {structures.Count}. Give --val.");
+        if (!(fraction > 0 && fraction < 1)) throw new ArgumentException($"The validation fraction must be in (0, 1), got {fraction}.");
+        int n = structures.Count, nVal = Math.Clamp((int)Math.Ceiling(fraction * n), 1, n - 1);
+        var order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        // Its own stream (seed offset), so the split does not move when the shuffles of training change.
+        new Xoshiro256StarStar(seed ^ 0x5EED_7A11_DA7A_5E7UL).Shuffle(order.AsSpan());
+        var isVal = new bool[n];
+        for (int i = 0; i < nVal; i++) isVal[order[i]] = true;
+        var train = new List<Structure>(n - nVal);
+        var val = new List<Structure>(nVal);
+        for (int i = 0; i < n; i++) (isVal[i] ? val : train).Add(structures[i]);
+        return (train, val);
+    }
+
+    /// <summary>An atom budget per batch that gives about <see cref="TargetStepsPerEpoch"/> steps per epoch (never below the largest structure, never above <paramref name="cap"/>).</summary>
+    public static int BatchAtoms(IReadOnlyList<Structure> train, int cap)
+    {
+        long atoms = train.Sum(s => (long)s.AtomCount);
+        int largest = train.Max(s => s.AtomCount);
+        return (int)Math.Clamp(atoms / TargetStepsPerEpoch, largest, Math.Max(largest, cap));
+    }
+}
