@@ -11,6 +11,9 @@ namespace CatPot.Cli;
 /// </summary>
 public static class ModelUncertainty
 {
+    /// <summary>The fewest labelled calibration structures <see cref="UncertaintyCalibrator.Calibrate"/> accepts.</summary>
+    public const int MinCalibrationStructures = 10;
+
     /// <summary>The stored uncertainty model of <paramref name="modelPath"/>, or null when the file has none.</summary>
     /// <exception cref="ModelFileException">The stored description or tensors are malformed.</exception>
     public static UncertaintyModel? Load(string modelPath) => UncertaintyModel.FromSafeTensors(SafeTensorsFile.Read(modelPath));

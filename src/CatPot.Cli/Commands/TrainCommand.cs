@@ -197,7 +197,10 @@ public static class TrainCommand
             string bestPath = Path.Combine(outDir, Trainer.ModelFileName);
             CatPot.Uncertainty.UncertaintyModel? uncertainty = null;
             // Rank 0 alone fits and writes it (one writer of model.safetensors).
-            if (!parseResult.GetValue(noUncertainty) && communicator.IsRoot)
+            int labelledVal = valSet.Count(s => s.Energy is not null);
+            if (!parseResult.GetValue(noUncertainty) && communicator.IsRoot && labelledVal < ModelUncertainty.MinCalibrationStructures)
+                context.Error.WriteLine($"catpot: note: {labelledVal} validation structures are too few to calibrate the uncertainty (at least {ModelUncertainty.MinCalibrationStructures}); energy_std stays the histogram std (run 'catpot calibrate' later).");
+            else if (!parseResult.GetValue(noUncertainty) && communicator.IsRoot)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 // The validation parents are not trained on, so the validation set is the calibration set.
