@@ -90,6 +90,8 @@ public sealed class DatasetSummary
         StructureFileFormat.ExtXyz => "extxyz",
         StructureFileFormat.AseLmdb => "aselmdb",
         StructureFileFormat.AseLmdbDirectory => "aselmdb-directory",
+        StructureFileFormat.AseSqlite => "ase-db-sqlite",
+        StructureFileFormat.AseJson => "ase-db-json",
         StructureFileFormat.Sample => "sample",
         _ => format.ToString(),
     };
