@@ -32,7 +32,7 @@ public static class PredictCommand
             if (File.Exists(inPath) && Path.GetFullPath(inPath) == Path.GetFullPath(outPath))
                 throw new CommandLineUsageException($"--output {outPath} is the input file; choose another name so the input is not overwritten.");
             var potential = PotentialFile.Load<float>(parseResult.GetValue(model)!);
-            var structures = StructureFiles.ReadAll(inPath);
+            var structures = StructureFiles.ReadAll(inPath, ExtXyzReaderOptions.ForModel);
             cancellationToken.ThrowIfCancellationRequested();
             var predictions = context.WithProgress("predicting", p =>
                 PotentialPredictor.Predict(potential, structures, parseResult.GetValue(conservative), parseResult.GetValue(maxAtoms), n => p?.Report((double)n / structures.Count)));

@@ -68,7 +68,7 @@ public static class SimulationInputs
     {
         if (frame < 0) throw new ArgumentException($"--frame must be ≥ 0, got {frame}.");
         int index = 0;
-        foreach (var s in ExtXyzReader.ReadFrames(path))
+        foreach (var s in ExtXyzReader.ReadFrames(path, ExtXyzReaderOptions.ForModel))
         {
             if (index++ == frame) return s;
         }

@@ -48,11 +48,13 @@ public static class TrainCommand
         var patience = new Option<int?>("--patience") { Description = "Early stopping: stop after this many epochs without validation improvement." };
         var threads = new Option<int>("--threads") { Description = "Kernel threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = StandardOptions.CreateJson("Print the test report as JSON instead of tables.");
+        var units = LabelUnitOptions.Create();
 
         var command = new Command("train", "Train a CatPot model (HL-Gauss or MAE energy head, direct or conservative forces) and print per-domain test errors.")
         {
             train, val, test, head, bins, sigma, temperature, epochs, maxAtoms, seed, output, resume, conservative,
             features, layers, rbf, cutoff, lr, wd, lambdaE, lambdaF, ema, emaWarmup, clip, warmup, patience, threads, json,
+            units.Energy, units.Force,
         };
         command.SetAction((parseResult, cancellationToken) =>
         {
@@ -95,10 +97,12 @@ public static class TrainCommand
                 throw new CommandLineUsageException(e.Message);
             }
 
-            var trainSet = Read(parseResult.GetValue(train)!, context, "training");
-            var valSet = Read(parseResult.GetValue(val)!, context, "validation");
+            // Training and validation frames need energies; every frame must be one the model can evaluate.
+            var training = units.Apply(parseResult, ExtXyzReaderOptions.ForTraining);
+            var trainSet = Read(parseResult.GetValue(train)!, context, "training", training);
+            var valSet = Read(parseResult.GetValue(val)!, context, "validation", training);
             string? testPath = parseResult.GetValue(test);
-            var testSet = testPath is null or "none" ? null : Read(testPath, context, "test");
+            var testSet = testPath is null or "none" ? null : Read(testPath, context, "test", units.Apply(parseResult, ExtXyzReaderOptions.ForModel));
 
             Trainer trainer;
             if (parseResult.GetValue(resume))
@@ -134,9 +138,10 @@ public static class TrainCommand
         return command;
     }
 
-    private static List<Structure> Read(string path, CommandContext context, string what)
+    private static List<Structure> Read(string path, CommandContext context, string what, ExtXyzReaderOptions options)
     {
-        var list = StructureFiles.ReadAll(path);
+        var list = StructureFiles.ReadAll(path, options);
+        LabelUnitOptions.WarnAboutUnits(list, path, context.Error);
         if (context.Verbose) context.Error.WriteLine($"catpot: {what}: {path}: {list.Count} structures");
         return list;
     }
