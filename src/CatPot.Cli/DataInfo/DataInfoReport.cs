@@ -42,6 +42,8 @@ public sealed record DataInfoReport(
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        // A statistic can overflow (energies near 1e308 sum to infinity): written as "Infinity"/"NaN" strings, not a crash.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     /// <summary>The report as indented JSON.</summary>

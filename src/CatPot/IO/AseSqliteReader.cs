@@ -319,6 +319,8 @@ internal static class AseBinaryObject
         long offset = BinaryPrimitives.ReadInt64LittleEndian(bytes);
         if (offset < 8 || offset > bytes.Length)
             throw new InvalidDataException($"'data' says its JSON starts at byte {offset} but the blob has {bytes.Length} bytes.");
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.AsSpan((int)offset)))
+            throw new InvalidDataException("'data' holds JSON that is not valid UTF-8 text (a damaged file?).");
         var text = AseJsonNonFiniteLiterals.Rewrite(bytes.AsMemory((int)offset));
         using var document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 64 });
         Write(document.RootElement, bytes, writer);
