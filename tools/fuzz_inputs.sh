@@ -21,23 +21,27 @@ for format in extxyz safetensors aselmdb ase-db-sqlite ase-db-json ipi; do
   # 400 MB of GC heap (plus the runtime's code and native memory) keeps the process under 500 MB.
   if ! CATPOT_FUZZ_CASES=$CASES CATPOT_FUZZ_SEED=$SEED CATPOT_FUZZ_REPORT=$OUT DOTNET_GCHeapHardLimit=0x19000000 DOTNET_gcServer=0 \
       dotnet test tests/CatPot.Tests -c Release --no-build -nologo -v quiet \
-      --filter "FullyQualifiedName~InputFuzzTests&DisplayName~\"$format\"" >"$OUT/$format.log" 2>&1; then
+      --filter "FullyQualifiedName~InputFuzzTests&DisplayName~$format" >"$OUT/$format.log" 2>&1; then
     status=1
   fi
 done
-/usr/bin/python3 - "$OUT" <<'PY'
+/usr/bin/python3 - "$OUT" <<'PY' || status=1
 import json, os, sys
 out = sys.argv[1]
+bad = False
 print(f"{'format':<14}{'cases':>7}{'accepted':>10}{'refused':>9}{'internal':>10}{'hangs':>7}{'seconds':>9}{'slowest s':>10}{'peak MB':>9}")
 for name in ['extxyz', 'safetensors', 'aselmdb', 'ase-db-sqlite', 'ase-db-json', 'ipi']:
     path = os.path.join(out, name + '.json')
     if not os.path.exists(path):
-        print(f"{name:<14} no report (see {name}.log)")
+        print(f"{name:<14} no report (the test process failed; see {name}.log)")
+        bad = True
         continue
     r = json.load(open(path))
     f = r['formats'][0]
     print(f"{name:<14}{f['cases']:>7}{f['accepted']:>10}{f['refused_exit_2']:>9}{f['internal_errors']:>10}{f['hangs']:>7}{f['seconds']:>9}{f['slowest_case_seconds']:>10}{r['peak_working_set_mb']:>9}")
     for failure in f['failures'][:5]:
         print('   ', failure[:300])
+sys.exit(1 if bad else 0)
 PY
+
 exit $status
