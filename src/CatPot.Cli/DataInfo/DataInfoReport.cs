@@ -42,8 +42,7 @@ public sealed record DataInfoReport(
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        // A statistic can overflow (energies near 1e308 sum to infinity): written as "Infinity"/"NaN" strings, not a crash.
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { CatPot.IO.NonFiniteJson.DoubleConverter, CatPot.IO.NonFiniteJson.SingleConverter }, // ±∞/NaN → null
     };
 
     /// <summary>The report as indented JSON.</summary>

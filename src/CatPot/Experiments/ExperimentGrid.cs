@@ -19,7 +19,7 @@ public sealed record ExperimentGrid
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        Converters = { new EnergyHeadNameConverter() },
+        Converters = { new EnergyHeadNameConverter(), CatPot.IO.NonFiniteJson.DoubleConverter, CatPot.IO.NonFiniteJson.SingleConverter }, // ±∞/NaN → null
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
     };
