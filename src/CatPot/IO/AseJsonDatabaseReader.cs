@@ -112,6 +112,11 @@ public sealed class AseJsonDatabaseReader
         {
             throw new StructureFormatException(_path, index, line, $"row id {id}: the row is not valid JSON: {e.Message}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // A JSON value of an unexpected kind (a string where a number belongs) that the decoder's checks missed.
+            throw new StructureFormatException(_path, index, line, $"row id {id}: a value has an unexpected JSON type: {e.Message}", e);
+        }
     }
 
     private static bool IsRowId(string key)

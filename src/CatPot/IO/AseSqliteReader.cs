@@ -218,6 +218,11 @@ public sealed class AseSqliteReader
         {
             throw Fail(index, $"row id {id}: a JSON column (key_value_pairs or data) is not valid JSON: {e.Message}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // A JSON value of an unexpected kind (a string where a number belongs) that a check above missed.
+            throw Fail(index, $"row id {id}: a value has an unexpected JSON type: {e.Message}", e);
+        }
         catch (Exception e) when (e is InvalidCastException or FormatException or OverflowException or SqliteException)
         {
             throw Fail(index, $"row id {id}: a column has an unexpected type or value: {e.Message}", e);
@@ -356,7 +361,7 @@ internal static class AseBinaryObject
     private static void WriteArray(JsonElement nd, byte[] bytes, Utf8JsonWriter writer)
     {
         if (nd.ValueKind != JsonValueKind.Array || nd.GetArrayLength() != 3 || nd[0].ValueKind != JsonValueKind.Array
-            || nd[1].ValueKind != JsonValueKind.String || !nd[2].TryGetInt64(out long offset))
+            || nd[1].ValueKind != JsonValueKind.String || nd[2].ValueKind != JsonValueKind.Number || !nd[2].TryGetInt64(out long offset))
         {
             // Not the binary form (perhaps inline values): leave it for the row decoder to judge.
             writer.WriteStartObject();
@@ -369,7 +374,7 @@ internal static class AseBinaryObject
         long count = 1;
         foreach (var s in nd[0].EnumerateArray())
         {
-            if (!s.TryGetInt64(out long dim) || dim < 0 || (count *= Math.Max(dim, 1)) > int.MaxValue)
+            if (s.ValueKind != JsonValueKind.Number || !s.TryGetInt64(out long dim) || dim < 0 || (count *= Math.Max(dim, 1)) > int.MaxValue)
                 throw new InvalidDataException($"'data': an array has the invalid shape {nd[0].GetRawText()}.");
             if (dim == 0) count = 0;
         }

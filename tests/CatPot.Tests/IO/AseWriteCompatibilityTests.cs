@@ -133,6 +133,24 @@ public class AseWriteCompatibilityTests
         Assert.Contains("truncated", e.Message);
     }
 
+    [Theory]
+    [InlineData("\"__ndarray__\": [[3, 3]", "\"__ndarray__\": [[\"3\", 3]")]
+    [InlineData("\"__ndarray__\": [[3, 3], \"float64\", [", "\"__ndarray__\": [[3, 3], \"float64\", [\"x\", ")]
+    [InlineData("\"energy\": -14.25", "\"energy\": \"-14.25\"")]
+    public void AseJsonDatabase_ValueOfTheWrongJsonType_IsAStructureFormatError(string from, string to)
+    {
+        // Found by the fuzz harness: a string where ASE writes a number ended as an internal error.
+        string text = File.ReadAllText(PathOf("rows.json"));
+        int at = text.IndexOf(from, StringComparison.Ordinal);
+        Assert.True(at >= 0);
+        using var dir = new Cli.TempDirectory();
+        string path = Path.Combine(dir.Path, "typed.json");
+        File.WriteAllText(path, string.Concat(text.AsSpan(0, at), to, text.AsSpan(at + from.Length)));
+        var e = Assert.Throws<StructureFormatException>(() => StructureFiles.ReadAll(path));
+        Assert.Equal(0, e.FrameIndex);
+        Assert.Contains("row id 1", e.Message);
+    }
+
     [Fact]
     public void AseSqliteDatabase_DamagedBlob_IsAStructureFormatError()
     {
