@@ -102,7 +102,28 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         // The fused message gradient is first order: keep the composite ops when forces must be differentiated again.
         var (s, v) = _backbone.Forward(input, allowFused: !(conservativeForces && createGraph));
-        var output = new PotentialOutput<T>();
+        var output = EnergyReadout(s, input);
+
+        if (directForces)
+            output.DirectForces = _forces.Forward(s, v) * T.CreateChecked(Statistics.ForceRms);
+        if (conservativeForces)
+        {
+            var grad = Autograd.Grad(Tensor.Sum(output.ModelEnergy), [input.Positions], createGraph)[0];
+            output.ConservativeForces = Tensor.Neg(grad);
+        }
+        return output;
+    }
+
+    /// <summary>The backbone (for <see cref="ChunkedPotentialEvaluator{T}"/>).</summary>
+    internal PaiNN<T> Backbone => _backbone;
+
+    /// <summary>The direct force head (for <see cref="ChunkedPotentialEvaluator{T}"/>).</summary>
+    internal DirectForceHead<T> ForceHead => _forces;
+
+    /// <summary>The energy head on the final scalar features s [N, F]: energies, histogram statistics, recorded when s is.</summary>
+    internal PotentialOutput<T> EnergyReadout(Tensor<T> s, ModelInput<T> input)
+    {
+        var output = new PotentialOutput<T> { ScalarFeatures = s };
         Tensor<T> yHat;
         int structures = input.StructureCount;
         if (_hlGauss is not null)
@@ -131,14 +152,6 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
         output.Energy = new double[structures];
         var refSums = ReferenceSums(input);
         for (int k = 0; k < structures; k++) output.Energy[k] = double.CreateChecked(modelEnergy[k]) + refSums[k];
-
-        if (directForces)
-            output.DirectForces = _forces.Forward(s, v) * T.CreateChecked(Statistics.ForceRms);
-        if (conservativeForces)
-        {
-            var grad = Autograd.Grad(Tensor.Sum(modelEnergy), [input.Positions], createGraph)[0];
-            output.ConservativeForces = Tensor.Neg(grad);
-        }
         return output;
     }
 
@@ -205,6 +218,12 @@ public sealed class PotentialOutput<T> where T : unmanaged, IFloatingPointIeee75
 
     /// <summary>HL-Gauss: std_E = N·sd·(histogram standard deviation), eV.</summary>
     public double[]? EnergyStd { get; internal set; }
+
+    /// <summary>
+    /// The backbone's final per-atom scalar features s [N, F], the input of the energy and force heads (read by the
+    /// post-hoc uncertainty estimators in <c>CatPot.Uncertainty</c>; no extra pass over the backbone).
+    /// </summary>
+    public Tensor<T> ScalarFeatures { get; internal set; } = null!;
 
     /// <summary>Direct-head forces [N, 3] in eV/Å.</summary>
     public Tensor<T>? DirectForces { get; internal set; }
