@@ -32,7 +32,7 @@ public sealed class CommandContext
     public static CommandContext From(ParseResult parseResult) => new(
         parseResult.InvocationConfiguration.Output,
         parseResult.InvocationConfiguration.Error,
-        parseResult.GetValue(StandardOptions.Verbose));
+        parseResult.GetValue<bool>(StandardOptions.VerboseName));
 
     /// <summary>A Spectre console over <see cref="Out"/>: colours only on a real terminal, 140 columns when redirected.</summary>
     public IAnsiConsole CreateOutConsole()

@@ -76,7 +76,7 @@ public static class Program
         }
         catch (Exception e)
         {
-            return CommandFailure.Report(e, stderr, parseResult.GetValue(StandardOptions.Verbose));
+            return CommandFailure.Report(e, stderr, parseResult.GetValue<bool>(StandardOptions.VerboseName));
         }
         finally
         {
@@ -89,7 +89,7 @@ public static class Program
     public static RootCommand CreateRootCommand()
     {
         var root = new RootCommand("catpot: categorical (HL-Gauss) machine-learning interatomic potentials.");
-        root.Options.Add(StandardOptions.Verbose);
+        root.Options.Add(StandardOptions.CreateVerbose());
         foreach (var option in root.Options.OfType<VersionOption>())
             option.Action = new PrintVersionAction();
         foreach (var create in CommandFactories)

@@ -23,9 +23,10 @@ public static class DataInfoCommand
             Description = "Reject extxyz frames with two atoms closer than this (Å); 0 turns the check off.",
             DefaultValueFactory = _ => StructureValidator.DefaultMinDistance,
         };
-        var command = new Command("info", "Validate every frame and print dataset statistics: sizes, elements, charge/spin, domains, energies, forces.")
+        var units = LabelUnitOptions.Create();
+        var command = new Command("info", "Validate every frame and print dataset statistics: sizes, elements, charge/spin, domains, energies, forces; frames the model cannot evaluate; unit warnings.")
         {
-            files, json, minDistance,
+            files, json, minDistance, units.Energy, units.Force,
         };
         command.SetAction((parseResult, cancellationToken) =>
         {
@@ -33,7 +34,7 @@ public static class DataInfoCommand
             double limit = parseResult.GetValue(minDistance);
             if (!(limit >= 0) || double.IsInfinity(limit))
                 throw new CommandLineUsageException($"--min-distance must be a finite distance ≥ 0 Å, but is {limit.ToString(CultureInfo.InvariantCulture)}.");
-            var options = ExtXyzReaderOptions.Default with { MinInteratomicDistance = limit };
+            var options = units.Apply(parseResult, ExtXyzReaderOptions.Default with { MinInteratomicDistance = limit });
             var report = Summarise(parseResult.GetValue(files)!, options, context, cancellationToken);
             if (parseResult.GetValue(json))
                 context.Out.WriteLine(report.ToJson());
@@ -56,10 +57,11 @@ public static class DataInfoCommand
             int before = summary.Frames;
             context.WithProgress(path, progress =>
             {
+                int frame = 0;
                 foreach (var structure in StructureFiles.Read(path, options, progress))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    summary.Add(structure);
+                    summary.Add(structure, path, frame++);
                 }
                 return 0;
             });
@@ -106,6 +108,16 @@ public static class DataInfoCommand
         foreach (var s in report.Spins)
             spins.AddRow(Count(s.Value), Count(s.Structures));
         console.Write(new Columns(charges, spins).Collapse());
+
+        if (report.ModelInputs.Count > 0)
+        {
+            var problems = NewTable("Frames the model cannot evaluate (train, eval and predict refuse them)", "problem", "frames", "first", "detail");
+            foreach (var p in report.ModelInputs)
+                problems.AddRow(p.Problem, Count(p.Frames), Markup.Escape($"{p.FirstFile}: frame {p.FirstFrame}"), Markup.Escape(p.Detail));
+            console.Write(problems);
+        }
+        foreach (var warning in report.Warnings)
+            console.MarkupLine("[yellow]warning:[/] " + Markup.Escape(warning));
     }
 
     private static Table NewTable(string title, params string[] columns)

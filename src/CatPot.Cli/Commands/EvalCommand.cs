@@ -17,16 +17,23 @@ public static class EvalCommand
         var json = StandardOptions.CreateJson();
         var conservative = new Option<bool>("--conservative") { Description = "Evaluate forces as −∂E/∂R instead of the direct force head." };
         var maxAtoms = StandardOptions.CreateMaxAtoms();
+        var units = LabelUnitOptions.Create();
         var command = new Command("eval", "Evaluate a model on labelled structures: energy and force errors per domain; entropy/std_E vs error, AUROC, NLL and calibration for HL-Gauss.")
         {
-            model, data, json, conservative, maxAtoms,
+            model, data, json, conservative, maxAtoms, units.Energy, units.Force,
         };
         command.SetAction((parseResult, cancellationToken) =>
         {
             var context = CommandContext.From(parseResult);
             var potential = PotentialFile.Load<float>(parseResult.GetValue(model)!);
             var structures = new List<Structure>();
-            foreach (var path in parseResult.GetValue(data)!) structures.AddRange(StructureFiles.ReadAll(path));
+            var readOptions = units.Apply(parseResult, ExtXyzReaderOptions.ForModel);
+            foreach (var path in parseResult.GetValue(data)!)
+            {
+                var read = StructureFiles.ReadAll(path, readOptions);
+                LabelUnitOptions.WarnAboutUnits(read, path, context.Error);
+                structures.AddRange(read);
+            }
             cancellationToken.ThrowIfCancellationRequested();
             var predictions = context.WithProgress("evaluating", p =>
                 PotentialPredictor.Predict(potential, structures, parseResult.GetValue(conservative), parseResult.GetValue(maxAtoms), n => p?.Report((double)n / structures.Count)));

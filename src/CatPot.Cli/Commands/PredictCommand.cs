@@ -64,7 +64,7 @@ public static class PredictCommand
                 }
                 context.WithProgress("predicting", progress =>
                 {
-                    foreach (var s in StructureFiles.Read(inPath, progress: progress))
+                    foreach (var s in StructureFiles.Read(inPath, ExtXyzReaderOptions.ForModel, progress))
                     {
                         if (cancellationToken.IsCancellationRequested) { cancelled = true; break; }
                         coverage.Add(s);

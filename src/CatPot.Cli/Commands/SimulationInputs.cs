@@ -84,7 +84,7 @@ public static class SimulationInputs
     {
         if (frame < 0) throw new CommandLineUsageException($"--frame must be ≥ 0, got {frame}.");
         int index = 0;
-        foreach (var s in StructureFiles.Read(path))
+        foreach (var s in StructureFiles.Read(path, ExtXyzReaderOptions.ForModel))
         {
             if (index++ == frame) return s;
         }

@@ -57,11 +57,13 @@ public static class TrainCommand
         var byIndex = new Option<bool>("--read-by-index") { Description = "Read training structures by index from disk as batches need them (.aselmdb shards, or uncompressed extxyz through a cached byte-offset index) instead of loading the set into memory; neighbour lists are then built per batch." };
         var json = StandardOptions.CreateJson("Print the test report as JSON instead of tables.");
         var noUncertainty = new Option<bool>("--no-uncertainty") { Description = "Do not fit the calibrated uncertainty (energy_std, atom_uncertainty) into model.safetensors at the end (by default it is fitted on --train and calibrated on --val; see 'catpot calibrate')." };
+        var units = LabelUnitOptions.Create();
 
         var command = new Command("train", "Train a CatPot model (HL-Gauss or MAE energy head, direct or conservative forces) and print per-domain test errors.")
         {
             train, val, valFraction, e0s, forces, test, head, bins, sigma, temperature, epochs, maxAtoms, seed, output, resume, conservative,
             features, layers, rbf, cutoff, lr, wd, lambdaE, lambdaF, ema, emaWarmup, clip, warmup, patience, threads, microBatches, byIndex, json, noUncertainty,
+            units.Energy, units.Force,
         };
         command.SetAction((parseResult, cancellationToken) =>
         {
@@ -76,7 +78,7 @@ public static class TrainCommand
             catch (Exception e)
             {
                 // One rank failing must end them all now, not leave the others waiting in the next collective.
-                int code = CommandFailure.Report(e, parseResult.InvocationConfiguration.Error, parseResult.GetValue(StandardOptions.Verbose));
+                int code = CommandFailure.Report(e, parseResult.InvocationConfiguration.Error, parseResult.GetValue<bool>(StandardOptions.VerboseName));
                 communicator.Abort($"catpot: rank {communicator.Rank} of {communicator.Size} failed (above); aborting all ranks.", code);
                 return Task.FromResult(code);
             }
@@ -87,15 +89,17 @@ public static class TrainCommand
         {
             string outDir = parseResult.GetValue(output)!;
             var trainPath = parseResult.GetValue(train)!;
+            // Training and validation frames need energies; every frame must be one the model can evaluate.
+            var training = units.Apply(parseResult, ExtXyzReaderOptions.ForTraining);
             // Read by index (--by-index), the training file is not scanned for isolated atoms or split: give --e0s and --val.
             using var indexed = parseResult.GetValue(byIndex) ? IndexedStructures.Open(trainPath) : null;
             IReadOnlyList<Structure> trainSet;
             double[]? references = null;
             if (indexed is not null) trainSet = indexed;
-            else (trainSet, references) = BadInput(() => SmallDataRecipe.SplitIsolatedAtoms(Read(trainPath, context, "training")), "--train " + trainPath);
+            else (trainSet, references) = BadInput(() => SmallDataRecipe.SplitIsolatedAtoms(Read(trainPath, context, "training", training)), "--train " + trainPath);
             if (parseResult.GetValue(e0s) is string e0Path)
             {
-                var fileE0s = BadInput(() => SmallDataRecipe.ElementReferencesFrom(Read(e0Path, context, "E0")), "--e0s " + e0Path);
+                var fileE0s = BadInput(() => SmallDataRecipe.ElementReferencesFrom(Read(e0Path, context, "E0", training)), "--e0s " + e0Path);
                 if (references is null) references = fileE0s;
                 else
                     for (int z = 0; z < references.Length; z++)
@@ -105,7 +109,7 @@ public static class TrainCommand
             string? valPath = parseResult.GetValue(val);
             if (valPath is null && trainPath.StartsWith(StructureFiles.SamplePrefix, StringComparison.Ordinal)) valPath = "sample:val";
             if (valPath is null && indexed is not null) throw new CommandLineUsageException("--by-index needs --val (the training file is not split when read by index).");
-            if (valPath is not null) valSet = BadInput(() => SmallDataRecipe.SplitIsolatedAtoms(Read(valPath, context, "validation")).Structures, "--val " + valPath);
+            if (valPath is not null) valSet = BadInput(() => SmallDataRecipe.SplitIsolatedAtoms(Read(valPath, context, "validation", training)).Structures, "--val " + valPath);
             else
             {
                 try
@@ -169,7 +173,7 @@ public static class TrainCommand
             if (recipe) context.Error.WriteLine($"catpot: small-data recipe ({trainSet.Count} ≤ {SmallDataRecipe.MaxStructures} training structures): conservative forces, λ_E = {options.EnergyWeight} per eV/atom, λ_F = {options.ForceWeight}, {options.MaxAtoms} atoms per batch, {options.Epochs} epochs, patience {options.EarlyStoppingPatience}{(references is null ? "" : ", E0s from isolated atoms")}");
 
             string? testPath = parseResult.GetValue(test);
-            var testSet = testPath is null or "none" ? null : Read(testPath, context, "test");
+            var testSet = testPath is null or "none" ? null : Read(testPath, context, "test", units.Apply(parseResult, ExtXyzReaderOptions.ForModel));
 
             Trainer trainer;
             if (parseResult.GetValue(resume))
@@ -259,9 +263,10 @@ public static class TrainCommand
         }
     }
 
-    private static List<Structure> Read(string path, CommandContext context, string what)
+    private static List<Structure> Read(string path, CommandContext context, string what, ExtXyzReaderOptions options)
     {
-        var list = StructureFiles.ReadAll(path);
+        var list = StructureFiles.ReadAll(path, options);
+        LabelUnitOptions.WarnAboutUnits(list, path, context.Error);
         if (context.Verbose) context.Error.WriteLine($"catpot: {what}: {path}: {list.Count} structures");
         return list;
     }

@@ -17,6 +17,9 @@ namespace CatPot.Cli.DataInfo;
 /// <param name="Domains">Per <c>domain</c> info value, by name; frames without one last with a null domain.</param>
 /// <param name="Energy">Energy statistics over all labelled frames.</param>
 /// <param name="Forces">Force statistics over all labelled frames.</param>
+/// <param name="ModelInputs">Frames the model cannot evaluate (periodic, unsupported element, charge or spin), which
+/// <c>train</c>, <c>eval</c> and <c>predict</c> refuse.</param>
+/// <param name="Warnings">Unit warnings: labels that look like kcal/mol, kJ/mol or Hartree rather than eV and eV/Å.</param>
 public sealed record DataInfoReport(
     string Schema,
     IReadOnlyList<DataInfoReport.FileEntry> Files,
@@ -27,7 +30,9 @@ public sealed record DataInfoReport(
     IReadOnlyList<DataInfoReport.ValueCount> Spins,
     IReadOnlyList<DataInfoReport.DomainSummary> Domains,
     DataInfoReport.EnergyStatistics Energy,
-    DataInfoReport.ForceStatistics Forces)
+    DataInfoReport.ForceStatistics Forces,
+    IReadOnlyList<DataInfoReport.ModelInputProblem> ModelInputs,
+    IReadOnlyList<string> Warnings)
 {
     /// <summary>The schema identifier; the number changes only when a key is removed or changes meaning.</summary>
     public const string SchemaName = "catpot.data-info/1";
@@ -78,6 +83,14 @@ public sealed record DataInfoReport(
     /// <param name="MeanAtomNorm">Mean over atoms of the per-atom force norm |F|.</param>
     /// <param name="MaxAtomNorm">Largest per-atom force norm.</param>
     public sealed record ForceStatistics(int Frames, long Atoms, double? RmsComponent, double? MeanAtomNorm, double? MaxAtomNorm);
+
+    /// <summary>Frames that the model cannot evaluate for one reason.</summary>
+    /// <param name="Problem"><c>periodic</c>, <c>element_beyond_z100</c>, <c>charge_outside_10</c> or <c>spin_above_11</c>.</param>
+    /// <param name="Frames">How many frames have it.</param>
+    /// <param name="FirstFile">The file of the first such frame.</param>
+    /// <param name="FirstFrame">Its 0-based frame index in that file.</param>
+    /// <param name="Detail">What is wrong with the first such frame.</param>
+    public sealed record ModelInputProblem(string Problem, int Frames, string FirstFile, int FirstFrame, string Detail);
 
     /// <summary>The frames of one domain.</summary>
     /// <param name="Domain">The <c>domain</c> info value, or null for frames without one.</param>

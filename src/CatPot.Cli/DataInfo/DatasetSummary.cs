@@ -19,10 +19,24 @@ public sealed class DatasetSummary
     private readonly SortedDictionary<int, int> _charges = [];
     private readonly SortedDictionary<int, int> _spins = [];
     private readonly List<DataInfoReport.FileEntry> _files = [];
+    private readonly LabelUnitCheck _units = new();
+    private readonly Dictionary<string, DataInfoReport.ModelInputProblem> _problems = new(StringComparer.Ordinal);
 
-    /// <summary>Adds one frame.</summary>
-    public void Add(Structure structure)
+    /// <summary>Adds one frame; <paramref name="file"/> and <paramref name="frameInFile"/> locate it in reports of problems.</summary>
+    public void Add(Structure structure, string file = "", int frameInFile = -1)
     {
+        _units.Add(structure);
+        if (StructureValidator.FindModelInputProblem(structure, out _) is { } detail)
+        {
+            string problem = structure.Numbers.Any(z => z > StructureValidator.ModelMaxAtomicNumber) ? "element_beyond_z100"
+                : structure.Charge is < -StructureValidator.ModelMaxAbsCharge or > StructureValidator.ModelMaxAbsCharge ? "charge_outside_10"
+                : structure.Spin > StructureValidator.ModelMaxSpin ? "spin_above_11"
+                : "periodic";
+            _problems[problem] = _problems.TryGetValue(problem, out var seen)
+                ? seen with { Frames = seen.Frames + 1 }
+                : new DataInfoReport.ModelInputProblem(problem, 1, file, frameInFile, detail);
+        }
+
         _all.Add(structure);
         int frame = _all.Frames;
         foreach (int z in structure.Numbers)
@@ -78,7 +92,9 @@ public sealed class DatasetSummary
             [.. _spins.Select(c => new DataInfoReport.ValueCount(c.Key, c.Value))],
             domains,
             _all.EnergyStatistics(),
-            _all.ForceStatistics());
+            _all.ForceStatistics(),
+            [.. _problems.Values.OrderBy(p => p.Problem, StringComparer.Ordinal)],
+            _units.Warnings());
     }
 
     private static DataInfoReport.DomainSummary Group(string? name, FrameGroupStatistics group) =>
@@ -90,6 +106,8 @@ public sealed class DatasetSummary
         StructureFileFormat.ExtXyz => "extxyz",
         StructureFileFormat.AseLmdb => "aselmdb",
         StructureFileFormat.AseLmdbDirectory => "aselmdb-directory",
+        StructureFileFormat.AseSqlite => "ase-db-sqlite",
+        StructureFileFormat.AseJson => "ase-db-json",
         StructureFileFormat.Sample => "sample",
         _ => format.ToString(),
     };

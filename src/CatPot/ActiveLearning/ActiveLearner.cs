@@ -97,8 +97,8 @@ public sealed class ActiveLearner
         var dataset = new LearnDataset(_directory);
         var log = new LabelLog(_directory);
         if (!dataset.Exists) CreateInitialSet(dataset, log, cancellation);
-        var test = _settings.TestPath is null ? null : StructureFiles.ReadAll(_settings.TestPath);
-        var starts = _settings.StartPath is null ? [dataset.Frames[0]] : StructureFiles.ReadAll(_settings.StartPath);
+        var test = _settings.TestPath is null ? null : StructureFiles.ReadAll(_settings.TestPath, ExtXyzReaderOptions.ForModel);
+        var starts = _settings.StartPath is null ? [dataset.Frames[0]] : StructureFiles.ReadAll(_settings.StartPath, ExtXyzReaderOptions.ForModel);
         if (starts.Count == 0) throw new InvalidDataException($"{_settings.StartPath}: no structures");
 
         var records = ReadRounds(_directory);
@@ -135,7 +135,7 @@ public sealed class ActiveLearner
         var frames = new List<Structure>();
         if (_settings.InitialPath is { } path)
         {
-            var source = StructureFiles.ReadAll(path);
+            var source = StructureFiles.ReadAll(path, ExtXyzReaderOptions.ForModel);
             for (int k = 0; k < source.Count; k++)
             {
                 if (source[k].Energy is null || source[k].Forces is null)
@@ -162,7 +162,7 @@ public sealed class ActiveLearner
     /// <summary>A short Langevin MD driven by the reference method itself; every <see cref="LearnSettings.InitialInterval"/>-th frame is kept.</summary>
     private List<Structure> InitialMolecularDynamics(LabelLog log, CancellationToken cancellation)
     {
-        var start = StructureFiles.ReadAll(_settings.StartPath!);
+        var start = StructureFiles.ReadAll(_settings.StartPath!, ExtXyzReaderOptions.ForModel);
         if (start.Count == 0) throw new InvalidDataException($"{_settings.StartPath}: no structures");
         var system = SimulationFrame.Create(start[0]);
         double temperature = _settings.Temperatures.Min();

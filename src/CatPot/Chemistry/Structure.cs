@@ -56,7 +56,7 @@ public sealed class Structure
     /// <summary>
     /// Free-form per-frame key/values (e.g. <c>domain</c>, <c>parent</c>, <c>config</c>).
     /// Values are <see cref="string"/>, <see cref="long"/>, <see cref="double"/>, <see cref="bool"/>,
-    /// or arrays of those.
+    /// or arrays of those; nested or mixed JSON values (extxyz <c>_JSON</c> dicts and nested lists) are <see cref="System.Text.Json.JsonElement"/>.
     /// </summary>
     public Dictionary<string, object> Info { get; } = new(StringComparer.Ordinal);
 

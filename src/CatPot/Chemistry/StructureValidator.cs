@@ -64,6 +64,72 @@ public static class StructureValidator
                 $"atoms {a} and {b} are {d:G6} Å apart; expected no two atoms closer than {minDistance} Å (duplicated atom or positions not in Å?)."));
     }
 
+    /// <summary>Largest atomic number the model contract embeds (its Z table has rows 0..100).</summary>
+    public const int ModelMaxAtomicNumber = 100;
+
+    /// <summary>Largest |total charge| the model contract embeds (charges −10..+10).</summary>
+    public const int ModelMaxAbsCharge = 10;
+
+    /// <summary>Largest spin multiplicity the model contract embeds (2S+1 = 1..11).</summary>
+    public const int ModelMaxSpin = 11;
+
+    /// <summary>
+    /// Throws <see cref="StructureFormatException"/> when the model cannot evaluate the frame: an element beyond
+    /// Z = 100, a total charge outside ±10, a spin multiplicity above 11 (the sizes of the model's embedding
+    /// tables), or a periodic direction (periodic systems are not supported yet); with
+    /// <paramref name="requireEnergy"/>, also when the frame has no energy label.
+    /// </summary>
+    /// <param name="structure">A frame that passed <see cref="Validate"/>.</param>
+    /// <param name="filePath">File it came from (for the message).</param>
+    /// <param name="frameIndex">0-based frame index, when known.</param>
+    /// <param name="requireEnergy">Refuse a frame without an energy (training and validation data).</param>
+    /// <param name="commentLine">Line of per-frame data (energy, charge, spin, pbc), when the format has lines.</param>
+    /// <param name="firstAtomLine">Line of atom 0; atom k is on <c>firstAtomLine + k</c>.</param>
+    public static void ValidateModelInputs(Structure structure, string filePath, int? frameIndex, bool requireEnergy,
+        long? commentLine = null, long? firstAtomLine = null)
+    {
+        ValidateLabelsAndDomain(structure, filePath, frameIndex, checkModelDomain: true, requireEnergy, commentLine, firstAtomLine);
+    }
+
+    /// <summary>
+    /// The checks <see cref="ExtXyzReaderOptions.RequireModelInputs"/> and <see cref="ExtXyzReaderOptions.RequireEnergy"/>
+    /// ask for, each when its flag is set (see <see cref="ValidateModelInputs"/>).
+    /// </summary>
+    public static void ValidateLabelsAndDomain(Structure structure, string filePath, int? frameIndex, bool checkModelDomain, bool requireEnergy,
+        long? commentLine = null, long? firstAtomLine = null)
+    {
+        if (checkModelDomain && FindModelInputProblem(structure, out int atom) is { } problem)
+            throw new StructureFormatException(filePath, frameIndex, atom >= 0 ? firstAtomLine + atom : commentLine, problem);
+        if (requireEnergy && structure.Energy is null)
+            throw new StructureFormatException(filePath, frameIndex, commentLine,
+                "expected an energy label (every training and validation frame needs one) but the frame has none; "
+                + "give it an energy (extxyz: energy=… on the comment line, or a SinglePointCalculator in ASE) or leave the frame out.");
+    }
+
+    /// <summary>
+    /// Why the model cannot evaluate <paramref name="structure"/>, or null when it can (see <see cref="ValidateModelInputs"/>);
+    /// <paramref name="atom"/> is the offending atom, or −1 when the problem is the whole frame's.
+    /// </summary>
+    public static string? FindModelInputProblem(Structure structure, out int atom)
+    {
+        atom = -1;
+        var numbers = structure.Numbers;
+        for (int i = 0; i < numbers.Length; i++)
+        {
+            if (numbers[i] <= ModelMaxAtomicNumber) continue;
+            atom = i;
+            return Invariant($"atom {i}: {Elements.Symbol(numbers[i])} (Z = {numbers[i]}) is beyond the elements the model supports (Z = 1..{ModelMaxAtomicNumber}); leave such frames out.");
+        }
+        if (structure.Charge is < -ModelMaxAbsCharge or > ModelMaxAbsCharge)
+            return Invariant($"total charge {structure.Charge} is outside the charges the model supports (−{ModelMaxAbsCharge}..+{ModelMaxAbsCharge}); is the charge key right?");
+        if (structure.Spin > ModelMaxSpin)
+            return Invariant($"spin multiplicity {structure.Spin} is above the multiplicities the model supports (2S+1 = 1..{ModelMaxSpin}); is the spin key a multiplicity (not a number of unpaired electrons or a magnetic moment)?");
+        if (structure.Pbc.Any(p => p))
+            return $"the frame is periodic (pbc = \"{string.Join(' ', structure.Pbc.Select(p => p ? 'T' : 'F'))}\"), and CatPot evaluates molecules only (periodic systems are not supported yet); "
+                + "if the cell is only a bounding box, write pbc=\"F F F\" (ASE: atoms.pbc = False).";
+        return null;
+    }
+
     /// <summary>
     /// Finds a pair of atoms closer than <paramref name="minDistance"/> (direct distance, no periodic images).
     /// When several pairs are too close, returns the one with the smallest (i, j), i &lt; j.

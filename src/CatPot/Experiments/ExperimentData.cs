@@ -33,11 +33,11 @@ public sealed class ExperimentData
     /// <exception cref="ExperimentGridException">The test set has no labelled structure.</exception>
     public static ExperimentData Load(ExperimentGrid grid)
     {
-        var train = EvenlySpaced(StructureFiles.ReadAll(grid.Train), grid.MaxTrain);
-        var val = EvenlySpaced(StructureFiles.ReadAll(grid.Val), grid.MaxVal);
-        var test = EvenlySpaced(StructureFiles.ReadAll(grid.Test), grid.MaxTest).Where(s => s.Energy is not null).ToList();
+        var train = EvenlySpaced(StructureFiles.ReadAll(grid.Train, ExtXyzReaderOptions.ForTraining), grid.MaxTrain);
+        var val = EvenlySpaced(StructureFiles.ReadAll(grid.Val, ExtXyzReaderOptions.ForTraining), grid.MaxVal);
+        var test = EvenlySpaced(StructureFiles.ReadAll(grid.Test, ExtXyzReaderOptions.ForModel), grid.MaxTest).Where(s => s.Energy is not null).ToList();
         if (test.Count == 0) throw new ExperimentGridException(grid.Test, "no test structure has a reference energy; the experiment needs a labelled test set.");
-        var ood = grid.Ood is null ? null : StructureFiles.ReadAll(grid.Ood);
+        var ood = grid.Ood is null ? null : StructureFiles.ReadAll(grid.Ood, ExtXyzReaderOptions.ForModel);
         return new ExperimentData(train, val, test, ood);
     }
 

@@ -34,7 +34,7 @@ internal static class AseJsonArray
             long expected = 1;
             for (int i = 0; i < shape.Length; i++)
             {
-                if (!shapeElement[i].TryGetInt32(out shape[i]) || shape[i] < 0)
+                if (shapeElement[i].ValueKind != JsonValueKind.Number || !shapeElement[i].TryGetInt32(out shape[i]) || shape[i] < 0)
                     throw new InvalidDataException($"'{name}': ndarray shape entry {i} is {shapeElement[i].GetRawText()}, expected a non-negative integer.");
                 expected *= shape[i];
                 if (expected > int.MaxValue)
@@ -124,7 +124,7 @@ internal static class AseJsonArray
         shape = new int[shapeElement.GetArrayLength()];
         for (int i = 0; i < shape.Length; i++)
         {
-            if (!shapeElement[i].TryGetInt32(out shape[i]) || shape[i] < 0)
+            if (shapeElement[i].ValueKind != JsonValueKind.Number || !shapeElement[i].TryGetInt32(out shape[i]) || shape[i] < 0)
                 return false;
         }
         return true;

@@ -30,6 +30,10 @@ internal static class AseJsonRowDecoder
     /// <summary>Decodes one row.</summary>
     public static Structure Decode(ReadOnlyMemory<byte> utf8Json)
     {
+        // System.Text.Json parses invalid UTF-8 inside strings but fails later, reading them, with an
+        // InvalidOperationException; check the whole row first.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8Json.Span))
+            throw new InvalidDataException("the row is not valid UTF-8 text (a damaged file?).");
         using var document = JsonDocument.Parse(AseJsonNonFiniteLiterals.Rewrite(utf8Json), Options);
         var row = document.RootElement;
         if (row.ValueKind != JsonValueKind.Object)

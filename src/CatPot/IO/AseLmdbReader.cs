@@ -274,6 +274,11 @@ public sealed class AseLmdbReader : IDisposable
         {
             throw Error(file, index, id, $"the row is not valid JSON: {e.Message}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // A JSON value of an unexpected kind (a string where a number belongs) that the decoder's checks missed.
+            throw Error(file, index, id, $"a value has an unexpected JSON type: {e.Message}", e);
+        }
         finally
         {
             if (buffer is not null)

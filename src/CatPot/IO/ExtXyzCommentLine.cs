@@ -184,18 +184,31 @@ public static class ExtXyzCommentLine
         {
             using var doc = JsonDocument.Parse(text.ToString());
             var root = doc.RootElement;
+            if (root.ValueKind == JsonValueKind.Object)
+            {
+                // A dict (ASE writes dict-valued info as _JSON): kept as the JSON value.
+                value = root.Clone();
+                return true;
+            }
             if (root.ValueKind != JsonValueKind.Array)
             {
                 value = Scalar(root);
                 return value is not null;
             }
             var items = root.EnumerateArray().Select(Scalar).ToArray();
-            if (items.Length == 0 || items.Any(x => x is null)) return false;
+            if (items.Length == 0) return false;
+            if (items.Any(x => x is null))
+            {
+                // Nested or mixed lists (ASE writes any JSON-able info value this way): kept as the JSON value.
+                value = root.Clone();
+                return true;
+            }
             if (items.All(x => x is long)) value = items.Cast<long>().ToArray();
             else if (items.All(x => x is long or double)) value = items.Select(x => Convert.ToDouble(x, CultureInfo.InvariantCulture)).ToArray();
             else if (items.All(x => x is bool)) value = items.Cast<bool>().ToArray();
             else if (items.All(x => x is string)) value = items.Cast<string>().ToArray();
-            return value is not null;
+            else value = root.Clone();
+            return true;
         }
         catch (JsonException)
         {
@@ -231,8 +244,9 @@ public static class ExtXyzCommentLine
             case float[] a: AppendArray(sb, a, x => ExtXyzNumber.Format(x)); break;
             case bool[] a: AppendArray(sb, a, x => x ? "T" : "F"); break;
             case string[] a: AppendQuotedIfNeeded(sb, "_JSON " + JsonSerializer.Serialize(a), key); break;
+            case JsonElement json: AppendQuotedIfNeeded(sb, "_JSON " + json.GetRawText().ReplaceLineEndings(" "), key); break;
             default:
-                throw new ArgumentException($"Info key '{key}' holds a {value.GetType().Name}; extxyz can store string, long, double, bool and arrays of those.", nameof(value));
+                throw new ArgumentException($"Info key '{key}' holds a {value.GetType().Name}; extxyz can store string, long, double, bool, arrays of those and JSON values (JsonElement).", nameof(value));
         }
     }
 

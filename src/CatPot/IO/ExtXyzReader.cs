@@ -29,6 +29,9 @@ public sealed class ExtXyzReader : IDisposable
     private int _previousCount;
     private long _previousCountLine;
     private bool _done;
+    // A line read ahead while looking for VEC lines after a frame's atoms: the next frame's count line.
+    private string? _pendingLine;
+    private long _pendingLineNumber;
 
     /// <summary>Opens a file (plain or gzip).</summary>
     /// <exception cref="StructureFormatException">The file is empty or not a readable extxyz file.</exception>
@@ -82,7 +85,7 @@ public sealed class ExtXyzReader : IDisposable
         ReadOnlySpan<char> line;
         do
         {
-            if (!NextLine(frame, out line))
+            if (!NextLineOrPending(frame, out line))
             {
                 _done = true;
                 if (frame == 0)
@@ -91,7 +94,8 @@ public sealed class ExtXyzReader : IDisposable
             }
         }
         while (line.IsWhiteSpace());
-        long countLine = _lines.LineNumber;
+        long countLine = _pendingLineNumber > 0 ? _pendingLineNumber : _lines.LineNumber;
+        _pendingLineNumber = 0;
         int count = ParseCount(line, frame, countLine);
 
         // Comment line.
@@ -107,7 +111,11 @@ public sealed class ExtXyzReader : IDisposable
                 $"the count line declares {count} atoms, but at {props.TokenCount} columns per atom line that needs at least {(long)count * 2 * props.TokenCount - 1} more bytes and only about {r} remain; the count line is corrupt."));
 
         var structure0 = BuildFrame(count, frame, countLine, commentLine, header);
+        ReadCellVectorLines(structure0, frame);
+        LabelUnit.Convert(structure0, _options.EnergyUnit, _options.ForceUnit);
         StructureValidator.Validate(structure0, FilePath, frame, commentLine, commentLine + 1, _options.MinInteratomicDistance);
+        if (_options.RequireModelInputs || _options.RequireEnergy)
+            StructureValidator.ValidateLabelsAndDomain(structure0, FilePath, frame, _options.RequireModelInputs, _options.RequireEnergy, commentLine, commentLine + 1);
         _previousCount = count;
         _previousCountLine = countLine;
         FramesRead++;
@@ -209,6 +217,64 @@ public sealed class ExtXyzReader : IDisposable
         return structure;
     }
 
+    /// <summary>
+    /// Reads the <c>VEC1</c>…<c>VEC3</c> lines ASE writes after the atoms with <c>write(..., vec_cell=True)</c>:
+    /// line k sets lattice vector k and makes that direction periodic (as <c>ase.io.extxyz</c> reads them).
+    /// The first line that is not a VEC line is kept for the next frame.
+    /// </summary>
+    private void ReadCellVectorLines(Structure structure, int frame)
+    {
+        int vectors = 0;
+        while (NextLine(frame, out var line))
+        {
+            var trimmed = line.TrimStart();
+            if (!trimmed.StartsWith("VEC", StringComparison.Ordinal))
+            {
+                _pendingLine = line.ToString();
+                _pendingLineNumber = _lines.LineNumber;
+                break;
+            }
+            long lineNo = _lines.LineNumber;
+            if (vectors == 3)
+                throw Fail(frame, lineNo, "expected at most three cell-vector lines (VEC1, VEC2, VEC3) after the atoms but found a fourth.");
+            int found = Tokenize(trimmed, 4);
+            var name = Token(trimmed, 0);
+            if (!name.SequenceEqual(Invariant($"VEC{vectors + 1}")))
+                throw Fail(frame, lineNo, Invariant($"expected the cell-vector line VEC{vectors + 1} but found '{Excerpt(name)}'."));
+            if (found != 4)
+                throw Fail(frame, lineNo, Invariant($"expected VEC{vectors + 1} followed by three numbers but found {found - 1} value(s): '{Excerpt(trimmed)}'."));
+            var cell = structure.Cell ?? new double[9];
+            for (int k = 0; k < 3; k++)
+            {
+                var tok = Token(trimmed, k + 1);
+                if (!ExtXyzNumber.TryParseDouble(tok, out cell[3 * vectors + k]) || !double.IsFinite(cell[3 * vectors + k]))
+                    throw Fail(frame, lineNo, Invariant($"expected a finite number in VEC{vectors + 1} but found '{Excerpt(tok)}'."));
+            }
+            if (structure.Cell is null)
+            {
+                structure.Cell = cell;
+                structure.Pbc = new bool[3];
+            }
+            structure.Pbc[vectors] = true;
+            vectors++;
+        }
+        if (vectors > 0 && structure.Pbc.Count(p => p) != vectors)
+            throw Fail(frame, _lines.LineNumber, Invariant(
+                $"the frame has {vectors} VEC line(s) but its comment line makes {structure.Pbc.Count(p => p)} direction(s) periodic; ASE needs one VEC line per periodic direction."));
+    }
+
+    private bool NextLineOrPending(int frame, out ReadOnlySpan<char> line)
+    {
+        if (_pendingLine is { } pending)
+        {
+            _pendingLine = null;
+            line = pending;
+            return true;
+        }
+        _pendingLineNumber = 0;
+        return NextLine(frame, out line);
+    }
+
     private void ParseReals(ReadOnlySpan<char> line, ExtXyzColumn column, Span<double> target, int frame, long lineNo, int atom, bool requireFinite)
     {
         for (int w = 0; w < target.Length; w++)
@@ -302,7 +368,7 @@ public sealed class ExtXyzReader : IDisposable
                 {
                     case "Properties": propertiesText = p.Value; break;
                     case "Lattice": latticeRaw = p.Value; break;
-                    case "pbc": pbcValue = p.HasValue ? ExtXyzCommentLine.ParseValue(p.Value) : true; break;
+                    case "pbc": pbcValue = p.HasValue ? ParsePbc(p.Value) : true; break;
                     default:
                         object value = p.HasValue ? ExtXyzCommentLine.ParseValue(p.Value) : true;
                         if (IsCandidate(keys, p.Key)) labels[p.Key] = value;
@@ -379,6 +445,26 @@ public sealed class ExtXyzReader : IDisposable
         }
         var extras = props.Columns.Where(c => c != pos && c != forces && c.Name is not ("species" or "Z")).ToArray();
         return new FrameHeader(props, species, pos, forces, extras, energy, charge, spin, cell, pbc, info);
+    }
+
+    /// <summary>
+    /// The pbc value: three (or one) flags written as T/F, True/False in any case, or 0/1, separated by spaces or
+    /// commas, optionally in brackets (current ASE reads all of these); anything else is returned as parsed.
+    /// </summary>
+    private static object ParsePbc(string raw)
+    {
+        var words = raw.Trim().TrimStart('[').TrimEnd(']').Split([' ', '\t', ','], StringSplitOptions.RemoveEmptyEntries);
+        var flags = new bool[words.Length];
+        for (int i = 0; i < words.Length; i++)
+        {
+            switch (words[i].ToUpperInvariant())
+            {
+                case "T" or "TRUE" or "1": flags[i] = true; break;
+                case "F" or "FALSE" or "0": flags[i] = false; break;
+                default: return ExtXyzCommentLine.ParseValue(raw);
+            }
+        }
+        return flags.Length == 1 ? flags[0] : flags;
     }
 
     private int Integer(object value, string key, string what, int frame, long lineNo, string hint)

@@ -9,14 +9,15 @@ namespace CatPot.IO;
 /// <summary>
 /// Opens any structure source the project reads, by one path: an extended XYZ file (<c>.extxyz</c>, <c>.xyz</c>,
 /// optionally gzip-compressed), an ASE LMDB file (<c>.aselmdb</c>), a directory of <c>.aselmdb</c> shards,
-/// or a built-in sample split (<c>sample:train</c>, <c>sample:val</c>, <c>sample:test</c>).
+/// an ASE database (<c>.db</c> SQLite or <c>.json</c>), or a built-in sample split (<c>sample:train</c>, <c>sample:val</c>, <c>sample:test</c>).
 /// Every frame is validated by the underlying reader (<see cref="StructureValidator"/>).
 /// </summary>
 /// <remarks>
 /// The format is chosen from the file's first bytes when they are conclusive (gzip magic → extxyz,
-/// LMDB meta-page magic → aselmdb), else from the extension, else extxyz when the first non-blank line is
-/// an atom count. <see cref="ExtXyzReaderOptions"/> applies to extxyz sources (files and samples);
-/// LMDB rows are checked with the default validator settings.
+/// LMDB meta-page magic → aselmdb, SQLite header → ASE database), else from the extension, else extxyz when
+/// the first non-blank line is an atom count, else ASE JSON database when the text is an object keyed by row ids.
+/// <see cref="ExtXyzReaderOptions"/> applies to every source: its units, close-contact limit and model/energy
+/// checks to all formats, its label keys to extxyz.
 /// </remarks>
 public static class StructureFiles
 {
@@ -26,7 +27,7 @@ public static class StructureFiles
     /// <summary>One line listing what a path may name; error messages end with it.</summary>
     public const string AcceptedFormats =
         "accepted: an extxyz/xyz file (.extxyz, .xyz, optionally .gz), an ASE LMDB file (.aselmdb), "
-        + "a directory of .aselmdb files, or sample:train, sample:val, sample:test (the built-in sample)";
+        + "a directory of .aselmdb files, an ASE database (.db SQLite or .json), or sample:train, sample:val, sample:test (the built-in sample)";
 
     // Enough of the head of a file to see the LMDB meta page magic and the first few text lines.
     private const int SniffBytes = 4096;
@@ -71,7 +72,9 @@ public static class StructureFiles
         {
             StructureFileFormat.ExtXyz => ReadExtXyz(() => File.OpenRead(path), path, options, progress),
             StructureFileFormat.Sample => ReadExtXyz(() => SampleStream(path), path, options, progress),
-            _ => ReadLmdb(path, progress),
+            StructureFileFormat.AseSqlite => ReadRows(new AseSqliteReader(path, options).ReadAll(), progress),
+            StructureFileFormat.AseJson => ReadRows(new AseJsonDatabaseReader(path, options).ReadAll(), progress),
+            _ => ReadLmdb(path, options ?? ExtXyzReaderOptions.Default, progress),
         };
     }
 
@@ -96,16 +99,28 @@ public static class StructureFiles
         progress?.Report(1.0);
     }
 
-    private static IEnumerable<Structure> ReadLmdb(string path, IProgress<double>? progress)
+    private static IEnumerable<Structure> ReadLmdb(string path, ExtXyzReaderOptions options, IProgress<double>? progress)
     {
         using var reader = OpenLmdb(path);
         int count = reader.Count, done = 0;
         foreach (var structure in reader.ReadAll())
         {
+            // The LMDB reader validates with the default settings; the units and model checks are applied here.
+            LabelUnit.Convert(structure, options.EnergyUnit, options.ForceUnit);
+            if (!options.EnergyUnit.IsIdentity || !options.ForceUnit.IsIdentity)
+                StructureValidator.Validate(structure, reader.RowAt(done).FilePath, done, minDistance: 0);
+            StructureValidator.ValidateLabelsAndDomain(structure, reader.RowAt(done).FilePath, done, options.RequireModelInputs, options.RequireEnergy);
             done++;
             progress?.Report((double)done / count);
             yield return structure;
         }
+        progress?.Report(1.0);
+    }
+
+    private static IEnumerable<Structure> ReadRows(IEnumerable<Structure> rows, IProgress<double>? progress)
+    {
+        foreach (var structure in rows)
+            yield return structure;
         progress?.Report(1.0);
     }
 
@@ -155,6 +170,8 @@ public static class StructureFiles
         if (bytes.Length >= LmdbLayout.MetaMagicOffset + 4
             && BinaryPrimitives.ReadUInt32LittleEndian(bytes[LmdbLayout.MetaMagicOffset..]) == LmdbLayout.Magic)
             return StructureFileFormat.AseLmdb;
+        if (AseSqliteReader.HasMagic(bytes))
+            return StructureFileFormat.AseSqlite;
 
         string extension = Path.GetExtension(path).ToLowerInvariant();
         if (extension == ".gz")
@@ -165,11 +182,20 @@ public static class StructureFiles
                 return StructureFileFormat.ExtXyz;
             case ".aselmdb" or ".lmdb":
                 return StructureFileFormat.AseLmdb;
+            case ".json":
+                return StructureFileFormat.AseJson;
+            case ".db":
+                // ASE writes .db as SQLite (the magic was not found above): a damaged or foreign file.
+                throw new StructurePathException(path, n == 0
+                    ? "the .db file is empty; an ASE SQLite database starts with the SQLite header."
+                    : "the .db file does not start with the SQLite header ('SQLite format 3'); it is not an ASE SQLite database (damaged, or another database engine?).");
         }
 
         if (StartsWithAtomCount(bytes))
             return StructureFileFormat.ExtXyz;
-        string found = n == 0 ? "the file is empty" : "its content is neither extxyz text (an atom-count line first) nor LMDB";
+        if (AseJsonDatabaseReader.LooksLikeAseJson(bytes))
+            return StructureFileFormat.AseJson;
+        string found = n == 0 ? "the file is empty" : "its content is neither extxyz text (an atom-count line first), LMDB, SQLite nor an ASE JSON database";
         throw new StructurePathException(path, string.Create(CultureInfo.InvariantCulture,
             $"cannot tell the format: the extension '{Path.GetExtension(path)}' is not known and {found}; {AcceptedFormats}."));
     }

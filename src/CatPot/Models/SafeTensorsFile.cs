@@ -74,6 +74,8 @@ public sealed class SafeTensorsFile
         if (header.Length == 0 || header[0] != (byte)'{')
             throw new ModelFileException(sourceName, null, $"the JSON header must start with '{{'; found {(header.Length == 0 ? "an empty header" : $"byte 0x{header[0]:X2}")}.");
         var buffer = bytes[(8 + (int)n)..];
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+            throw new ModelFileException(sourceName, null, "the JSON header is not valid UTF-8. The file is corrupt or not a safetensors file.");
 
         JsonDocument doc;
         try

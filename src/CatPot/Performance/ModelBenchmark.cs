@@ -43,7 +43,7 @@ public static class ModelBenchmark
             ["loadavg_before"] = LoadAverage(),
         };
         var t0 = Stopwatch.GetTimestamp();
-        var structures = StructureFiles.ReadAll(options.DataPath);
+        var structures = StructureFiles.ReadAll(options.DataPath, ExtXyzReaderOptions.ForModel);
         if (options.MaxStructures > 0 && structures.Count > options.MaxStructures) structures = structures.GetRange(0, options.MaxStructures);
         res["data"] = new JsonObject
         {
@@ -234,7 +234,7 @@ public static class ModelBenchmark
         {
             if (!File.Exists(options.MoleculePath)) throw new FileNotFoundException($"Molecule file '{options.MoleculePath}' does not exist.", options.MoleculePath);
             frameIndex = 0;
-            return ExtXyzReader.ReadFrames(options.MoleculePath).First();
+            return ExtXyzReader.ReadFrames(options.MoleculePath, ExtXyzReaderOptions.ForModel).First();
         }
         frameIndex = 0;
         for (int k = 1; k < structures.Count; k++)

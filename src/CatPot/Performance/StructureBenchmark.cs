@@ -74,7 +74,7 @@ public static class StructureBenchmark
     private static JsonObject RunAt(StructureBenchmarkOptions options, TextWriter? log)
     {
         if (!File.Exists(options.StructurePath)) throw new FileNotFoundException($"Structure file '{options.StructurePath}' does not exist.", options.StructurePath);
-        var structure = StructureFiles.Read(options.StructurePath).First();
+        var structure = StructureFiles.Read(options.StructurePath, ExtXyzReaderOptions.ForModel).First();
         Potential<float> model;
         if (options.ModelPath is not null)
         {
