@@ -12,8 +12,7 @@ public static class BenchCommand
     public static Command Create()
     {
         var data = new Option<string>("--data") { Description = "Training data (extxyz): batches, statistics and the latency molecule.", Required = true };
-        var head = new Option<string>("--head") { Description = "Energy head: hlgauss or mae.", DefaultValueFactory = _ => "hlgauss" };
-        head.AcceptOnlyFromAmong("hlgauss", "mae");
+        var head = new HeadOptions(Models.Heads.HLGaussHeadConfig.HeadName);
         var maxAtoms = new Option<int>("--max-atoms") { Description = "Atom budget per training batch.", DefaultValueFactory = _ => 1000 };
         var steps = new Option<int>("--steps") { Description = "Timed training steps.", DefaultValueFactory = _ => 20 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed training steps first.", DefaultValueFactory = _ => 3 };
@@ -24,14 +23,15 @@ public static class BenchCommand
         var maxStructures = new Option<int>("--max-structures") { Description = "Read only the first N frames of --data (0 = all).", DefaultValueFactory = _ => 0 };
         var command = new Command("bench", "Time training steps and single-molecule inference of a random-weight model; prints JSON.")
         {
-            data, head, maxAtoms, steps, warmup, threads, reps, molecule, seed, maxStructures,
+            data, maxAtoms, steps, warmup, threads, reps, molecule, seed, maxStructures,
         };
+        foreach (var option in head.All) command.Options.Add(option);
         command.SetAction(parseResult =>
         {
             var options = new ModelBenchmarkOptions
             {
                 DataPath = parseResult.GetValue(data)!,
-                Head = parseResult.GetValue(head) == "mae" ? EnergyHeadKind.Mae : EnergyHeadKind.HLGauss,
+                Head = head.Parse(parseResult),
                 MaxAtoms = parseResult.GetValue(maxAtoms),
                 Steps = parseResult.GetValue(steps),
                 Warmup = parseResult.GetValue(warmup),

@@ -22,11 +22,7 @@ public static class TrainCommand
         var train = new Option<string>("--train") { Description = "Training structures. " + StructureSourceArgument.Description, DefaultValueFactory = _ => "sample:train" };
         var val = new Option<string>("--val") { Description = "Validation structures (model selection, early stopping).", DefaultValueFactory = _ => "sample:val" };
         var test = new Option<string?>("--test") { Description = "Test structures evaluated with the best model at the end ('none' to skip).", DefaultValueFactory = _ => "sample:test" };
-        var head = new Option<string>("--head") { Description = "Energy head: hlgauss or mae.", DefaultValueFactory = _ => "hlgauss" };
-        head.AcceptOnlyFromAmong("hlgauss", "mae");
-        var bins = new Option<int>("--bins") { Description = "HL-Gauss bins K.", DefaultValueFactory = _ => 128 };
-        var sigma = new Option<double>("--sigma-ratio") { Description = "HL-Gauss σ / bin width.", DefaultValueFactory = _ => 0.75 };
-        var temperature = new Option<double>("--temperature") { Description = "Softmax temperature T (training and inference).", DefaultValueFactory = _ => 2.0 };
+        var head = new HeadOptions(Models.Heads.EnergyHeads.DefaultName);
         var epochs = new Option<int>("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => DefaultEpochs };
         var maxAtoms = new Option<int>("--max-atoms") { Description = "Atom budget per batch.", DefaultValueFactory = _ => 1000 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of weights and shuffles; same seed, same run, bit for bit.", DefaultValueFactory = _ => 0UL };
@@ -49,11 +45,12 @@ public static class TrainCommand
         var threads = new Option<int>("--threads") { Description = "Kernel threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = StandardOptions.CreateJson("Print the test report as JSON instead of tables.");
 
-        var command = new Command("train", "Train a CatPot model (HL-Gauss or MAE energy head, direct or conservative forces) and print per-domain test errors.")
+        var command = new Command("train", "Train a CatPot model (any energy head of --head, direct or conservative forces) and print per-domain test errors.")
         {
-            train, val, test, head, bins, sigma, temperature, epochs, maxAtoms, seed, output, resume, conservative,
+            train, val, test, epochs, maxAtoms, seed, output, resume, conservative,
             features, layers, rbf, cutoff, lr, wd, lambdaE, lambdaF, ema, emaWarmup, clip, warmup, patience, threads, json,
         };
+        foreach (var option in head.All) command.Options.Add(option);
         command.SetAction((parseResult, cancellationToken) =>
         {
             var context = CommandContext.From(parseResult);
@@ -66,10 +63,7 @@ public static class TrainCommand
                     Layers = parseResult.GetValue(layers),
                     RadialBasis = parseResult.GetValue(rbf),
                     Cutoff = parseResult.GetValue(cutoff),
-                    Head = parseResult.GetValue(head) == "mae" ? EnergyHeadKind.Mae : EnergyHeadKind.HLGauss,
-                    Bins = parseResult.GetValue(bins),
-                    SigmaRatio = parseResult.GetValue(sigma),
-                    Temperature = parseResult.GetValue(temperature),
+                    Head = head.Parse(parseResult),
                 },
                 Epochs = parseResult.GetValue(epochs),
                 MaxAtoms = parseResult.GetValue(maxAtoms),
@@ -112,7 +106,7 @@ public static class TrainCommand
                     throw new CommandLineUsageException($"{outDir} already holds a training run; continue it with --resume or choose another --out (nothing was overwritten).");
                 trainer = new Trainer(options, trainSet, valSet, outDir);
             }
-            context.Error.WriteLine($"catpot: {trainer.Model.Parameters.ScalarCount:N0} parameters, {trainer.Options.Model.Head} head, {trainSet.Count} training / {valSet.Count} validation structures, {trainer.TotalSteps} steps");
+            context.Error.WriteLine($"catpot: {trainer.Model.Parameters.ScalarCount:N0} parameters, {trainer.Model.Config.Head.Label} head, {trainSet.Count} training / {valSet.Count} validation structures, {trainer.TotalSteps} steps");
 
             long done = trainer.History.Count == 0 ? 0 : trainer.History[^1].Step;
             new TrainingProgressView(context).Run(trainer.TotalSteps, done, (progress, epochDone) =>
