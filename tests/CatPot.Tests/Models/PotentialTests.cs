@@ -69,8 +69,7 @@ public class PotentialTests
     }
 
     [Theory]
-    [InlineData("hlgauss")]
-    [InlineData("mae")]
+    [MemberData(nameof(TestHeads.Names), MemberType = typeof(TestHeads))]
     public void Energy_and_entropy_are_invariant_and_forces_rotate(string head)
     {
         var model = Model(SmallHL with { Head = TestHeads.Of(head) });
@@ -80,7 +79,7 @@ public class PotentialTests
         var o1 = model.Forward(Input(mol), conservativeForces: true);
         var o2 = model.Forward(Input(moved), conservativeForces: true);
         Assert.Equal(o1.Energy[0], o2.Energy[0], 1e-9);
-        if (head == "hlgauss")
+        if (head != "mae")
         {
             Assert.Equal(o1.Entropy![0], o2.Entropy![0], 1e-10);
             Assert.Equal(o1.EnergyStd![0], o2.EnergyStd![0], 1e-10);
@@ -133,8 +132,7 @@ public class PotentialTests
     }
 
     [Theory]
-    [InlineData("hlgauss")]
-    [InlineData("mae")]
+    [MemberData(nameof(TestHeads.Names), MemberType = typeof(TestHeads))]
     public void A_batch_gives_the_same_numbers_as_each_structure_alone(string head)
     {
         var model = Model(SmallHL with { Head = TestHeads.Of(head) });
@@ -145,7 +143,7 @@ public class PotentialTests
         {
             var alone = model.Forward(Input(mols[k]), conservativeForces: true);
             Assert.Equal(alone.Energy[0], batch.Energy[k], 1e-9);
-            if (head == "hlgauss") Assert.Equal(alone.Entropy![0], batch.Entropy![k], 1e-10);
+            if (head != "mae") Assert.Equal(alone.Entropy![0], batch.Entropy![k], 1e-10);
             for (int i = 0; i < 3 * mols[k].AtomCount; i++)
             {
                 Assert.Equal(alone.DirectForces![i], batch.DirectForces![3 * offset + i], 1e-9);

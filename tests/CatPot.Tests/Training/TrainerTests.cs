@@ -37,8 +37,7 @@ public sealed class TrainerTests : IDisposable
     };
 
     [Theory]
-    [InlineData("hlgauss")]
-    [InlineData("mae")]
+    [MemberData(nameof(TestHeads.Names), MemberType = typeof(TestHeads))]
     public void Two_epochs_straight_equal_one_epoch_then_resume_then_one_epoch(string head)
     {
         var train = Sample(SampleData.OpenTrain, 48);
