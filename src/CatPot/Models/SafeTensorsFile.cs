@@ -49,7 +49,16 @@ public sealed class SafeTensorsFile
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            // Sizes are checked before anything large is allocated: a device such as /dev/urandom, or a header length
+            // beyond the file, fails here instead of reading (or allocating) without bound.
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+            if (!stream.CanSeek)
+                throw new ModelFileException(path, null, "is not a regular file (it cannot be sized); give a .safetensors model file.");
+            long length = stream.Length;
+            if (length > Array.MaxLength)
+                throw new ModelFileException(path, null, $"is {length} bytes; model files above {Array.MaxLength} bytes are not supported.");
+            bytes = new byte[length];
+            stream.ReadExactly(bytes);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
@@ -74,6 +83,8 @@ public sealed class SafeTensorsFile
         if (header.Length == 0 || header[0] != (byte)'{')
             throw new ModelFileException(sourceName, null, $"the JSON header must start with '{{'; found {(header.Length == 0 ? "an empty header" : $"byte 0x{header[0]:X2}")}.");
         var buffer = bytes[(8 + (int)n)..];
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+            throw new ModelFileException(sourceName, null, $"the JSON header is not valid UTF-8 (first bad byte at offset {8 + FirstInvalidUtf8(header)}). The file is corrupt or not a safetensors file.");
 
         JsonDocument doc;
         try
@@ -194,6 +205,17 @@ public sealed class SafeTensorsFile
             try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw new ModelFileException(path, null, $"cannot write the file ({e.Message}).", e);
         }
+    }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> text)
+    {
+        int i = 0;
+        while (i < text.Length)
+        {
+            if (System.Text.Rune.DecodeFromUtf8(text[i..], out _, out int used) != System.Buffers.OperationStatus.Done) return i;
+            i += used;
+        }
+        return i;
     }
 
     private static void ReadMetadata(JsonElement value, Dictionary<string, string> metadata, string source)
