@@ -56,7 +56,7 @@ public sealed class ExperimentGridTests
     [Theory]
     [InlineData("{ \"seedz\": 2 }", "seedz")]
     [InlineData("{ \"seeds\": 0 }", "seeds must be")]
-    [InlineData("{ \"cells\": [ {\"name\": \"a\", \"head\": \"softmax\"} ] }", "head name")]
+    [InlineData("{ \"cells\": [ {\"name\": \"a\", \"head\": \"softmax\"} ] }", "Unknown energy head 'softmax'")]
     [InlineData("{ \"cells\": [ {\"name\": \"a/b\", \"head\": \"mae\"} ] }", "folder name")]
     [InlineData("{ \"ensemble\": 3, \"cells\": [ {\"name\": \"hl\"} ] }", "MAE baseline")]
     [InlineData("not json", "not a valid grid")]
