@@ -8,7 +8,7 @@ using CatPot.Training;
 namespace CatPot.Cli.Commands;
 
 /// <summary>
-/// <c>catpot train</c>: trains a model (by default the HL-Gauss model on the built-in sample data), keeps the best and
+/// <c>catpot train</c>: trains a model (by default the <c>catres</c> head, <see cref="Models.Heads.EnergyHeads.DefaultName"/>, on the built-in sample data), keeps the best and
 /// last models, a resumable checkpoint and a metrics log in <c>--out</c>, then prints the per-domain test table.
 /// </summary>
 public static class TrainCommand

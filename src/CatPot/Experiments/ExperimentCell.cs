@@ -65,7 +65,7 @@ public sealed class ExperimentCellConverter : JsonConverter<ExperimentCell>
     {
         var o = JsonNode.Parse(ref reader) as JsonObject ?? throw new JsonException("A cell must be an object {\"name\": …, \"head\": …, …settings}.");
         string name = o["name"] is JsonValue n && n.GetValueKind() == JsonValueKind.String ? n.GetValue<string>() : throw new JsonException("A cell needs a \"name\" (text).");
-        string head = o["head"] is null ? EnergyHeads.DefaultName
+        string head = o["head"] is null ? HLGaussHeadConfig.HeadName
             : o["head"] is JsonValue h && h.GetValueKind() == JsonValueKind.String ? h.GetValue<string>() : throw new JsonException($"Cell '{name}': \"head\" must be text.");
         var settings = (JsonObject)o.DeepClone();
         settings.Remove("name");

@@ -26,8 +26,11 @@ public static class EnergyHeads
         new(ResidualCategoricalHeadConfig.HeadName, "regression energy plus a histogram over its residual (uncertainty)", new ResidualCategoricalHeadConfig()),
     ];
 
-    /// <summary>The head <c>catpot train</c> uses when <c>--head</c> is not given.</summary>
-    public const string DefaultName = HLGaussHeadConfig.HeadName;
+    /// <summary>
+    /// The head <c>catpot train</c> uses when <c>--head</c> is not given: the best categorical configuration on xtb4
+    /// validation (<c>docs/results.md</c>), with its default settings.
+    /// </summary>
+    public const string DefaultName = ResidualCategoricalHeadConfig.HeadName;
 
     /// <summary>The table by name (ordinal, case-sensitive).</summary>
     public static IReadOnlyDictionary<string, Entry> ByName { get; } = All.ToDictionary(e => e.Name, StringComparer.Ordinal);
