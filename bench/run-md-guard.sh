@@ -4,7 +4,7 @@
 #     all intact, physically sampled geometries), via `catpot predict`; the limit is 1.25 x the largest of them, so
 #     no reference geometry would trip it.
 #  2. Heat: Langevin MD from the first frame at HOT_K (default 3000 K) with that --max-std and no --flag, so the run
-#     must stop (exit 3) when std_E crosses the limit, and the offending frame goes to the flagged file.
+#     must stop (exit 5, Incomplete) when energy_std crosses the limit, and the offending frame goes to the flagged file.
 #  3. Check the flagged frame: is the molecule still in one piece? (bonded = distance < 1.5 x sum of covalent radii,
 #     so hot vibrations do not count as breaking)
 #  4. The same heating with --flag (mark, keep going) for FLAG_STEPS steps, every frame written: how many frames past
@@ -38,7 +38,7 @@ $CATPOT md "$MODEL" "$OUT/aspirin0.extxyz" --steps 20000 --dt 0.5 -T "$HOT_K" --
   --interval 10 --max-std "$limit" -o "$OUT/hot.extxyz" --flagged "$OUT/hot.flagged.extxyz" --log "$OUT/hot.json" > "$OUT/hot.out" 2> "$OUT/hot.err"
 code=$?
 set -e
-echo "heating at $HOT_K K: catpot md exit code $code (3 = stopped by the guard)"
+echo "heating at $HOT_K K: catpot md exit code $code (5 = stopped by the guard)"
 tail -n 2 "$OUT/hot.err"
 python3 - "$OUT/hot.flagged.extxyz" "$OUT/hot.extxyz" <<'PY'
 import sys
@@ -51,7 +51,7 @@ except FileNotFoundError:
 print(f"flagged frames written: {len(flagged)}")
 for info, atoms in flagged:
     print(f"  step {key(info, 'step'):.0f}  t = {key(info, 'time_fs'):.1f} fs  T = {key(info, 'temperature'):.0f} K  "
-          f"std_E = {key(info, 'std_E'):.4f} eV  entropy = {key(info, 'entropy'):.3f} nats  fragments = {fragments(atoms)}")
+          f"std_E = {key(info, 'energy_std'):.4f} eV  entropy = {key(info, 'energy_entropy'):.3f} nats  fragments = {fragments(atoms)}")
 traj = list(frames(sys.argv[2]))
 first_broken = next((key(i, "step") for i, a in traj if fragments(a) > 1), None)
 print(f"trajectory: {len(traj)} frames written; first written frame with more than one fragment: step {first_broken}")
@@ -67,7 +67,7 @@ import sys
 sys.path.insert(0, "tools")
 from md_fragments import frames, fragments, key
 limit = float(sys.argv[2])
-rows = [(int(key(info, "step")), fragments(atoms), key(info, "std_E")) for info, atoms in frames(sys.argv[1])]
+rows = [(int(key(info, "step")), fragments(atoms), key(info, "energy_std")) for info, atoms in frames(sys.argv[1])]
 intact = [r for r in rows if r[1] == 1]; broken = [r for r in rows if r[1] > 1]
 def share(rs): return f"{sum(r[2] > limit for r in rs)}/{len(rs)}" if rs else "0/0"
 med = lambda rs: sorted(r[2] for r in rs)[len(rs) // 2] if rs else float("nan")

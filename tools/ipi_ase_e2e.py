@@ -3,13 +3,14 @@
 
 ASE (Debian python3-ase 3.22) drives a CatPot i-PI client through a few velocity-Verlet MD steps and a BFGS
 optimisation over a unix socket (and once over TCP); every energy/force ASE received is then recomputed with CatPot's
-in-process calculator (`evaluate`) and compared to 1e-6 relative. The client runs with `--extras none`: ASE 3.22's
-server raises on any extras string longer than one byte (`if morebytes:` on a numpy array), so the JSON extras
-(std_E, entropy) cannot travel to ASE 3.22; the fake-server tests in the suite check them instead.
+in-process calculator (`evaluate`) and compared to 1e-6 relative. The client runs with its default extras (`--extras
+none`, one zero byte), which is the form ASE 3.22 accepts: its server raises on any extras string longer than one byte
+(`if morebytes:` on a numpy array), so the JSON extras (energy_std, energy_entropy, energy_tail_mass) are for i-PI;
+the fake-server tests in the suite check them.
 
-Until model files can be loaded, the client uses the hidden `--random-model SEED` debug option (a small random-weight
-HL-Gauss model), and the commands run through tools/sim_harness.cs (a stand-in for `catpot`). Once `catpot serve` is
-registered, pass --catpot "dotnet run --project src/CatPot.Cli -c Release --" (or the built dll).
+The client uses the hidden `--random-model SEED` debug option (a small random-weight HL-Gauss model), and the commands
+run through tools/sim_harness.cs (`catpot` plus an `evaluate` subcommand); --catpot "dotnet run --project
+src/CatPot.Cli -c Release --" runs the real CLI for the client (the comparison still needs the harness's `evaluate`).
 
 Usage: /usr/bin/python3 tools/ipi_ase_e2e.py [--catpot CMD] [--seed 7] [--md-steps 5] [--bfgs-steps 100] [--fmax 0.002]
 """
@@ -41,8 +42,7 @@ def run_session(catpot, seed, workdir, address, md_steps, bfgs_steps, fmax, serv
     write(structure, atoms, format="extxyz")
     log = open(os.path.join(workdir, f"serve-{address.replace('/', '_').replace(':', '_')}.log"), "w")
     client = subprocess.Popen(
-        catpot + ["serve", "random", structure, "--ipi", address, "--random-model", str(seed), "--connect-timeout", "300",
-                  "--extras", "none"],
+        catpot + ["serve", "random", structure, "--ipi", address, "--random-model", str(seed), "--connect-timeout", "300"],
         cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     records = []
     try:

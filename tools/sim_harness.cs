@@ -1,6 +1,6 @@
 #:project ../src/CatPot.Cli/CatPot.Cli.csproj
 #:property PublishAot=false
-// Stand-in for `catpot md|opt|serve` until the lead registers these commands in the CLI, plus `evaluate`, which prints
+// `catpot` (every command, through CatPot.Cli.Program, so exit codes are the CLI's), plus `evaluate`, which prints
 // CatPot's in-process energies and forces for every frame of an extxyz file as JSON (used by tools/ipi_ase_e2e.py).
 // Usage: dotnet run tools/sim_harness.cs -- serve|md|opt ARGS...
 //        dotnet run tools/sim_harness.cs -- evaluate --random-model SEED IN.extxyz OUT.json [direct]
@@ -24,11 +24,10 @@ if (args.Length > 0 && args[0] == "evaluate")
     {
         var r = new CalculationResult(s.AtomCount);
         calc.Calculate(s, r);
-        rows.Add(new() { ["energy"] = r.Energy, ["forces"] = r.Forces, ["std_E"] = r.EnergyStd, ["entropy"] = r.Entropy });
+        rows.Add(new() { [PredictionKeys.Energy] = r.Energy, [PredictionKeys.Forces] = r.Forces, [PredictionKeys.EnergyStd] = r.EnergyStd, [PredictionKeys.EnergyEntropy] = r.Entropy });
     }
     File.WriteAllText(args[4], JsonSerializer.Serialize(rows));
     return 0;
 }
 
-var root = new RootCommand("CatPot simulation commands (harness)") { MdCommand.Create(), OptCommand.Create(), ServeCommand.Create() };
-return root.Parse(args).Invoke();
+return CatPot.Cli.Program.Main(args);

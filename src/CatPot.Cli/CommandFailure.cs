@@ -14,7 +14,7 @@ public static class CommandFailure
     {
         OperationCanceledException => ExitCodes.Cancelled,
         CommandLineUsageException => ExitCodes.UsageError,
-        StructureFormatException or ModelFileException or InvalidDataException => ExitCodes.BadInput,
+        StructureFormatException or ModelFileException or InvalidDataException or OutputPathException => ExitCodes.BadInput,
         FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or PathTooLongException => ExitCodes.BadInput,
         _ => ExitCodes.RuntimeFailure,
     };

@@ -12,8 +12,17 @@ public static class ExitCodes
     /// <summary>An input file is missing, unreadable, in an unknown format, or holds an invalid frame or model.</summary>
     public const int BadInput = 2;
 
-    /// <summary>Anything else went wrong while running (out of memory, a bug, an output file that cannot be written).</summary>
+    /// <summary>Anything else went wrong while running (out of memory, a bug, an output file that cannot be written, a full disk).</summary>
     public const int RuntimeFailure = 3;
+
+    /// <summary><c>serve</c>: no i-PI server could be reached within <c>--connect-timeout</c>.</summary>
+    public const int NoServer = 4;
+
+    /// <summary>
+    /// The command ran correctly and kept its output, but stopped before reaching its goal: <c>md</c> stopped by the
+    /// uncertainty guard (frames in the flagged file), <c>opt</c> not converged within <c>--steps</c>.
+    /// </summary>
+    public const int Incomplete = 5;
 
     /// <summary>Cancelled by Ctrl+C (128 + SIGINT, the shell convention).</summary>
     public const int Cancelled = 130;

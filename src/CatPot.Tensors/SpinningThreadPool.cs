@@ -42,7 +42,7 @@ public static class SpinningThreadPool
         int helpers = Math.Min(Math.Min(Helpers.Length, TensorThreading.MaxThreads - 1), chunks - 1);
         if (helpers <= 0 || isHelperOrRunning || Interlocked.CompareExchange(ref busy, 1, 0) != 0)
         {
-            for (int c = 0; c < chunks; c++) body(c);
+            RunSerially(chunks, body);
             return;
         }
         try
@@ -67,6 +67,28 @@ public static class SpinningThreadPool
         {
             Volatile.Write(ref busy, 0);
         }
+    }
+
+    /// <summary>
+    /// The path taken when no helper can join (one thread allowed, a nested call, another caller holds the pool).
+    /// It keeps the parallel path's contract — every chunk runs, the first error comes back wrapped — so a caller
+    /// sees the same outcome whichever path a busy machine happens to pick.
+    /// </summary>
+    private static void RunSerially(int chunks, Action<int> body)
+    {
+        Exception? error = null;
+        for (int c = 0; c < chunks; c++)
+        {
+            try
+            {
+                body(c);
+            }
+            catch (Exception e)
+            {
+                error ??= e;
+            }
+        }
+        if (error is not null) throw new AggregateException(error);
     }
 
     private static Helper[] CreateHelpers()

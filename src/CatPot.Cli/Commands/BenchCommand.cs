@@ -28,6 +28,7 @@ public static class BenchCommand
         foreach (var option in head.All) command.Options.Add(option);
         command.SetAction(parseResult =>
         {
+            var context = CommandContext.From(parseResult);
             var options = new ModelBenchmarkOptions
             {
                 DataPath = parseResult.GetValue(data)!,
@@ -41,17 +42,10 @@ public static class BenchCommand
                 Seed = (ulong)Math.Max(0, parseResult.GetValue(seed)),
                 MaxStructures = parseResult.GetValue(maxStructures),
             };
-            try
-            {
-                var json = ModelBenchmark.Run(options, Console.Error);
-                Console.Out.WriteLine(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-                return 0;
-            }
-            catch (FileNotFoundException e)
-            {
-                Console.Error.WriteLine($"catpot bench: {e.Message}");
-                return 2;
-            }
+            // A missing file propagates to CommandFailure (exit 2), like every other command.
+            var json = ModelBenchmark.Run(options, context.Error);
+            context.Out.WriteLine(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            return ExitCodes.Ok;
         });
         return command;
     }

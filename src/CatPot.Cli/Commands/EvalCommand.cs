@@ -16,7 +16,7 @@ public static class EvalCommand
         var data = StructureSourceArgument.CreateMany("data");
         var json = StandardOptions.CreateJson();
         var conservative = new Option<bool>("--conservative") { Description = "Evaluate forces as −∂E/∂R instead of the direct force head." };
-        var maxAtoms = new Option<int>("--max-atoms") { Description = "Atom budget per batch.", DefaultValueFactory = _ => 1000 };
+        var maxAtoms = StandardOptions.CreateMaxAtoms();
         var command = new Command("eval", "Evaluate a model on labelled structures: energy and force errors per domain; entropy/std_E vs error, AUROC, NLL and calibration for HL-Gauss.")
         {
             model, data, json, conservative, maxAtoms,
@@ -34,10 +34,21 @@ public static class EvalCommand
             if (compared.Count == 0)
                 throw new CommandLineUsageException("None of the structures has a reference energy; 'eval' needs labelled data (use 'predict' for unlabelled structures).");
             var report = EvaluationReport.Compute(compared);
-            if (parseResult.GetValue(json)) context.Out.WriteLine(report.ToJson());
+            var warnings = ElementCoverage.Warnings(potential, structures);
+            foreach (var warning in warnings) context.Error.WriteLine($"catpot: warning: {warning}");
+            if (parseResult.GetValue(json)) context.Out.WriteLine(WithWarnings(report.ToJson(), warnings));
             else EvaluationTable.Render(report, context.CreateOutConsole(), $"{compared.Count} structures");
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;
+    }
+
+    /// <summary>The report JSON with a <c>"warnings"</c> array of strings added (only when there are warnings).</summary>
+    public static string WithWarnings(string reportJson, IReadOnlyList<string> warnings)
+    {
+        if (warnings.Count == 0) return reportJson;
+        var node = System.Text.Json.Nodes.JsonNode.Parse(reportJson)!.AsObject();
+        node["warnings"] = new System.Text.Json.Nodes.JsonArray([.. warnings.Select(w => System.Text.Json.Nodes.JsonValue.Create(w))]);
+        return node.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
     }
 }

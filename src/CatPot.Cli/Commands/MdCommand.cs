@@ -5,7 +5,9 @@ namespace CatPot.Cli.Commands;
 
 /// <summary>
 /// <c>catpot md MODEL STRUCTURE</c>: NVE (velocity Verlet) or NVT (Langevin BAOAB) dynamics with an uncertainty guard,
-/// an extxyz trajectory and an optional JSON summary (drift, temperature, ps/day).
+/// an extxyz trajectory written frame by frame (a killed run keeps every flushed frame) and an optional JSON summary
+/// (drift, temperature, ps/day). Exit codes: 0 all steps run, 5 stopped by the guard, 130 cancelled (Ctrl+C); errors
+/// through <see cref="CommandFailure"/>.
 /// </summary>
 public static class MdCommand
 {
@@ -23,11 +25,12 @@ public static class MdCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed for initial velocities and Langevin noise", DefaultValueFactory = _ => 1 };
         var forces = SimulationInputs.ForcesOption();
         var frame = SimulationInputs.FrameOption();
-        var output = new Option<string?>("--output", "-o") { Description = "Trajectory (extxyz; .gz compresses). Default: STRUCTURE stem + .md.extxyz" };
+        var output = new Option<string?>("--output", "-o") { Description = "Trajectory (extxyz; .gz compresses), written frame by frame. Default: STRUCTURE stem + .md.extxyz" };
+        var flushInterval = SimulationInputs.FlushIntervalOption();
         var interval = new Option<int>("--interval") { Description = "Write every N steps", DefaultValueFactory = _ => 10 };
-        var maxStd = new Option<double?>("--max-std") { Description = "Trust region: stop (or flag) when std_E exceeds this, eV" };
-        var maxEntropy = new Option<double?>("--max-entropy") { Description = "Trust region: stop (or flag) when the histogram entropy exceeds this, nats" };
-        var maxEdge = new Option<double?>("--max-edge-mass") { Description = "Trust region: stop (or flag) when more than this probability sits in the histogram's first and last bins (energy outside the training range, where entropy and std_E look falsely confident)" };
+        var maxStd = new Option<double?>("--max-std") { Description = "Trust region: stop (or flag) when energy_std exceeds this, eV" };
+        var maxEntropy = new Option<double?>("--max-entropy") { Description = "Trust region: stop (or flag) when energy_entropy exceeds this, nats" };
+        var maxEdge = new Option<double?>("--max-edge-mass") { Description = "Trust region: stop (or flag) when energy_tail_mass (probability in the histogram's first and last bins) exceeds this (energy outside the training range, where energy_std and energy_entropy look falsely confident)" };
         var flag = new Option<bool>("--flag") { Description = "Only mark frames outside the trust region; keep running" };
         var flagged = new Option<string?>("--flagged") { Description = "Where frames outside the trust region go. Default: STRUCTURE stem + .md.flagged.extxyz" };
         var log = new Option<string?>("--log") { Description = "Write a JSON summary (energy drift, mean temperature, ps/day)" };
@@ -35,14 +38,21 @@ public static class MdCommand
 
         var command = new Command("md", "Run molecular dynamics (NVE or Langevin NVT) with an uncertainty guard")
         {
-            model, structure, steps, dt, temperature, thermostat, friction, seed, forces, frame, output, interval,
+            model, structure, steps, dt, temperature, thermostat, friction, seed, forces, frame, output, flushInterval, interval,
             maxStd, maxEntropy, maxEdge, flag, flagged, log, randomModel,
         };
-        command.SetAction(parse => SimulationInputs.Guarded(() =>
+        command.SetAction((parse, cancellationToken) =>
         {
+            var context = CommandContext.From(parse);
             string structurePath = parse.GetValue(structure)!;
+            string trajectoryPath = parse.GetValue(output) ?? SimulationInputs.DefaultOutput(structurePath, ".md.extxyz");
+            string flaggedPath = parse.GetValue(flagged) ?? SimulationInputs.DefaultOutput(structurePath, ".md.flagged.extxyz");
+            SimulationInputs.EnsureNotInput(trajectoryPath, structurePath, "--output");
+            SimulationInputs.EnsureNotInput(flaggedPath, structurePath, "--flagged");
+            var flush = SimulationInputs.FlushInterval(parse.GetValue(flushInterval));
             var system = SimulationInputs.ReadStructure(structurePath, parse.GetValue(frame));
-            var potential = SimulationInputs.LoadModel(parse.GetValue(model)!, parse.GetValue(randomModel), Console.Error);
+            var potential = SimulationInputs.LoadModel(parse.GetValue(model)!, parse.GetValue(randomModel), context.Error);
+            SimulationInputs.WarnUnknownElements(potential, system, context.Error, parse.GetValue(randomModel));
             var forceSource = SimulationInputs.ParseForces(parse.GetValue(forces)!);
             var calculator = new PotentialCalculator<float>(potential, forceSource);
             var settings = new MolecularDynamicsSettings
@@ -53,25 +63,33 @@ public static class MdCommand
                 Friction = parse.GetValue(friction),
                 Seed = parse.GetValue(seed) + 1,
             };
+            SimulationInputs.Usage(() => { settings.Validate(); return 0; });
             var masses = Kinetics.Masses(system.Numbers);
             var velocities = new double[3 * system.AtomCount];
-            MaxwellBoltzmann.Sample(masses, parse.GetValue(temperature), parse.GetValue(seed), velocities);
-            var md = new MolecularDynamics(calculator, system, velocities, settings);
+            SimulationInputs.Usage(() => { MaxwellBoltzmann.Sample(masses, parse.GetValue(temperature), parse.GetValue(seed), velocities); return 0; });
+            var md = SimulationInputs.Usage(() => new MolecularDynamics(calculator, system, velocities, settings));
             var options = new MolecularDynamicsRunOptions
             {
                 Steps = parse.GetValue(steps),
                 WriteInterval = parse.GetValue(interval),
-                TrajectoryPath = parse.GetValue(output) ?? SimulationInputs.DefaultOutput(structurePath, ".md.extxyz"),
-                FlaggedPath = parse.GetValue(flagged) ?? SimulationInputs.DefaultOutput(structurePath, ".md.flagged.extxyz"),
+                TrajectoryPath = trajectoryPath,
+                FlaggedPath = flaggedPath,
+                FlushInterval = flush,
                 Guard = new UncertaintyGuard(parse.GetValue(maxStd), parse.GetValue(maxEntropy), parse.GetValue(flag), parse.GetValue(maxEdge)),
-                Progress = Console.Error,
+                Progress = context.Error,
             };
-            var summary = MolecularDynamicsRun.Run(md, options);
-            Console.Error.WriteLine(
-                $"done: {summary.Steps} steps ({summary.SimulatedTime / 1000:G4} ps), E_tot drift {summary.DriftPerAtomPerPs:G4} eV/atom/ps, " +
-                $"max |ΔE_tot| {summary.MaxTotalEnergyDeviation:G4} eV, mean T {summary.MeanTemperature:F1} K, {summary.PicosecondsPerDay:G4} ps/day; trajectory {options.TrajectoryPath}");
+            SimulationInputs.Usage(() =>
+            {
+                options.Validate();
+                if (options.Guard.IsActive) options.Guard.EnsureCheckable(md.Result);
+                return 0;
+            });
+            var summary = MolecularDynamicsRun.Run(md, options, cancellationToken);
+            context.Error.WriteLine(
+                $"{(summary.Cancelled ? "cancelled" : "done")}: {summary.Steps} steps ({summary.SimulatedTime / 1000:G4} ps), E_tot drift {summary.DriftPerAtomPerPs:G4} eV/atom/ps, " +
+                $"max |ΔE_tot| {summary.MaxTotalEnergyDeviation:G4} eV, mean T {summary.MeanTemperature:F1} K, {summary.PicosecondsPerDay:G4} ps/day; trajectory {options.TrajectoryPath} ({summary.TrajectoryFrames} frames)");
             if (summary.FlaggedFrames > 0)
-                Console.Error.WriteLine($"{summary.FlaggedFrames} frame(s) outside the trust region (first: {summary.GuardReason}) written to {options.FlaggedPath}");
+                context.Error.WriteLine($"{summary.FlaggedFrames} frame(s) outside the trust region (first: {summary.GuardReason}) written to {options.FlaggedPath}");
             if (parse.GetValue(log) is { } logPath)
             {
                 summary.WriteJson(logPath, new Dictionary<string, string>
@@ -80,8 +98,9 @@ public static class MdCommand
                     ["forces"] = forceSource == ForceSource.Direct ? "direct" : "conservative",
                 });
             }
-            return summary.StoppedByGuard ? 3 : 0;
-        }));
+            int code = summary.Cancelled ? ExitCodes.Cancelled : summary.StoppedByGuard ? ExitCodes.Incomplete : ExitCodes.Ok;
+            return Task.FromResult(code);
+        });
         return command;
     }
 }

@@ -8,11 +8,20 @@ namespace CatPot.Cli.Commands;
 
 /// <summary>
 /// <c>catpot predict MODEL IN -o OUT.extxyz</c>: writes each frame with the predicted <c>energy</c> and <c>forces</c>
-/// (so ASE's <c>get_potential_energy()</c>/<c>get_forces()</c> return the prediction), <c>energy_std</c> and
-/// <c>energy_entropy</c>; reference labels of the input are kept as <c>ref_energy</c>/<c>ref_forces</c>.
+/// (so ASE's <c>get_potential_energy()</c>/<c>get_forces()</c> return the prediction) and, for a histogram head,
+/// <c>energy_std</c>, <c>energy_entropy</c> and <c>energy_tail_mass</c> (<see cref="PredictionKeys"/>); reference labels of
+/// the input are kept as <c>ref_energy</c>/<c>ref_forces</c>.
 /// </summary>
+/// <remarks>
+/// Streams: frames are read, predicted in chunks of at most <see cref="ChunkBatches"/> atom budgets, and written, so
+/// memory stays bounded for any number of frames. The output is an atomic write (<see cref="AtomicFile"/>): it appears
+/// complete at the end; after Ctrl+C it holds the frames predicted so far (exit 130).
+/// </remarks>
 public static class PredictCommand
 {
+    /// <summary>How many atom budgets (<c>--max-atoms</c>) are read before they are predicted and written.</summary>
+    public const int ChunkBatches = 8;
+
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
@@ -20,8 +29,8 @@ public static class PredictCommand
         var input = new Argument<string>("input") { Description = StructureSourceArgument.Description };
         var output = new Option<string>("--output", "-o") { Description = "Output extxyz file (written atomically; refuses to overwrite the input).", Required = true };
         var conservative = new Option<bool>("--conservative") { Description = "Forces as −∂E/∂R instead of the direct force head." };
-        var maxAtoms = new Option<int>("--max-atoms") { Description = "Atom budget per batch.", DefaultValueFactory = _ => 1000 };
-        var command = new Command("predict", "Predict energies, forces and uncertainties (energy_std, energy_entropy) and write them as extxyz that ASE reads.")
+        var maxAtoms = StandardOptions.CreateMaxAtoms();
+        var command = new Command("predict", "Predict energies, forces and uncertainties (energy_std, energy_entropy, energy_tail_mass) and write them as extxyz that ASE reads.")
         {
             model, input, output, conservative, maxAtoms,
         };
@@ -31,13 +40,48 @@ public static class PredictCommand
             string inPath = parseResult.GetValue(input)!, outPath = parseResult.GetValue(output)!;
             if (File.Exists(inPath) && Path.GetFullPath(inPath) == Path.GetFullPath(outPath))
                 throw new CommandLineUsageException($"--output {outPath} is the input file; choose another name so the input is not overwritten.");
+            AtomicFile.CheckTarget(outPath); // a directory or a missing folder: exit 2 before any work
             var potential = PotentialFile.Load<float>(parseResult.GetValue(model)!);
-            var structures = StructureFiles.ReadAll(inPath);
-            cancellationToken.ThrowIfCancellationRequested();
-            var predictions = context.WithProgress("predicting", p =>
-                PotentialPredictor.Predict(potential, structures, parseResult.GetValue(conservative), parseResult.GetValue(maxAtoms), n => p?.Report((double)n / structures.Count)));
-            ExtXyzWriter.WriteFile(outPath, structures.Select((s, i) => WithPrediction(s, predictions[i], parseResult.GetValue(conservative))));
-            context.Error.WriteLine($"catpot: wrote {structures.Count} frames to {outPath}");
+            bool forcesConservative = parseResult.GetValue(conservative);
+            int budget = parseResult.GetValue(maxAtoms);
+            var coverage = new ElementCoverage(potential);
+            long written = 0;
+            bool cancelled = false;
+            using (var writer = ExtXyzWriter.CreateAtomic(outPath))
+            {
+                var chunk = new List<Structure>();
+                long chunkAtoms = 0;
+                void PredictChunk()
+                {
+                    if (chunk.Count == 0) return;
+                    var predictions = PotentialPredictor.Predict(potential, chunk, forcesConservative, budget);
+                    for (int i = 0; i < chunk.Count; i++) writer.Write(WithPrediction(chunk[i], predictions[i], forcesConservative));
+                    written += chunk.Count;
+                    chunk.Clear();
+                    chunkAtoms = 0;
+                }
+                context.WithProgress("predicting", progress =>
+                {
+                    foreach (var s in StructureFiles.Read(inPath, progress: progress))
+                    {
+                        if (cancellationToken.IsCancellationRequested) { cancelled = true; break; }
+                        coverage.Add(s);
+                        if (chunk.Count > 0 && chunkAtoms + s.AtomCount > (long)ChunkBatches * budget) PredictChunk();
+                        chunk.Add(s);
+                        chunkAtoms += s.AtomCount;
+                    }
+                    if (!cancelled) PredictChunk();
+                    return 0;
+                });
+                writer.Commit();
+            }
+            foreach (var warning in coverage.Warnings()) context.Error.WriteLine($"catpot: warning: {warning}");
+            if (cancelled)
+            {
+                context.Error.WriteLine($"catpot: cancelled; wrote the {written} frames predicted so far to {outPath}");
+                return Task.FromResult(ExitCodes.Cancelled);
+            }
+            context.Error.WriteLine($"catpot: wrote {written} frames to {outPath}");
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;
@@ -49,11 +93,14 @@ public static class PredictCommand
         var copy = s.Clone();
         if (s.Energy is double e) copy.Info["ref_energy"] = e;
         if (s.Forces is not null) copy.PerAtom["ref_forces"] = new PerAtomColumn(s.Forces, 3);
+        foreach (var key in (string[])[PredictionKeys.EnergyStd, PredictionKeys.EnergyEntropy, PredictionKeys.EnergyTailMass])
+            copy.Info.Remove(key); // an input that is itself a prediction: its uncertainty does not describe this one
         copy.Energy = p.Energy;
         copy.Forces = p.Forces;
         copy.Info["forces_kind"] = conservative ? "conservative" : "direct";
-        if (p.EnergyStd is double std) copy.Info["energy_std"] = std;
-        if (p.Entropy is double h) copy.Info["energy_entropy"] = h;
+        if (p.EnergyStd is double std) copy.Info[PredictionKeys.EnergyStd] = std;
+        if (p.Entropy is double h) copy.Info[PredictionKeys.EnergyEntropy] = h;
+        if (p.Probabilities is { Length: > 0 } probabilities) copy.Info[PredictionKeys.EnergyTailMass] = probabilities[0] + probabilities[^1];
         return copy;
     }
 }

@@ -8,7 +8,8 @@ namespace CatPot.Cli.Commands;
 
 /// <summary>
 /// What <c>md</c>, <c>opt</c> and <c>serve</c> share: the model loader hook, the hidden <c>--random-model</c> debug
-/// option, the force-source option and reading the starting structure.
+/// option, the force-source option, reading the starting structure, and turning option checks into usage errors.
+/// Errors are not caught here: they propagate to <see cref="CommandFailure"/>, the one exit-code mapping.
 /// </summary>
 public static class SimulationInputs
 {
@@ -62,17 +63,69 @@ public static class SimulationInputs
     /// <summary>Parses the force source (already validated by the option).</summary>
     public static ForceSource ParseForces(string text) => text == "direct" ? ForceSource.Direct : ForceSource.Conservative;
 
-    /// <summary>Reads frame <paramref name="frame"/> of an extxyz file.</summary>
-    /// <exception cref="ArgumentException">The file has fewer frames.</exception>
+    /// <summary>The <c>--flush-interval</c> option: seconds between trajectory flushes.</summary>
+    public static Option<double?> FlushIntervalOption() => new("--flush-interval")
+    {
+        Description = "Seconds between handing trajectory frames to the OS (a killed run keeps every flushed frame). Default: every frame for extxyz, 10 s for .gz",
+    };
+
+    /// <summary>The flush interval given, or null for the default.</summary>
+    /// <exception cref="CommandLineUsageException">It is negative or not finite.</exception>
+    public static TimeSpan? FlushInterval(double? seconds)
+    {
+        if (seconds is not { } s) return null;
+        if (!(s >= 0) || !double.IsFinite(s)) throw new CommandLineUsageException($"--flush-interval must be a number of seconds ≥ 0, got {s}.");
+        return TimeSpan.FromSeconds(s);
+    }
+
+    /// <summary>Reads frame <paramref name="frame"/> of a structure file (any format <see cref="StructureFiles"/> reads).</summary>
+    /// <exception cref="CommandLineUsageException"><paramref name="frame"/> is negative or past the end of the file.</exception>
     public static Structure ReadStructure(string path, int frame)
     {
-        if (frame < 0) throw new ArgumentException($"--frame must be ≥ 0, got {frame}.");
+        if (frame < 0) throw new CommandLineUsageException($"--frame must be ≥ 0, got {frame}.");
         int index = 0;
-        foreach (var s in ExtXyzReader.ReadFrames(path))
+        foreach (var s in StructureFiles.Read(path))
         {
             if (index++ == frame) return s;
         }
-        throw new ArgumentException($"{path}: asked for frame {frame} but the file has {index} frame(s); pass --frame 0 to {Math.Max(index - 1, 0)}.");
+        throw new CommandLineUsageException($"{path}: asked for frame {frame} but the file has {index} frame(s); pass --frame 0 to {Math.Max(index - 1, 0)}.");
+    }
+
+    /// <summary>Refuses an output path that is the input file (writing it would destroy the input before it is used).</summary>
+    /// <exception cref="CommandLineUsageException">They are the same file.</exception>
+    public static void EnsureNotInput(string outputPath, string inputPath, string option)
+    {
+        if (File.Exists(inputPath) && Path.GetFullPath(inputPath) == Path.GetFullPath(outputPath))
+            throw new CommandLineUsageException($"{option} {outputPath} is the input file; choose another name so the input is not overwritten.");
+    }
+
+    /// <summary>
+    /// Runs <paramref name="check"/>, which validates options (settings records, the guard, the i-PI address); its
+    /// <see cref="ArgumentException"/> or <see cref="FormatException"/> is a usage error (exit 1) naming the option.
+    /// </summary>
+    public static T Usage<T>(Func<T> check)
+    {
+        try
+        {
+            return check();
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            throw new CommandLineUsageException(e.Message, e);
+        }
+    }
+
+    /// <summary>
+    /// Warns on <paramref name="log"/> (once per element) about elements of <paramref name="structure"/> that the
+    /// model has no reference energy for: their energy is extrapolated (the model never saw them in training).
+    /// </summary>
+    /// <returns>The warnings written.</returns>
+    public static IReadOnlyList<string> WarnUnknownElements(Potential<float> model, Structure structure, TextWriter log, ulong? randomSeed = null)
+    {
+        if (randomSeed is not null) return []; // the debug model has no reference energies at all: nothing to learn from a warning
+        var warnings = ElementCoverage.Warnings(model, [structure]);
+        foreach (var w in warnings) log.WriteLine($"catpot: warning: {w}");
+        return warnings;
     }
 
     /// <summary>The default output path: STRUCTURE's name without extension plus <paramref name="suffix"/>, beside it.</summary>
@@ -81,19 +134,5 @@ public static class SimulationInputs
         string name = Path.GetFileName(structurePath);
         if (name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) name = name[..^3];
         return Path.Combine(Path.GetDirectoryName(structurePath) ?? "", Path.GetFileNameWithoutExtension(name) + suffix);
-    }
-
-    /// <summary>Runs <paramref name="body"/>, turning the expected input errors into a message on stderr and exit code 1.</summary>
-    public static int Guarded(Func<int> body)
-    {
-        try
-        {
-            return body();
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or IOException or NotSupportedException or StructureFormatException or ModelFileException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
     }
 }

@@ -97,14 +97,14 @@ public static class TrainCommand
             Trainer trainer;
             if (parseResult.GetValue(resume))
             {
-                trainer = Trainer.Resume(outDir, trainSet, valSet);
+                trainer = LabelChecked(() => Trainer.Resume(outDir, trainSet, valSet), parseResult.GetValue(train)!, parseResult.GetValue(val)!);
                 context.Error.WriteLine($"catpot: resuming {outDir} after epoch {trainer.EpochsDone} of {trainer.Options.Epochs}");
             }
             else
             {
                 if (File.Exists(Path.Combine(outDir, Trainer.CheckpointFileName)))
                     throw new CommandLineUsageException($"{outDir} already holds a training run; continue it with --resume or choose another --out (nothing was overwritten).");
-                trainer = new Trainer(options, trainSet, valSet, outDir);
+                trainer = LabelChecked(() => new Trainer(options, trainSet, valSet, outDir), parseResult.GetValue(train)!, parseResult.GetValue(val)!);
             }
             context.Error.WriteLine($"catpot: {trainer.Model.Parameters.ScalarCount:N0} parameters, {trainer.Model.Config.Head.Label} head, {trainSet.Count} training / {valSet.Count} validation structures, {trainer.TotalSteps} steps");
 
@@ -119,13 +119,28 @@ public static class TrainCommand
             var predictions = PotentialPredictor.Predict(best, testSet, trainer.Options.ConservativeForces, trainer.Options.MaxAtoms);
             var report = EvaluationReport.Compute(PotentialPredictor.Compare(best, testSet, predictions));
             string reportPath = Path.Combine(outDir, "test-metrics.json");
-            File.WriteAllText(reportPath + ".tmp", report.ToJson());
-            File.Move(reportPath + ".tmp", reportPath, overwrite: true);
+            AtomicFile.WriteAllText(reportPath, report.ToJson());
             if (parseResult.GetValue(json)) context.Out.WriteLine(report.ToJson());
             else EvaluationTable.Render(report, context.CreateOutConsole(), $"Test set ({testPath}, best model, {(trainer.Options.ConservativeForces ? "conservative" : "direct")} forces)");
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;
+    }
+
+    /// <summary>
+    /// Creates the trainer; its label checks (a structure without energy or forces) throw <see cref="ArgumentException"/>,
+    /// which is bad input (exit 2) naming the files, not an internal error.
+    /// </summary>
+    private static Trainer LabelChecked(Func<Trainer> create, string trainPath, string valPath)
+    {
+        try
+        {
+            return create();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"--train {trainPath}, --val {valPath}: {e.Message}", e);
+        }
     }
 
     private static List<Structure> Read(string path, CommandContext context, string what)

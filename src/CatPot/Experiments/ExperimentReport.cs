@@ -1,5 +1,6 @@
 using System.Globalization;
 using CatPot.Reporting;
+using CatPot.IO;
 
 namespace CatPot.Experiments;
 
@@ -21,8 +22,7 @@ public static class ExperimentReport
         void Save(string relative, string text)
         {
             string path = Path.Combine(outputDirectory, relative);
-            File.WriteAllText(path + ".tmp", text);
-            File.Move(path + ".tmp", path, overwrite: true);
+            AtomicFile.WriteAllText(path, text);
             written.Add(path);
         }
 

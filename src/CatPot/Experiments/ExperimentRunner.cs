@@ -4,6 +4,7 @@ using System.Text.Json;
 using CatPot.Evaluation;
 using CatPot.Models;
 using CatPot.Training;
+using CatPot.IO;
 
 namespace CatPot.Experiments;
 
@@ -78,8 +79,7 @@ public sealed class ExperimentRunner
             EstimatedMinutes = estimate,
         };
         Directory.CreateDirectory(_outputDirectory);
-        File.WriteAllText(path + ".tmp", plan.ToJson());
-        File.Move(path + ".tmp", path, overwrite: true);
+        AtomicFile.WriteAllText(path, plan.ToJson());
         return plan;
     }
 
@@ -262,8 +262,7 @@ public sealed class ExperimentRunner
 
         var model = PotentialFile.Load<float>(Path.Combine(dir, Trainer.ModelFileName));
         var evaluation = RunEvaluator.Evaluate(cell.Name, seed, model, trainer.History, _data, options.MaxAtoms);
-        File.WriteAllText(evaluationPath + ".tmp", JsonSerializer.Serialize(evaluation, ExperimentGrid.Json));
-        File.Move(evaluationPath + ".tmp", evaluationPath, overwrite: true);
+        AtomicFile.WriteAllText(evaluationPath, JsonSerializer.Serialize(evaluation, ExperimentGrid.Json));
         _log(string.Create(CultureInfo.InvariantCulture,
             $"{tag}: test E MAE {evaluation.Test.Overall.EnergyMae:F4} eV, F MAE {evaluation.Test.Overall.ForceMae ?? double.NaN:F4} eV/Å"));
         return evaluation;

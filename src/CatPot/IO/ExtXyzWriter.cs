@@ -25,10 +25,7 @@ public sealed class ExtXyzWriter : IDisposable
     private readonly ExtXyzWriterOptions _options;
     private readonly StringBuilder _header = new();
     private readonly char[] _row = new char[256];
-    private readonly string? _tempPath;
-    private readonly string? _targetPath;
-    private readonly FileStream? _file;
-    private bool _committed;
+    private readonly AtomicFile? _file;
     private bool _disposed;
 
     /// <summary>Writes to a text writer (which should use "\n" line ends; they are written explicitly).</summary>
@@ -39,37 +36,34 @@ public sealed class ExtXyzWriter : IDisposable
         _options = options ?? ExtXyzWriterOptions.Default;
     }
 
-    private ExtXyzWriter(string targetPath, string tempPath, FileStream file, TextWriter writer, ExtXyzWriterOptions? options)
+    private ExtXyzWriter(AtomicFile file, TextWriter writer, ExtXyzWriterOptions? options)
         : this(writer, options)
     {
-        _targetPath = targetPath;
-        _tempPath = tempPath;
         _file = file;
     }
 
     /// <summary>
     /// Starts writing <paramref name="path"/> through a temporary file beside it. Call <see cref="Commit"/> when done;
-    /// disposing without committing deletes the temporary file and leaves <paramref name="path"/> untouched.
+    /// disposing without committing deletes the temporary file (even when the disk is full) and leaves
+    /// <paramref name="path"/> untouched. The temporary file is an <see cref="AtomicFile"/>.
     /// </summary>
+    /// <exception cref="OutputPathException"><paramref name="path"/> is a directory or its folder does not exist.</exception>
     public static ExtXyzWriter CreateAtomic(string path, ExtXyzWriterOptions? options = null)
     {
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full) ?? ".";
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        var file = AtomicFile.Create(path);
         try
         {
-            Stream body = full.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
-                ? new GZipStream(file, CompressionLevel.Optimal, leaveOpen: true)
-                : file;
+            var content = file.ContentStream;
+            Stream body = file.TargetPath.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
+                ? new GZipStream(content, CompressionLevel.Optimal, leaveOpen: true)
+                : content;
             // Disposing the text writer closes the gzip layer (completing it) but never the file itself.
-            var text = new StreamWriter(body, new UTF8Encoding(false), 1 << 16, leaveOpen: body == file) { NewLine = "\n" };
-            return new ExtXyzWriter(full, temp, file, text, options);
+            var text = new StreamWriter(body, new UTF8Encoding(false), 1 << 16, leaveOpen: body == content) { NewLine = "\n" };
+            return new ExtXyzWriter(file, text, options);
         }
         catch
         {
             file.Dispose();
-            File.Delete(temp);
             throw;
         }
     }
@@ -201,10 +195,7 @@ public sealed class ExtXyzWriter : IDisposable
         _writer.Flush();
         if (_file is null) return;
         _writer.Dispose(); // completes the gzip stream, if any
-        _file.Flush(flushToDisk: true);
-        _file.Dispose();
-        File.Move(_tempPath!, _targetPath!, overwrite: true);
-        _committed = true;
+        _file.Commit();
         _disposed = true;
     }
 
@@ -215,9 +206,19 @@ public sealed class ExtXyzWriter : IDisposable
         _disposed = true;
         if (_file is not null)
         {
-            _writer.Dispose();
-            _file.Dispose();
-            if (!_committed) File.Delete(_tempPath!);
+            try
+            {
+                _writer.Dispose();
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                // The last buffered text could not be written (e.g. a full disk, or a Commit that failed half-way):
+                // the temporary file is deleted below.
+            }
+            finally
+            {
+                _file.Dispose();
+            }
         }
         else if (_leaveOpen) _writer.Flush();
         else _writer.Dispose();

@@ -183,29 +183,10 @@ public sealed class SafeTensorsFile
         return result;
     }
 
-    /// <summary>Writes the file atomically: to a temporary file in the same folder, then renamed over <paramref name="path"/>.</summary>
-    /// <exception cref="ModelFileException">The file cannot be written.</exception>
-    public void Write(string path)
-    {
-        var bytes = ToBytes();
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full) ?? ".";
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                fs.Write(bytes);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
-        {
-            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw new ModelFileException(path, null, $"cannot write the file ({e.Message}).", e);
-        }
-    }
+    /// <summary>Writes the file atomically (<see cref="CatPot.IO.AtomicFile"/>): a temporary file in the same folder, renamed over <paramref name="path"/>.</summary>
+    /// <exception cref="IOException">The file cannot be written (a full disk; <see cref="CatPot.IO.OutputPathException"/> for a
+    /// directory or missing folder). Not a <see cref="ModelFileException"/>: nothing is wrong with the model.</exception>
+    public void Write(string path) => CatPot.IO.AtomicFile.WriteAllBytes(path, ToBytes());
 
     private static int FirstInvalidUtf8(ReadOnlySpan<byte> text)
     {

@@ -3,20 +3,23 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using CatPot.Chemistry;
+using CatPot.IO;
 
 namespace CatPot.Simulation;
 
 /// <summary>
 /// An i-PI client ("driver"): connects to an i-PI server (i-PI itself, or ASE's <c>SocketIOCalculator</c>), receives
 /// positions and returns energy, forces and a zero virial, in atomic units (Bohr, Hartree) with ASE 3.22's constants.
-/// std_E and entropy travel in the extras string as JSON (unless <see cref="IpiClientOptions.JsonExtras"/> is off, for ASE ≤ 3.22).
+/// The extras string is one zero byte (what ASE 3.22 accepts), or with <see cref="IpiClientOptions.JsonExtras"/> a JSON
+/// object of energy, energy_std, energy_entropy and energy_tail_mass (the output vocabulary, <see cref="CatPot.IO.PredictionKeys"/>).
 /// </summary>
 /// <remarks>
 /// Wire format: 12-byte space-padded ASCII headers; little-endian int32 and float64. Messages: STATUS (answered
 /// NEEDINIT, READY or HAVEDATA), INIT, POSDATA, GETFORCE (answered FORCEREADY), EXIT. i-PI sends positions only, so
 /// species, charge and spin come from the template structure; the server must keep the atom count.
 /// Every fault from the server (unknown header, changed atom count, truncated message, out-of-range sizes,
-/// non-finite numbers) is written to the log and ends that connection; the client then returns
+/// non-finite numbers, a message that stalls longer than <see cref="IpiClientOptions.ReadTimeout"/>) is written to the log
+/// and ends that connection; the client then returns
 /// <see cref="IpiClientOutcome.ProtocolError"/> or, with <see cref="IpiClientOptions.Reconnect"/>, connects again.
 /// The virial is sent as zero: v1 handles molecules only, for which ASE ignores it.
 /// </remarks>
@@ -118,7 +121,7 @@ public sealed class IpiClient
         {
             while (true)
             {
-                int got = Receive(socket, _header);
+                int got = ReceiveHeader(socket);
                 if (got == 0)
                 {
                     _log.WriteLine("ipi: the server closed the connection");
@@ -235,10 +238,10 @@ public sealed class IpiClient
             _extras[0] = 0;
             return 1;
         }
-        // JSON has no NaN; a model without a histogram reports null.
-        string std = double.IsNaN(_result.EnergyStd) ? "null" : _result.EnergyStd.ToString("R", CultureInfo.InvariantCulture);
-        string entropy = double.IsNaN(_result.Entropy) ? "null" : _result.Entropy.ToString("R", CultureInfo.InvariantCulture);
-        string json = $"{{\"std_E\": {std}, \"entropy\": {entropy}, \"energy_eV\": {_result.Energy.ToString("R", CultureInfo.InvariantCulture)}}}";
+        // JSON has no NaN or infinity: a model without a histogram reports null (NonFiniteJson's convention).
+        string json = string.Create(CultureInfo.InvariantCulture,
+            $"{{\"{PredictionKeys.Energy}\": {NonFiniteJson.Format(_result.Energy)}, \"{PredictionKeys.EnergyStd}\": {NonFiniteJson.Format(_result.EnergyStd)}, " +
+            $"\"{PredictionKeys.EnergyEntropy}\": {NonFiniteJson.Format(_result.Entropy)}, \"{PredictionKeys.EnergyTailMass}\": {NonFiniteJson.Format(_result.SupportEdgeMass)}}}");
         return Encoding.ASCII.GetBytes(json, _extras);
     }
 
@@ -263,21 +266,46 @@ public sealed class IpiClient
         while (!data.IsEmpty) data = data[socket.Send(data)..];
     }
 
-    private static int Receive(Socket socket, Span<byte> buffer)
+    /// <summary>
+    /// Reads a header: waits without limit for its first byte (a server may pause between messages), then applies
+    /// <see cref="IpiClientOptions.ReadTimeout"/> to the rest of the message. Returns the bytes read (0: closed).
+    /// </summary>
+    private int ReceiveHeader(Socket socket)
+    {
+        socket.ReceiveTimeout = 0;
+        int first = socket.Receive(_header.AsSpan(0, 1));
+        if (first == 0) return 0;
+        var timeout = _options.ReadTimeout;
+        socket.ReceiveTimeout = timeout == Timeout.InfiniteTimeSpan || timeout <= TimeSpan.Zero
+            ? 0
+            : (int)Math.Clamp(Math.Ceiling(timeout.TotalMilliseconds), 1, int.MaxValue);
+        return 1 + Receive(socket, _header.AsSpan(1), "a 12-byte header", 1, HeaderLength);
+    }
+
+    private int Receive(Socket socket, Span<byte> buffer, string what, int before = 0, int expected = -1)
     {
         int got = 0;
         while (got < buffer.Length)
         {
-            int r = socket.Receive(buffer[got..]);
+            int r;
+            try
+            {
+                r = socket.Receive(buffer[got..]);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+            {
+                throw new IpiProtocolException(string.Create(CultureInfo.InvariantCulture,
+                    $"the server stalled in the middle of a message: {before + got} of {(expected < 0 ? buffer.Length : expected)} bytes of {what} arrived, then nothing for {_options.ReadTimeout.TotalSeconds:G4} s (--read-timeout)."));
+            }
             if (r == 0) break;
             got += r;
         }
         return got;
     }
 
-    private static void ReceiveExactly(Socket socket, Span<byte> buffer, string what)
+    private void ReceiveExactly(Socket socket, Span<byte> buffer, string what)
     {
-        int got = Receive(socket, buffer);
+        int got = Receive(socket, buffer, what);
         if (got < buffer.Length) throw Truncated(what, got, buffer.Length);
     }
 

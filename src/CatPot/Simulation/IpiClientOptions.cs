@@ -16,11 +16,19 @@ public sealed record IpiClientOptions
     public TimeSpan RetryInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
-    /// Send std_E, entropy and energy as a JSON extras string (i-PI's convention). When false, a single zero byte is
-    /// sent instead, as ASE's own client does: ASE 3.22's <c>SocketIOCalculator</c> evaluates <c>if morebytes:</c> on a
-    /// numpy array and raises on any extras string longer than one byte, so use false with ASE ≤ 3.22.
+    /// Send energy, energy_std, energy_entropy and energy_tail_mass (<see cref="CatPot.IO.PredictionKeys"/>) as a JSON
+    /// extras string, as i-PI reads extras. Off by default: then a single zero byte is sent, as ASE's own client does,
+    /// because ASE 3.22's <c>SocketIOCalculator</c> evaluates <c>if morebytes:</c> on a numpy array of the extras bytes
+    /// and raises ("truth value of an array … is ambiguous") on any extras longer than one byte.
     /// </summary>
-    public bool JsonExtras { get; init; } = true;
+    public bool JsonExtras { get; init; }
+
+    /// <summary>
+    /// Once a message has begun, the longest wait for its next bytes; a server that stalls longer in the middle of a
+    /// message is a protocol error (the connection is closed). Waiting for the next message is not limited: a server
+    /// may pause between steps for as long as it likes. <see cref="Timeout.InfiniteTimeSpan"/> or zero: no limit.
+    /// </summary>
+    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Largest INIT payload accepted, bytes (protects against a garbage length).</summary>
     public int MaxInitBytes { get; init; } = 1 << 20;

@@ -6,22 +6,28 @@ using CatPot.IO;
 namespace CatPot.Simulation;
 
 /// <summary>
-/// Drives <see cref="MolecularDynamics"/> for a number of steps: writes the trajectory with per-frame energy, std_E,
-/// entropy, kinetic and total energy, temperature and time; applies the uncertainty guard to every step; reports
-/// progress (ps/day); and returns a <see cref="MolecularDynamicsSummary"/>.
+/// Drives <see cref="MolecularDynamics"/> for a number of steps: writes the trajectory (a <see cref="TrajectoryFile"/>,
+/// frame by frame into the real file) with per-frame energy, energy_std, energy_entropy, energy_tail_mass, kinetic and
+/// total energy, temperature and time; applies the uncertainty guard to every step; reports progress (ps/day); stops
+/// cleanly when cancelled; and returns a <see cref="MolecularDynamicsSummary"/>.
 /// </summary>
 public static class MolecularDynamicsRun
 {
     /// <summary>Runs <paramref name="md"/> as <paramref name="options"/> say.</summary>
+    /// <param name="md">The system and integrator.</param>
+    /// <param name="options">Length, output, guard, progress.</param>
+    /// <param name="cancellation">Stops the run after the current step: the step's frame is written as the last one,
+    /// the files are flushed and closed, and the summary says <see cref="MolecularDynamicsSummary.Cancelled"/>.</param>
     /// <exception cref="ArgumentException">An option is invalid, or the guard asks for std_E/entropy the model lacks.</exception>
-    public static MolecularDynamicsSummary Run(MolecularDynamics md, MolecularDynamicsRunOptions options)
+    public static MolecularDynamicsSummary Run(MolecularDynamics md, MolecularDynamicsRunOptions options, CancellationToken cancellation = default)
     {
         options.Validate();
         var guard = options.Guard is { IsActive: true } g ? g : null;
         guard?.EnsureCheckable(md.Result);
 
-        ExtXyzWriter? trajectory = options.TrajectoryPath is null ? null : ExtXyzWriter.CreateAtomic(options.TrajectoryPath);
-        ExtXyzWriter? flagged = null;
+        TrajectoryFile? trajectory = options.TrajectoryPath is null ? null : TrajectoryFile.Create(options.TrajectoryPath, options.FlushInterval);
+        TrajectoryFile? flagged = null;
+        bool cancelled = false;
         int atoms = md.Structure.AtomCount;
         double e0 = md.TotalEnergy, maxDev = 0, sumT = 0;
         double st = 0, se = 0, stt = 0, ste = 0;
@@ -64,12 +70,13 @@ public static class MolecularDynamicsRun
                     }
                     if (options.FlaggedPath is not null)
                     {
-                        flagged ??= ExtXyzWriter.CreateAtomic(options.FlaggedPath);
+                        flagged ??= TrajectoryFile.Create(options.FlaggedPath, options.FlushInterval);
                         flagged.Write(Frame(md, step, true));
                     }
                 }
                 bool stopHere = outside && !guard!.FlagOnly;
-                bool last = step >= options.Steps || stopHere;
+                cancelled = cancellation.IsCancellationRequested;
+                bool last = step >= options.Steps || stopHere || cancelled;
                 if (trajectory is not null && (step % options.WriteInterval == 0 || last))
                     trajectory.Write(Frame(md, step, outside));
 
@@ -78,8 +85,9 @@ public static class MolecularDynamicsRun
                     lastProgress = clock.Elapsed.TotalSeconds;
                     double psPerDay = lastProgress > 0 ? t / 1000 / lastProgress * 86400 : 0;
                     progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"step {step,8}  t {t / 1000,9:F4} ps  E_tot {eTot,14:F6} eV  T {temperature,8:F1} K  std_E {md.Result.EnergyStd,9:G4} eV  {psPerDay,9:G4} ps/day"));
+                        $"step {step,8}  t {t / 1000,9:F4} ps  E_tot {eTot,14:F6} eV  T {temperature,8:F1} K  energy_std {md.Result.EnergyStd,9:G4} eV  {psPerDay,9:G4} ps/day"));
                     if (stopHere) progress.WriteLine($"stopped: outside the trust region at {reason}");
+                    if (cancelled && !stopHere) progress.WriteLine($"cancelled at step {step}; the files are complete up to this step");
                 }
                 if (stopHere) { stopped = true; break; }
                 if (last) break;
@@ -87,11 +95,15 @@ public static class MolecularDynamicsRun
         }
         finally
         {
-            // Commit even after a failure (e.g. an exploding geometry), so the frames up to it can be inspected.
-            trajectory?.Commit();
-            trajectory?.Dispose();
-            flagged?.Commit();
-            flagged?.Dispose();
+            // Flushed and closed after a failure too (e.g. an exploding geometry), so the frames up to it can be inspected.
+            try
+            {
+                trajectory?.Dispose();
+            }
+            finally
+            {
+                flagged?.Dispose();
+            }
         }
         clock.Stop();
 
@@ -105,6 +117,8 @@ public static class MolecularDynamicsRun
             Steps = md.StepCount,
             SimulatedTime = md.Time,
             StoppedByGuard = stopped,
+            Cancelled = cancelled && !stopped,
+            TrajectoryFrames = trajectory?.FramesWritten ?? 0,
             GuardReason = reason,
             FlaggedFrames = flaggedCount,
             FirstFlaggedStep = firstFlagged,
@@ -132,14 +146,24 @@ public static class MolecularDynamicsRun
         double ke = md.KineticEnergy;
         frame.Info["step"] = step;
         frame.Info["time_fs"] = md.Time;
-        if (!double.IsNaN(r.EnergyStd)) frame.Info["std_E"] = r.EnergyStd;
-        if (!double.IsNaN(r.Entropy)) frame.Info["entropy"] = r.Entropy;
-        if (!double.IsNaN(r.SupportEdgeMass)) frame.Info["support_edge_mass"] = r.SupportEdgeMass;
+        AddUncertainty(frame, r);
         frame.Info["kinetic_energy"] = ke;
         frame.Info["total_energy"] = r.Energy + ke;
         frame.Info["temperature"] = Kinetics.Temperature(ke, md.DegreesOfFreedom);
         frame.Info["outside_trust_region"] = outsideTrustRegion;
         frame.PerAtom["velocities"] = new PerAtomColumn((double[])md.Velocities.Clone(), 3);
         return frame;
+    }
+
+    /// <summary>
+    /// Adds the uncertainty a calculator reported to a frame's info under the output vocabulary
+    /// (<see cref="PredictionKeys.EnergyStd"/>, <see cref="PredictionKeys.EnergyEntropy"/>,
+    /// <see cref="PredictionKeys.EnergyTailMass"/>); a quantity the model does not have is left out.
+    /// </summary>
+    public static void AddUncertainty(Structure frame, CalculationResult r)
+    {
+        if (!double.IsNaN(r.EnergyStd)) frame.Info[PredictionKeys.EnergyStd] = r.EnergyStd;
+        if (!double.IsNaN(r.Entropy)) frame.Info[PredictionKeys.EnergyEntropy] = r.Entropy;
+        if (!double.IsNaN(r.SupportEdgeMass)) frame.Info[PredictionKeys.EnergyTailMass] = r.SupportEdgeMass;
     }
 }

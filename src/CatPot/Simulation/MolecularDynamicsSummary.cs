@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CatPot.IO;
 
 namespace CatPot.Simulation;
 
@@ -47,6 +48,12 @@ public sealed class MolecularDynamicsSummary
     /// <summary>Mean instantaneous temperature over steps 0..n, K.</summary>
     public double MeanTemperature { get; init; }
 
+    /// <summary>Whether the run was cancelled (Ctrl+C) before its last step; the files hold the frames up to there.</summary>
+    public bool Cancelled { get; init; }
+
+    /// <summary>Frames written to the trajectory.</summary>
+    public int TrajectoryFrames { get; init; }
+
     /// <summary>Wall-clock seconds of the stepping loop (output included).</summary>
     public double WallSeconds { get; init; }
 
@@ -59,7 +66,12 @@ public sealed class MolecularDynamicsSummary
     /// <summary>Writes the summary (plus <paramref name="extra"/> string fields such as the force source) as JSON.</summary>
     public void WriteJson(string path, IReadOnlyDictionary<string, string>? extra = null)
     {
-        using var stream = File.Create(path);
+        AtomicFile.Write(path, stream => WriteJson(stream, extra));
+    }
+
+    /// <summary>Writes the summary as JSON to <paramref name="stream"/>.</summary>
+    public void WriteJson(Stream stream, IReadOnlyDictionary<string, string>? extra = null)
+    {
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         w.WriteStartObject();
         if (extra is not null) foreach (var (k, v) in extra) w.WriteString(k, v);
@@ -69,6 +81,8 @@ public sealed class MolecularDynamicsSummary
         w.WriteNumber("steps", Steps);
         w.WriteNumber("time_fs", SimulatedTime);
         w.WriteBoolean("stopped_by_guard", StoppedByGuard);
+        w.WriteBoolean("cancelled", Cancelled);
+        w.WriteNumber("trajectory_frames", TrajectoryFrames);
         if (GuardReason is null) w.WriteNull("guard_reason"); else w.WriteString("guard_reason", GuardReason);
         w.WriteNumber("flagged_frames", FlaggedFrames);
         w.WriteNumber("first_flagged_step", FirstFlaggedStep);
@@ -89,9 +103,5 @@ public sealed class MolecularDynamicsSummary
         w.WriteEndObject();
     }
 
-    private static void Number(Utf8JsonWriter w, string name, double value)
-    {
-        if (double.IsFinite(value)) w.WriteNumber(name, value);
-        else w.WriteNull(name);
-    }
+    private static void Number(Utf8JsonWriter w, string name, double value) => NonFiniteJson.WriteNumber(w, name, value);
 }

@@ -26,8 +26,8 @@ public sealed record UncertaintyGuard(double? MaxEnergyStd, double? MaxEntropy, 
     public string Reason(CalculationResult result)
     {
         var parts = new List<string>(2);
-        if (MaxEnergyStd is { } s && !(result.EnergyStd <= s)) parts.Add($"std_E {result.EnergyStd:G6} eV > {s:G6} eV");
-        if (MaxEntropy is { } h && !(result.Entropy <= h)) parts.Add($"entropy {result.Entropy:G6} > {h:G6}");
+        if (MaxEnergyStd is { } s && !(result.EnergyStd <= s)) parts.Add($"energy_std {result.EnergyStd:G6} eV > {s:G6} eV");
+        if (MaxEntropy is { } h && !(result.Entropy <= h)) parts.Add($"energy_entropy {result.Entropy:G6} > {h:G6}");
         if (MaxEdgeMass is { } m && !(result.SupportEdgeMass <= m)) parts.Add($"histogram mass at the support edges {result.SupportEdgeMass:G4} > {m:G4} (energy outside the training range)");
         return string.Join("; ", parts);
     }
@@ -39,7 +39,7 @@ public sealed record UncertaintyGuard(double? MaxEnergyStd, double? MaxEntropy, 
     public void EnsureCheckable(CalculationResult result)
     {
         if (MaxEnergyStd is not null && double.IsNaN(result.EnergyStd))
-            throw new ArgumentException("A std_E limit was given but the model predicts no std_E (it has a regression energy head, not HL-Gauss). Drop --max-std.");
+            throw new ArgumentException("A std_E limit was given but the model predicts no energy_std (it has a regression energy head, not HL-Gauss). Drop --max-std.");
         if (MaxEntropy is not null && double.IsNaN(result.Entropy))
             throw new ArgumentException("An entropy limit was given but the model predicts no entropy (it has a regression energy head, not HL-Gauss). Drop --max-entropy.");
         if (MaxEdgeMass is not null && double.IsNaN(result.SupportEdgeMass))

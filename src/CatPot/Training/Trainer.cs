@@ -10,6 +10,7 @@ using CatPot.Models;
 using CatPot.Models.Heads;
 using CatPot.Tensors;
 using CatPot.Tensors.Optim;
+using CatPot.IO;
 
 namespace CatPot.Training;
 
@@ -308,9 +309,7 @@ public sealed class Trainer
     private void WriteMetricsLog()
     {
         string path = Path.Combine(_outputDirectory, MetricsFileName);
-        string tmp = path + ".tmp";
-        File.WriteAllLines(tmp, _history.Select(r => JsonSerializer.Serialize(r, Json)));
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllLines(path, _history.Select(r => JsonSerializer.Serialize(r, Json)));
     }
 
     private sealed record CheckpointState

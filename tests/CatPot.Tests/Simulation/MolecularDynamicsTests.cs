@@ -142,10 +142,13 @@ public class MolecularDynamicsTests(ITestOutputHelper output)
         Assert.True(summary.StoppedByGuard);
         Assert.Equal(0, summary.Steps);
         Assert.Equal(0, summary.FirstFlaggedStep);
-        Assert.Contains("std_E", summary.GuardReason);
+        Assert.Contains("energy_std", summary.GuardReason);
         var bad = ExtXyzReader.ReadAll(flagged);
         var frame = Assert.Single(bad);
-        Assert.Equal(std0, (double)frame.Info["std_E"], 12);
+        Assert.Equal(std0, (double)frame.Info["energy_std"], 12); // the output vocabulary, as predict writes it
+        Assert.True(frame.Info.ContainsKey("energy_entropy"));
+        Assert.True(frame.Info.ContainsKey("energy_tail_mass"));
+        Assert.False(frame.Info.ContainsKey("std_E"));
         Assert.True((bool)frame.Info["outside_trust_region"]);
         Assert.Equal(SimulationFixtures.Methanol().Positions, frame.Positions);
         // The input's labels do not describe model frames; provenance does.
@@ -155,6 +158,95 @@ public class MolecularDynamicsTests(ITestOutputHelper output)
         Assert.Single(ExtXyzReader.ReadAll(traj));
         using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(log));
         Assert.True(json.RootElement.GetProperty("stopped_by_guard").GetBoolean());
+    }
+
+    [Fact]
+    public void Cancellation_stops_after_the_current_step_and_keeps_every_frame_written()
+    {
+        using var dir = new TempDirectory();
+        string traj = Path.Combine(dir.Path, "traj.extxyz"), log = Path.Combine(dir.Path, "log.json");
+        var md = Start(new PotentialCalculator<double>(SimulationFixtures.Model<double>(2)), SimulationFixtures.Methanol(), 300, 1, new MolecularDynamicsSettings());
+        using var cancel = new CancellationTokenSource();
+        var progress = new CancellingWriter(cancel, afterLines: 4);
+        var summary = MolecularDynamicsRun.Run(md, new MolecularDynamicsRunOptions
+        {
+            Steps = 1_000_000, WriteInterval = 1, TrajectoryPath = traj, Progress = progress, ProgressInterval = 0,
+        }, cancel.Token);
+        summary.WriteJson(log);
+
+        Assert.True(summary.Cancelled);
+        Assert.False(summary.StoppedByGuard);
+        Assert.True(summary.Steps < 1_000_000);
+        var frames = ExtXyzReader.ReadAll(traj);
+        Assert.Equal(summary.Steps + 1, frames.Count); // step 0 … the step at which the cancellation was seen
+        Assert.Equal(summary.TrajectoryFrames, frames.Count);
+        Assert.Equal((long)summary.Steps, (long)frames[^1].Info["step"]);
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(log));
+        Assert.True(json.RootElement.GetProperty("cancelled").GetBoolean());
+    }
+
+    [Fact]
+    public void Trajectory_frames_are_in_the_real_file_while_the_run_goes_on()
+    {
+        using var dir = new TempDirectory();
+        string traj = Path.Combine(dir.Path, "traj.extxyz");
+        var md = Start(new PotentialCalculator<double>(SimulationFixtures.Model<double>(2)), SimulationFixtures.Methanol(), 300, 1, new MolecularDynamicsSettings());
+        int seenDuringRun = -1;
+        var observer = new CallbackWriter(() =>
+        {
+            // Read by another handle while the writer still holds the file: every flushed frame is there, whole.
+            if (seenDuringRun < 0 && File.Exists(traj) && ExtXyzReader.ReadAll(traj).Count >= 3) seenDuringRun = ExtXyzReader.ReadAll(traj).Count;
+        });
+        MolecularDynamicsRun.Run(md, new MolecularDynamicsRunOptions { Steps = 10, WriteInterval = 1, TrajectoryPath = traj, Progress = observer, ProgressInterval = 0 });
+        Assert.True(seenDuringRun >= 3, $"frames visible during the run: {seenDuringRun}");
+        Assert.Equal(11, ExtXyzReader.ReadAll(traj).Count);
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(dir.Path, ".*"));
+    }
+
+    [Fact]
+    public void Gzip_trajectory_flushes_are_complete_gzip_members_readable_before_the_end()
+    {
+        using var dir = new TempDirectory();
+        string traj = Path.Combine(dir.Path, "traj.extxyz.gz");
+        var frame = SimulationFixtures.Methanol();
+        using (var file = TrajectoryFile.Create(traj, TimeSpan.Zero))
+        {
+            for (int i = 0; i < 3; i++) file.Write(frame);
+            Assert.Equal(3, file.FramesFlushed);
+            // Not closed yet: what is on disk must already be a valid (multi-member) gzip file.
+            Assert.Equal(3, ExtXyzReader.ReadAll(traj).Count);
+            file.Write(frame);
+        }
+        Assert.Equal(4, ExtXyzReader.ReadAll(traj).Count);
+        using (var slow = TrajectoryFile.Create(traj, TimeSpan.FromHours(1)))
+        {
+            slow.Write(frame);
+            slow.Write(frame);
+            Assert.Equal(0, slow.FramesFlushed);
+        }
+        Assert.Equal(2, ExtXyzReader.ReadAll(traj).Count);
+    }
+
+    /// <summary>A progress writer that cancels after a number of lines (the run writes one per step with interval 0).</summary>
+    private sealed class CancellingWriter(CancellationTokenSource cancel, int afterLines) : StringWriter
+    {
+        private int _lines;
+
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            if (++_lines == afterLines) cancel.Cancel();
+        }
+    }
+
+    private sealed class CallbackWriter(Action onLine) : StringWriter
+    {
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            onLine();
+        }
     }
 
     [Fact]
