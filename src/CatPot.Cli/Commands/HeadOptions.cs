@@ -7,8 +7,8 @@ namespace CatPot.Cli.Commands;
 
 /// <summary>
 /// The energy-head options shared by <c>train</c> and <c>bench</c>: <c>--head</c> (choices and help from
-/// <see cref="EnergyHeads"/>), the common settings <c>--bins</c>, <c>--sigma-ratio</c>, <c>--temperature</c> (applied only
-/// when given, to heads that have them) and <c>--head-setting KEY=VALUE</c> for any setting of the chosen head.
+/// <see cref="EnergyHeads"/>), the common settings <c>--bins</c> (K, or max_bins for heads that derive K from σ),
+/// <c>--sigma-ratio</c>, <c>--temperature</c> (applied only when given, to heads that have them) and <c>--head-setting KEY=VALUE</c> for any setting of the chosen head.
 /// </summary>
 public sealed class HeadOptions
 {
@@ -23,7 +23,7 @@ public sealed class HeadOptions
     {
         _head = new Option<string>("--head") { Description = EnergyHeads.Help, DefaultValueFactory = _ => defaultHead };
         _head.AcceptOnlyFromAmong(EnergyHeads.Names);
-        _bins = new Option<int?>("--bins") { Description = "Bins K (hlgauss; default 128)." };
+        _bins = new Option<int?>("--bins") { Description = "Bins K (hlgauss, default 128); for cat and catres the most finite bins (max_bins, default 1024)." };
         _sigmaRatio = new Option<double?>("--sigma-ratio") { Description = "σ / bin width (hlgauss 0.75; cat and catres derive the bin width from σ with it)." };
         _temperature = new Option<double?>("--temperature") { Description = "Softmax temperature T of a histogram head (training and inference; hlgauss 2, cat/catres 1)." };
         _settings = new Option<string[]>("--head-setting")
@@ -42,7 +42,9 @@ public sealed class HeadOptions
     {
         string name = parseResult.GetValue(_head)!;
         var settings = new JsonObject();
-        if (parseResult.GetValue(_bins) is int k) settings["bins"] = k;
+        // --bins is K for hlgauss and the cap on K for the heads that derive K from σ (cat, catres).
+        if (parseResult.GetValue(_bins) is int k)
+            settings[EnergyHeads.SettingNames(name).Contains("max_bins") ? "max_bins" : "bins"] = k;
         if (parseResult.GetValue(_sigmaRatio) is double r) settings["sigma_ratio"] = r;
         if (parseResult.GetValue(_temperature) is double t) settings["temperature"] = t;
         foreach (var item in parseResult.GetValue(_settings) ?? [])
