@@ -114,5 +114,9 @@ public sealed class ModelFileRefusalTests : IDisposable
         Good();
         var run = CliRun.Of("eval", _dir.File("good.safetensors"), "sample:test", "--json");
         Assert.True(run.ExitCode == 0, run.ToString());
+        // eval reports where the test targets fall relative to the histogram support
+        var support = run.Json().GetProperty("support");
+        Assert.InRange(support.GetProperty("outside").GetDouble(), 0, 1);
+        Assert.InRange(support.GetProperty("near_edge").GetDouble(), 0, 1);
     }
 }
