@@ -25,6 +25,7 @@ public static class Program
         ServeCommand.Create,
         BenchCommand.Create,
         ExperimentCommand.Create,
+        LearnCommand.Create,
     ];
 
     /// <summary>Runs the command line on the real console; Ctrl+C cancels the running command (exit code 130).</summary>

@@ -6,6 +6,12 @@ namespace CatPot.Models;
 /// </summary>
 public static class ModelContract
 {
+    /// <summary>
+    /// Tensors under this prefix are the fitted post-hoc uncertainty estimators (<c>CatPot.Uncertainty</c>), stored
+    /// beside the weights; they are not model parameters, so the contract check lets them through.
+    /// </summary>
+    public const string UncertaintyTensorPrefix = "uncertainty.";
+
     /// <summary>Rows of the atomic-number embedding (Z = 0..100; row 0 unused).</summary>
     public const int AtomicNumberRows = 101;
 
@@ -98,7 +104,8 @@ public static class ModelContract
                 problems.Add($"tensor '{spec.Name}' holds {value:G6} at flat index {bad} (weights must be finite and below {MaxWeightMagnitude:G0} in size)");
         }
         foreach (var name in file.Tensors.Keys.Order(StringComparer.Ordinal))
-            if (!expectedNames.Contains(name)) problems.Add($"unexpected tensor '{name}'");
+            if (!expectedNames.Contains(name) && !name.StartsWith(UncertaintyTensorPrefix, StringComparison.Ordinal))
+                problems.Add($"unexpected tensor '{name}'");
         if (problems.Count > 0)
         {
             var c = metadata.Config;

@@ -29,6 +29,13 @@ public sealed record ModelMetadata
 
     private const string CombinedKey = "catpot";
 
+    /// <summary>
+    /// The metadata key of the post-hoc uncertainty estimators stored in the same file (read by
+    /// <c>CatPot.Uncertainty.UncertaintyModel</c>, not by this class; its tensors start with
+    /// <see cref="ModelContract.UncertaintyTensorPrefix"/>).
+    /// </summary>
+    public const string UncertaintyKey = "catpot_uncertainty";
+
     /// <summary>Every key a model file's metadata may hold (besides <c>catpot</c>).</summary>
     public static IReadOnlyList<string> Keys { get; } =
         ["format", "head", "F", "L", "n_rbf", "r_c", "K", "sigma_ratio", "T", "eps", "element_refs", "mu", "sd", "lo", "hi", "force_rms", "training_set", "head_settings"];
@@ -128,8 +135,8 @@ public sealed record ModelMetadata
         ModelFileException Fail(string key, string what) => new(sourceName, "__metadata__", $"{key} {what}");
         var known = new HashSet<string>(Keys, StringComparer.Ordinal);
         foreach (var key in metadata.Keys.Order(StringComparer.Ordinal))
-            if (key != CombinedKey && !known.Contains(key))
-                throw Fail($"'{key}'", $"is not a key of a CatPot model file; expected {CombinedKey} or {string.Join(", ", Keys)}.");
+            if (key != CombinedKey && key != UncertaintyKey && !known.Contains(key))
+                throw Fail($"'{key}'", $"is not a key of a CatPot model file; expected {CombinedKey}, {UncertaintyKey} or {string.Join(", ", Keys)}.");
 
         var fields = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
         if (metadata.TryGetValue(CombinedKey, out var combined))
@@ -150,7 +157,7 @@ public sealed record ModelMetadata
             }
         }
         foreach (var (k, v) in metadata)
-            if (k != CombinedKey && !fields.ContainsKey(k)) fields[k] = k is "format" or "head" ? JsonValue.Create(v) : ParseValue(v);
+            if (k != CombinedKey && k != UncertaintyKey && !fields.ContainsKey(k)) fields[k] = k is "format" or "head" ? JsonValue.Create(v) : ParseValue(v);
 
         var reader = new FieldReader(fields, sourceName);
         string format = fields.ContainsKey("format") ? reader.Text("format") : CurrentFormat;

@@ -89,7 +89,7 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         // The fused message gradient is first order: keep the composite ops when forces must be differentiated again.
         var (s, v) = _backbone.Forward(input, allowFused: !(conservativeForces && createGraph));
-        var output = new PotentialOutput<T>();
+        var output = new PotentialOutput<T> { ScalarFeatures = s };
         int structures = input.StructureCount;
         var head = _head.Forward(s, input);
         var yHat = head.NormalizedEnergy;
@@ -166,6 +166,12 @@ public sealed class PotentialOutput<T> where T : unmanaged, IFloatingPointIeee75
 
     /// <summary>Distributional heads: std_E = N·sd·(histogram standard deviation), eV.</summary>
     public double[]? EnergyStd { get; internal set; }
+
+    /// <summary>
+    /// The backbone's final per-atom scalar features s [N, F], the input of the energy and force heads (read by the
+    /// post-hoc uncertainty estimators in <c>CatPot.Uncertainty</c>; no extra pass over the backbone).
+    /// </summary>
+    public Tensor<T> ScalarFeatures { get; internal set; } = null!;
 
     /// <summary>Direct-head forces [N, 3] in eV/Å.</summary>
     public Tensor<T>? DirectForces { get; internal set; }

@@ -1,0 +1,38 @@
+using CatPot.Chemistry;
+using CatPot.Simulation;
+
+namespace CatPot.ActiveLearning;
+
+/// <summary>
+/// The per-frame uncertainty that active learning ranks and flags frames by. It sees one structure and the model's
+/// <see cref="CalculationResult"/> for it, so a calibrated uncertainty (a scale fitted on held-out errors, a density in
+/// feature space, LLPR) plugs in here without changing selection.
+/// </summary>
+public interface IUncertaintyScore
+{
+    /// <summary>Name written to the provenance and the report, e.g. <c>energy_std</c>.</summary>
+    string Name { get; }
+
+    /// <summary>The score; larger means less certain. NaN when the model gives no uncertainty.</summary>
+    double Score(Structure structure, CalculationResult result);
+}
+
+/// <summary>The HL-Gauss histogram's spread std_E (eV), optionally multiplied by a calibration scale.</summary>
+public sealed class EnergyStdScore(double scale = 1) : IUncertaintyScore
+{
+    /// <inheritdoc/>
+    public string Name => "energy_std";
+
+    /// <inheritdoc/>
+    public double Score(Structure structure, CalculationResult result) => scale * result.EnergyStd;
+}
+
+/// <summary>The HL-Gauss histogram's entropy (nats).</summary>
+public sealed class EntropyScore : IUncertaintyScore
+{
+    /// <inheritdoc/>
+    public string Name => "energy_entropy";
+
+    /// <inheritdoc/>
+    public double Score(Structure structure, CalculationResult result) => result.Entropy;
+}

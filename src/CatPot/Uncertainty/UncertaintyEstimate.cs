@@ -1,0 +1,17 @@
+namespace CatPot.Uncertainty;
+
+/// <summary>The calibrated uncertainty of one structure, with the raw signals it came from.</summary>
+public sealed record UncertaintyEstimate
+{
+    /// <summary>Calibrated standard uncertainty of the total energy (eV): E ± energy_std is the calibrated ~68 % interval.</summary>
+    public required double EnergyStd { get; init; }
+
+    /// <summary>Per-atom uncertainty (eV/atom): the calibrated ~68 % per-atom energy error of a structure whose worst atom looked like this one.</summary>
+    public required double[] AtomUncertainty { get; init; }
+
+    /// <summary>The fused score ln u before calibration.</summary>
+    public required double LogSize { get; init; }
+
+    /// <summary>The raw signals.</summary>
+    public required SignalFeatures Signals { get; init; }
+}

@@ -1,0 +1,212 @@
+using CatPot.ActiveLearning;
+using CatPot.Chemistry;
+using CatPot.IO;
+using CatPot.Models;
+using CatPot.Tests.Cli;
+using CatPot.Training;
+using Xunit;
+
+namespace CatPot.Tests.ActiveLearning;
+
+public sealed class ActiveLearnerTests
+{
+    private sealed class CrashException(string at) : Exception($"simulated crash at {at}");
+
+    private static LearnSettings Settings(TempDirectory dir)
+    {
+        string initial = dir.File("initial.extxyz");
+        string test = dir.File("test.extxyz");
+        if (!File.Exists(initial))
+        {
+            ExtXyzWriter.WriteFile(initial, Enumerable.Range(0, 10).Select(i => FakeLabeller.Triangle(i)));
+            ExtXyzWriter.WriteFile(test, Enumerable.Range(100, 8).Select(i => FakeLabeller.Triangle(i, 0.1)));
+        }
+        return new LearnSettings
+        {
+            InitialPath = initial,
+            TestPath = test,
+            Budget = 6,
+            PerRound = 3,
+            MaxRounds = 5,
+            Temperatures = [300, 600],
+            Trajectories = 2,
+            MdSteps = 40,
+            SampleInterval = 5,
+            MaxFlaggedPerTrajectory = 4,
+            MaxUncertainty = 1e-12,   // every sampled frame is flagged: the test controls how many labels each round takes
+            MinDistance = 0,
+            RetrainEpochs = 2,
+            Seed = 3,
+            Training = new TrainingOptions
+            {
+                Model = new PotentialConfig { Features = 8, Layers = 1, RadialBasis = 8, Head = new CatPot.Models.Heads.HLGaussHeadConfig { Bins = 16 } },
+                Epochs = 3,
+                MaxAtoms = 12,
+                Threads = 1,
+            },
+        };
+    }
+
+    private static string Run(string runDir, LearnSettings settings, FakeLabeller labeller, Action<string>? checkpoint = null)
+    {
+        var progress = new StringWriter();
+        var learner = new ActiveLearner(runDir, settings, labeller, progress: progress) { Checkpoint = checkpoint };
+        learner.Run();
+        return progress.ToString();
+    }
+
+    [Fact]
+    public void LoopLabelsUpToTheBudgetWithProvenanceAndKeepsEveryRoundsModel()
+    {
+        using var dir = new TempDirectory();
+        string run = dir.File("run");
+        var labeller = new FakeLabeller();
+        string progress = Run(run, Settings(dir), labeller);
+
+        var rounds = ActiveLearner.ReadRounds(run);
+        Assert.Equal(3, rounds.Count);                       // 0 → +3, 1 → +3, 2: budget spent
+        Assert.Equal([0, 3, 6], rounds.Select(r => r.Labels));
+        Assert.StartsWith("label budget spent", rounds[^1].Stop);
+        Assert.All(rounds, r => Assert.NotNull(r.TestForceMae));
+        Assert.All(rounds, r => Assert.True(File.Exists(ActiveLearner.ModelPath(run, r.Round))));
+        Assert.Contains("round  1 | labels    3 (+3)", progress);
+
+        var dataset = ExtXyzReader.ReadAll(Path.Combine(run, LearnDataset.FileName));
+        Assert.Equal(16, dataset.Count);
+        var added = dataset.Where(f => LearnDataset.Round(f) >= 0).ToList();
+        Assert.Equal(6, added.Count);
+        foreach (var f in added)
+        {
+            foreach (string key in new[] { "al_id", "al_round", "al_trajectory", "al_step", "al_temperature", "al_uncertainty", "al_split", "method" })
+                Assert.True(f.Info.ContainsKey(key), $"{LearnDataset.Id(f)} lacks {key}");
+            var (e, forces) = FakeLabeller.Springs(f);
+            Assert.Equal(e, f.Energy!.Value, 1e-12);
+            Assert.Equal(forces, f.Forces!);
+        }
+        Assert.Equal(dataset.Count, dataset.Select(LearnDataset.Id).Distinct().Count());
+        Assert.Contains(dataset, f => (string)f.Info["al_split"] == "val");
+
+        var calls = new LabelLog(run).Read().Count(e => e.Event == "call");
+        Assert.Equal(labeller.Calls, calls);
+        Assert.Equal(6, calls);
+
+        LearnReport.Write(run, [("run", rounds)]);
+        string html = File.ReadAllText(Path.Combine(run, LearnReport.HtmlFileName));
+        Assert.Contains("<svg", html);
+        Assert.Contains("Held-out force MAE", html);
+
+        // A finished run resumed does nothing more.
+        var again = new FakeLabeller();
+        Run(run, Settings(dir), again);
+        Assert.Equal(0, again.Calls);
+    }
+
+    [Fact]
+    public void FailedLabelsAreLoggedSkippedAndNeverRetried()
+    {
+        using var dir = new TempDirectory();
+        string run = dir.File("run");
+        var labeller = new FakeLabeller(call => call % 2 == 1 ? "SCC not converged" : null);
+        string progress = Run(run, Settings(dir) with { Budget = 4, PerRound = 4 }, labeller);
+
+        var log = new LabelLog(run).Read();
+        var failed = log.Where(e => e.Event == "fail").Select(e => e.Id).ToList();
+        Assert.NotEmpty(failed);
+        Assert.All(log.Where(e => e.Event == "fail"), e => Assert.Equal("SCC not converged", e.Detail));
+        Assert.Contains("failed, frame skipped", progress);
+        var dataset = new LearnDataset(run);
+        Assert.All(failed, id => Assert.False(dataset.Contains(id)));
+        Assert.Equal(labeller.Calls, log.Count(e => e.Event == "call"));
+        Assert.All(log.Where(e => e.Event == "call").GroupBy(e => e.Id), g => Assert.Single(g));
+        var rounds = ActiveLearner.ReadRounds(run);
+        Assert.Equal(failed.Count, rounds.Sum(r => r.LabelFailures));
+        Assert.Equal(dataset.SelectedCount, rounds.Sum(r => r.NewLabels));
+    }
+
+    [Theory]
+    [InlineData("epoch", 4)]      // during training of round 1 (round 0 has 3 epochs)
+    [InlineData("md", 3)]         // during the MD of round 1
+    [InlineData("selected", 2)]   // after selection of round 1, before labelling
+    [InlineData("label", 2)]      // before the second labeller call
+    [InlineData("append", 5)]     // after a labeller call, before its frame reached the dataset
+    public void CrashAnywhereThenResumeGivesTheUninterruptedResultWithoutRelabelling(string phase, int occurrence)
+    {
+        using var dir = new TempDirectory();
+        var settings = Settings(dir);
+        string reference = dir.File("reference");
+        Run(reference, settings, new FakeLabeller());
+        var expected = ExtXyzReader.ReadAll(Path.Combine(reference, LearnDataset.FileName));
+
+        string run = dir.File("run");
+        var first = new FakeLabeller();
+        int seen = 0;
+        string? crashedId = null;
+        Assert.Throws<CrashException>(() => Run(run, settings, first, at =>
+        {
+            if (at.StartsWith(phase, StringComparison.Ordinal) && ++seen == occurrence)
+            {
+                crashedId = at.Split(' ')[^1];
+                throw new CrashException(at);
+            }
+        }));
+        var second = new FakeLabeller();
+        Run(run, settings, second);
+
+        var actual = ExtXyzReader.ReadAll(Path.Combine(run, LearnDataset.FileName));
+        Assert.Equal(expected.Select(LearnDataset.Id), actual.Select(LearnDataset.Id));
+        Assert.Equal(expected.Select(f => f.Energy), actual.Select(f => f.Energy));
+        Assert.Equal(ActiveLearner.ReadRounds(reference).Select(r => r.TestForceMae), ActiveLearner.ReadRounds(run).Select(r => r.TestForceMae));
+
+        var calls = new LabelLog(run).Read().Where(e => e.Event == "call").GroupBy(e => e.Id).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(first.Calls + second.Calls, calls.Values.Sum());
+        foreach (var (id, count) in calls)
+        {
+            // Only a frame whose call was under way when the run died (its label never reached the dataset) is called again.
+            int allowed = phase == "append" && id == crashedId ? 2 : 1;
+            Assert.True(count <= allowed, $"{id} labelled {count} times after a crash at {phase} #{occurrence}");
+        }
+        Assert.Equal(6, calls.Count);
+    }
+
+    [Fact]
+    public void InitialSetCanBeAReferenceMdLabelledOnTheFly()
+    {
+        using var dir = new TempDirectory();
+        string start = dir.File("start.extxyz");
+        ExtXyzWriter.WriteFile(start, [FakeLabeller.Triangle(0)]);
+        var settings = Settings(dir) with { InitialPath = null, StartPath = start, InitialFrames = 6, InitialInterval = 3, Budget = 0 };
+        string run = dir.File("run");
+        var labeller = new FakeLabeller();
+        Run(run, settings, labeller);
+        var dataset = new LearnDataset(run);
+        Assert.Equal(6, dataset.Frames.Count);
+        Assert.Equal(16, labeller.Calls);                           // steps 0..15, every 3rd kept
+        Assert.Equal(16, new LabelLog(run).Read().Count(e => e.Event == "call"));
+        Assert.All(dataset.Frames, f => Assert.Equal("fake-springs", f.Info["method"]));
+        Assert.StartsWith("label budget spent", ActiveLearner.ReadRounds(run)[^1].Stop);
+    }
+
+    [Fact]
+    public void ReferenceMdThatFailsStopsWithAClearError()
+    {
+        using var dir = new TempDirectory();
+        string start = dir.File("start.extxyz");
+        ExtXyzWriter.WriteFile(start, [FakeLabeller.Triangle(0)]);
+        var settings = Settings(dir) with { InitialPath = null, StartPath = start };
+        var e = Assert.Throws<LabellingFailedException>(() => Run(dir.File("run"), settings, new FakeLabeller(call => call == 2 ? "xtb timed out" : null)));
+        Assert.Contains("xtb timed out", e.Message);
+        Assert.False(File.Exists(Path.Combine(dir.File("run"), LearnDataset.FileName)));
+    }
+
+    [Fact]
+    public void SettingsRoundTripThroughTheRunDirectory()
+    {
+        using var dir = new TempDirectory();
+        var settings = Settings(dir) with { Selection = "random", Temperatures = [250, 500] };
+        ActiveLearner.SaveSettings(dir.File("run"), settings);
+        var back = ActiveLearner.LoadSettings(dir.File("run"));
+        Assert.Equal("random", back.Selection);
+        Assert.Equal([250, 500], back.Temperatures);
+        Assert.Equal(settings.Training, back.Training);
+    }
+}
