@@ -14,7 +14,13 @@ public sealed class UncertaintyModelTests
     private static Potential<float> SmallModel(string head)
     {
         var config = new PotentialConfig { Features = 8, Layers = 2, RadialBasis = 6, Cutoff = 4.0, Head = CatPot.Tests.Models.TestHeads.Of(head) };
-        var m = new Potential<float>(config, new PotentialStatistics { Sd = 0.5, Lo = -3, Hi = 3, ForceRms = 1 });
+        // A model file needs at least one element reference (ModelMetadata refuses an empty element_refs).
+        var refs = new double[119];
+        refs[1] = -0.5;
+        refs[6] = -1.0;
+        refs[7] = -1.5;
+        refs[8] = -2.0;
+        var m = new Potential<float>(config, new PotentialStatistics { ElementReferences = refs, Sd = 0.5, Lo = -3, Hi = 3, ForceRms = 1 });
         m.InitializeParameters(17);
         return m;
     }
