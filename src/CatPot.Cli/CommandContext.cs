@@ -25,6 +25,9 @@ public sealed class CommandContext
     /// <summary>Whether <c>--verbose</c> was given.</summary>
     public bool Verbose { get; }
 
+    /// <summary>A context whose output and diagnostics are discarded (an MPI rank other than 0: rank 0 speaks for the job).</summary>
+    public CommandContext Silenced() => new(TextWriter.Null, TextWriter.Null, Verbose);
+
     /// <summary>The context of a parsed invocation.</summary>
     public static CommandContext From(ParseResult parseResult) => new(
         parseResult.InvocationConfiguration.Output,

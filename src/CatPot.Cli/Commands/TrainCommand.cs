@@ -1,5 +1,7 @@
 using System.CommandLine;
 using CatPot.Chemistry;
+using CatPot.Data;
+using CatPot.Distributed;
 using CatPot.Evaluation;
 using CatPot.IO;
 using CatPot.Models;
@@ -43,17 +45,38 @@ public static class TrainCommand
         var warmup = new Option<double>("--warmup-epochs") { Description = "Minimum warm-up length in epochs (the warm-up is at least 1 % of all steps).", DefaultValueFactory = _ => 1.0 };
         var patience = new Option<int?>("--patience") { Description = "Early stopping: stop after this many epochs without validation improvement." };
         var threads = new Option<int>("--threads") { Description = "Kernel threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var microBatches = new Option<int?>("--micro-batches") { Description = "Split every batch into this many micro-batches of about equal atoms and sum their gradients in a fixed order (default: 1, or the number of MPI ranks). The same value gives bit-identical weights on any number of ranks." };
+        var byIndex = new Option<bool>("--read-by-index") { Description = "Read training structures by index from disk as batches need them (.aselmdb shards, or uncompressed extxyz through a cached byte-offset index) instead of loading the set into memory; neighbour lists are then built per batch." };
         var json = StandardOptions.CreateJson("Print the test report as JSON instead of tables.");
 
         var command = new Command("train", "Train a CatPot model (any energy head of --head, direct or conservative forces) and print per-domain test errors.")
         {
             train, val, test, epochs, maxAtoms, seed, output, resume, conservative,
-            features, layers, rbf, cutoff, lr, wd, lambdaE, lambdaF, ema, emaWarmup, clip, warmup, patience, threads, json,
+            features, layers, rbf, cutoff, lr, wd, lambdaE, lambdaF, ema, emaWarmup, clip, warmup, patience, threads, microBatches, byIndex, json,
         };
         foreach (var option in head.All) command.Options.Add(option);
         command.SetAction((parseResult, cancellationToken) =>
         {
-            var context = CommandContext.From(parseResult);
+            // Under mpirun/srun every rank runs this command; a plain run never loads MPI.
+            using var communicator = MpiLaunch.Connect();
+            if (communicator.Size == 1) return Run(parseResult, CommandContext.From(parseResult), communicator, cancellationToken);
+            try
+            {
+                var context = CommandContext.From(parseResult);
+                return Run(parseResult, communicator.IsRoot ? context : context.Silenced(), communicator, cancellationToken);
+            }
+            catch (Exception e)
+            {
+                // One rank failing must end them all now, not leave the others waiting in the next collective.
+                int code = CommandFailure.Report(e, parseResult.InvocationConfiguration.Error, parseResult.GetValue(StandardOptions.Verbose));
+                communicator.Abort($"catpot: rank {communicator.Rank} of {communicator.Size} failed (above); aborting all ranks.", code);
+                return Task.FromResult(code);
+            }
+        });
+        return command;
+
+        Task<int> Run(ParseResult parseResult, CommandContext context, Communicator communicator, CancellationToken cancellationToken)
+        {
             string outDir = parseResult.GetValue(output)!;
             var options = new TrainingOptions
             {
@@ -79,6 +102,7 @@ public static class TrainCommand
                 EarlyStoppingPatience = parseResult.GetValue(patience),
                 ConservativeForces = parseResult.GetValue(conservative),
                 Threads = parseResult.GetValue(threads),
+                MicroBatches = parseResult.GetValue(microBatches) ?? communicator.Size,
             };
             try
             {
@@ -89,7 +113,8 @@ public static class TrainCommand
                 throw new CommandLineUsageException(e.Message);
             }
 
-            var trainSet = Read(parseResult.GetValue(train)!, context, "training");
+            using var indexed = parseResult.GetValue(byIndex) ? IndexedStructures.Open(parseResult.GetValue(train)!) : null;
+            IReadOnlyList<Structure> trainSet = indexed ?? (IReadOnlyList<Structure>)Read(parseResult.GetValue(train)!, context, "training");
             var valSet = Read(parseResult.GetValue(val)!, context, "validation");
             string? testPath = parseResult.GetValue(test);
             var testSet = testPath is null or "none" ? null : Read(testPath, context, "test");
@@ -97,16 +122,19 @@ public static class TrainCommand
             Trainer trainer;
             if (parseResult.GetValue(resume))
             {
-                trainer = LabelChecked(() => Trainer.Resume(outDir, trainSet, valSet), parseResult.GetValue(train)!, parseResult.GetValue(val)!);
+                trainer = LabelChecked(() => Trainer.Resume(outDir, trainSet, valSet, communicator), parseResult.GetValue(train)!, parseResult.GetValue(val)!);
                 context.Error.WriteLine($"catpot: resuming {outDir} after epoch {trainer.EpochsDone} of {trainer.Options.Epochs}");
             }
             else
             {
                 if (File.Exists(Path.Combine(outDir, Trainer.CheckpointFileName)))
                     throw new CommandLineUsageException($"{outDir} already holds a training run; continue it with --resume or choose another --out (nothing was overwritten).");
-                trainer = LabelChecked(() => new Trainer(options, trainSet, valSet, outDir), parseResult.GetValue(train)!, parseResult.GetValue(val)!);
+                // Every rank has looked before rank 0 creates anything.
+                communicator.Barrier("start of training");
+                trainer = LabelChecked(() => new Trainer(options, trainSet, valSet, outDir, communicator), parseResult.GetValue(train)!, parseResult.GetValue(val)!);
             }
-            context.Error.WriteLine($"catpot: {trainer.Model.Parameters.ScalarCount:N0} parameters, {trainer.Model.Config.Head.Label} head, {trainSet.Count} training / {valSet.Count} validation structures, {trainer.TotalSteps} steps");
+            context.Error.WriteLine($"catpot: {trainer.Model.Parameters.ScalarCount:N0} parameters, {trainer.Model.Config.Head.Label} head, {trainSet.Count} training / {valSet.Count} validation structures, {trainer.TotalSteps} steps"
+                + (communicator.Size > 1 || trainer.Options.MicroBatches > 1 ? $", {trainer.Options.MicroBatches} micro-batches per batch on {communicator.Size} rank(s)" : ""));
 
             long done = trainer.History.Count == 0 ? 0 : trainer.History[^1].Step;
             new TrainingProgressView(context).Run(trainer.TotalSteps, done, (progress, epochDone) =>
@@ -116,15 +144,15 @@ public static class TrainCommand
 
             if (testSet is null) return Task.FromResult(ExitCodes.Ok);
             var best = PotentialFile.Load<float>(Path.Combine(outDir, Trainer.ModelFileName));
-            var predictions = PotentialPredictor.Predict(best, testSet, trainer.Options.ConservativeForces, trainer.Options.MaxAtoms);
+            var predictions = DistributedPrediction.Predict(communicator, best, testSet, trainer.Options.ConservativeForces, trainer.Options.MaxAtoms);
+            if (!communicator.IsRoot) return Task.FromResult(ExitCodes.Ok);
             var report = EvaluationReport.Compute(PotentialPredictor.Compare(best, testSet, predictions));
             string reportPath = Path.Combine(outDir, "test-metrics.json");
             AtomicFile.WriteAllText(reportPath, report.ToJson());
             if (parseResult.GetValue(json)) context.Out.WriteLine(report.ToJson());
             else EvaluationTable.Render(report, context.CreateOutConsole(), $"Test set ({testPath}, best model, {(trainer.Options.ConservativeForces ? "conservative" : "direct")} forces)");
             return Task.FromResult(ExitCodes.Ok);
-        });
-        return command;
+        }
     }
 
     /// <summary>

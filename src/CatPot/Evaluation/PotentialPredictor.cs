@@ -34,6 +34,9 @@ public sealed record PredictedStructure
 /// <summary>Runs a model over many structures in batches bounded by an atom budget, in input order.</summary>
 public static class PotentialPredictor
 {
+    /// <summary>Batches with at least this many atoms (a structure larger than the budget gets its own) take the large-system path.</summary>
+    public const int LargeBatchAtoms = 2000;
+
     /// <summary>Predictions for every structure, in order.</summary>
     /// <param name="model">The model (its parameters are temporarily set not to require gradients).</param>
     /// <param name="structures">Validated structures.</param>
@@ -54,6 +57,7 @@ public static class PotentialPredictor
         {
             int done = 0;
             arena ??= new TensorArena();
+            ChunkedPotentialEvaluator<float>? chunked = null;
             foreach (var indices in plan.Batches)
             {
                 // Results are copied into ordinary arrays below, so each batch's tensors can serve the next batch.
@@ -61,7 +65,14 @@ public static class PotentialPredictor
                 var batch = GraphBatch.Create(structures, indices, builder);
                 var input = ModelInput<float>.FromBatch(batch);
                 PotentialOutput<float> output;
-                if (conservativeForces) output = model.Forward(input, directForces: false, conservativeForces: true);
+                if (batch.AtomCount >= LargeBatchAtoms && input.Topology is not null)
+                {
+                    // A big structure (its own batch): the large-system path, memory linear in the atom count.
+                    chunked ??= new ChunkedPotentialEvaluator<float>(model);
+                    using (conservativeForces ? default : Autograd.NoGrad())
+                        output = chunked.Evaluate(input, directForces: !conservativeForces, conservativeForces);
+                }
+                else if (conservativeForces) output = model.Forward(input, directForces: false, conservativeForces: true);
                 else
                 {
                     using var _ = Autograd.NoGrad();

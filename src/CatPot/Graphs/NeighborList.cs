@@ -17,6 +17,7 @@ public sealed class NeighborList
     private double[] _vectors = [];
     private double[] _distances = [];
     private int[] _shifts = [];
+    private bool _geometry = true;
 
     /// <summary>Number of atoms of the structure the list was built for.</summary>
     public int AtomCount { get; private set; }
@@ -33,18 +34,24 @@ public sealed class NeighborList
     /// <summary>Sending atom j of each edge (ascending within one receiver).</summary>
     public ReadOnlySpan<int> Senders => _senders.AsSpan(0, EdgeCount);
 
-    /// <summary>Edge vectors <c>R_j − R_i (+ shift·cell)</c> in Å, flat edge-major (length 3E).</summary>
-    public ReadOnlySpan<double> Vectors => _vectors.AsSpan(0, 3 * EdgeCount);
+    /// <summary>
+    /// True when the list holds <see cref="Vectors"/>, <see cref="Distances"/> and <see cref="Shifts"/>; false when its
+    /// builder was told to record only the pairs (<see cref="NeighborListBuilder.EdgeGeometry"/>), and those spans are empty.
+    /// </summary>
+    public bool HasGeometry => _geometry;
 
-    /// <summary>Edge lengths |r_vec_ij| in Å (length E).</summary>
-    public ReadOnlySpan<double> Distances => _distances.AsSpan(0, EdgeCount);
+    /// <summary>Edge vectors <c>R_j − R_i (+ shift·cell)</c> in Å, flat edge-major (length 3E; empty without <see cref="HasGeometry"/>).</summary>
+    public ReadOnlySpan<double> Vectors => _geometry ? _vectors.AsSpan(0, 3 * EdgeCount) : [];
+
+    /// <summary>Edge lengths |r_vec_ij| in Å (length E; empty without <see cref="HasGeometry"/>).</summary>
+    public ReadOnlySpan<double> Distances => _geometry ? _distances.AsSpan(0, EdgeCount) : [];
 
     /// <summary>
     /// Integer lattice shift of each edge's sender image, flat (length 3E). All zero without periodicity;
     /// kept so periodic systems can be added without changing callers.
     /// </summary>
     /// <remarks>Non-periodic builds never write it: the backing array is only ever grown, so it stays zero.</remarks>
-    public ReadOnlySpan<int> Shifts => _shifts.AsSpan(0, 3 * EdgeCount);
+    public ReadOnlySpan<int> Shifts => _geometry ? _shifts.AsSpan(0, 3 * EdgeCount) : [];
 
     /// <summary>Number of edges whose receiver is each atom (length N), computed on demand.</summary>
     public int[] CountPerReceiver()
@@ -54,12 +61,25 @@ public sealed class NeighborList
         return counts;
     }
 
-    internal void Reset(int atomCount, double cutoff)
+    internal void Reset(int atomCount, double cutoff, bool geometry = true)
     {
         AtomCount = atomCount;
         Cutoff = cutoff;
         EdgeCount = 0;
+        if (geometry != _geometry)
+        {
+            // Switching kinds drops the arrays: geometry arrays a pairs-only list never grew would be too short.
+            _geometry = geometry;
+            _receivers = [];
+            _senders = [];
+            _vectors = [];
+            _distances = [];
+            _shifts = [];
+        }
     }
+
+    /// <summary>Edges the backing arrays hold without growing.</summary>
+    internal int Capacity => _receivers.Length;
 
     /// <summary>Appends one edge, growing the backing arrays geometrically when full.</summary>
     internal void Add(int i, int j, double dx, double dy, double dz, double distance)
@@ -68,11 +88,12 @@ public sealed class NeighborList
         if (e == _receivers.Length) Grow(e + 1);
         _receivers[e] = i;
         _senders[e] = j;
+        EdgeCount = e + 1;
+        if (!_geometry) return;
         _vectors[3 * e] = dx;
         _vectors[3 * e + 1] = dy;
         _vectors[3 * e + 2] = dz;
         _distances[e] = distance;
-        EdgeCount = e + 1;
     }
 
     /// <summary>
@@ -85,6 +106,13 @@ public sealed class NeighborList
         EnsureCapacity(e0 + senders.Length);
         var rec = _receivers.AsSpan(e0, senders.Length);
         var snd = _senders.AsSpan(e0, senders.Length);
+        EdgeCount = e0 + senders.Length;
+        if (!_geometry)
+        {
+            rec.Fill(i);
+            senders.CopyTo(snd);
+            return;
+        }
         var vec = _vectors.AsSpan(3 * e0, 3 * senders.Length);
         var dist = _distances.AsSpan(e0, senders.Length);
         double xi = p[3 * i], yi = p[3 * i + 1], zi = p[3 * i + 2];
@@ -99,20 +127,22 @@ public sealed class NeighborList
             vec[3 * k + 2] = dz;
             dist[k] = Math.Sqrt(dx * dx + dy * dy + dz * dz);
         }
-        EdgeCount = e0 + senders.Length;
     }
 
     /// <summary>Makes room for at least <paramref name="capacity"/> edges, keeping existing ones.</summary>
-    internal void EnsureCapacity(int capacity)
+    /// <param name="capacity">Edges needed now.</param>
+    /// <param name="expected">A better guess of the final size (grown to it instead of doubling when larger than needed).</param>
+    internal void EnsureCapacity(int capacity, int expected = 0)
     {
-        if (capacity > _receivers.Length) Grow(capacity);
+        if (capacity > _receivers.Length) Grow(Math.Max(capacity, expected), exact: expected >= capacity);
     }
 
-    private void Grow(int needed)
+    private void Grow(int needed, bool exact = false)
     {
-        int capacity = Math.Max(needed, Math.Max(16, 2 * _receivers.Length));
+        int capacity = exact ? needed : Math.Max(needed, Math.Max(16, 2 * _receivers.Length));
         Array.Resize(ref _receivers, capacity);
         Array.Resize(ref _senders, capacity);
+        if (!_geometry) return;
         Array.Resize(ref _distances, capacity);
         Array.Resize(ref _vectors, 3 * capacity);
         Array.Resize(ref _shifts, 3 * capacity);

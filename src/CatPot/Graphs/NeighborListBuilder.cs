@@ -45,6 +45,13 @@ public sealed class NeighborListBuilder
     /// <summary>Cutoff radius in Å.</summary>
     public double Cutoff { get; }
 
+    /// <summary>
+    /// Record edge vectors, lengths and shifts (default). Set false when only the pairs are read (the model computes
+    /// its edge geometry from positions): the list then takes 8 instead of 52 bytes per edge, which at 10⁵ atoms
+    /// (~4·10⁶ edges) is 30 MB instead of 190 MB.
+    /// </summary>
+    public bool EdgeGeometry { get; init; } = true;
+
     /// <summary>The algorithm requested at construction.</summary>
     public NeighborListAlgorithm Algorithm { get; }
 
@@ -98,7 +105,7 @@ public sealed class NeighborListBuilder
                 throw new ArgumentException($"Position of atom {k / 3} (component {"xyz"[k % 3]}) is {positions[k]}; positions must be finite.", nameof(positions));
         }
 
-        into.Reset(n, Cutoff);
+        into.Reset(n, Cutoff, EdgeGeometry);
         if (Resolve(n) == NeighborListAlgorithm.Direct) BuildDirect(positions, n, into);
         else BuildCellList(positions, n, into);
     }
@@ -219,6 +226,11 @@ public sealed class NeighborListBuilder
 
             var neighbours = _found.AsSpan(0, found);
             neighbours.Sort();
+            // Grow once to the size the atoms so far predict (plus 1/8) rather than by repeated doubling, whose copies
+            // and slack cost up to three times the final list at 10⁵ atoms.
+            int needed = into.EdgeCount + found;
+            if (needed > into.Capacity)
+                into.EnsureCapacity(needed, (int)Math.Min(Array.MaxLength / 3, ((long)needed * n / (i + 1) * 9 / 8) + 64));
             into.AddReceiver(i, neighbours, p);
         }
     }

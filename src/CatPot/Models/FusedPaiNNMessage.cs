@@ -114,7 +114,7 @@ internal static class FusedPaiNNMessage
 
     /// <summary>Adds one edge's message to its receiver's row <paramref name="o"/>; <paramref name="w"/> is the filter GEMM row without the bias.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ForwardEdge<T>(int f, ref T phi, ref T w, ref T bias, T fc, T ux, T uy, T uz, ref T v, ref T o)
+    internal static void ForwardEdge<T>(int f, ref T phi, ref T w, ref T bias, T fc, T ux, T uy, T uz, ref T v, ref T o)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int vc = Vector<T>.Count, k = 0;
@@ -293,7 +293,7 @@ internal static class FusedPaiNNMessage
     /// the bias) and returns dfc[k] and du[k]. <paramref name="g"/> is the output gradient row of receiver i.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void BackwardEdge<T>(int f, ref T g, ref T phi, ref T w, ref T bias, T fc, T ux, T uy, T uz, ref T v,
+    internal static void BackwardEdge<T>(int f, ref T g, ref T phi, ref T w, ref T bias, T fc, T ux, T uy, T uz, ref T v,
         ref T dphi, ref T dv, ref T dw, out T dfc, out T dux, out T duy, out T duz)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -65,7 +65,7 @@ public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
         foreach (var layer in _layers)
         {
             // Message: context of the sender, filtered by distance, summed at the receiver.
-            var phi = layer.Phi2.Forward(Tensor.Silu(layer.Phi1.Forward(s)));
+            var phi = Context(layer, s);
             if (topology is not null)
             {
                 var m = FusedPaiNNMessage.Forward(phi, rbf, layer.Filter.Weight, layer.Filter.Bias!, fc, u, v, input.Receivers, input.Senders, topology,
@@ -87,18 +87,52 @@ public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
                 v = v is null ? dv : v + dv;
             }
 
-            // Update: mix channels of each atom's own features.
-            var uvAll = Tensor.Reshape(layer.Uv.Forward(Tensor.Reshape(v, 3 * n, f)), n, 3, 2 * f);
-            var uvParts = Tensor.Split(uvAll, [f, f], axis: -1);
-            var uv = uvParts[0];
-            var vv = uvParts[1];
-            var ctx = Tensor.Concat([s, Tensor.Norm(vv, 1, _eps)], axis: -1);
-            var a = layer.A2.Forward(Tensor.Silu(layer.A1.Forward(ctx)));
-            var aParts = Tensor.Split(a, [f, f, f], axis: -1);
-            v = v + Tensor.Reshape(aParts[0], n, 1, f) * uv;
-            s = s + aParts[1] * Tensor.Sum(uv * vv, 1) + aParts[2];
+            (s, v) = Update(layer, s, v!);
         }
         return (s, v ?? Tensor<T>.Scratch(n, 3, f));
+    }
+
+    /// <summary>Number of message-passing layers.</summary>
+    internal int LayerCount => _layers.Length;
+
+    /// <summary>Feature width F.</summary>
+    internal int Features => _f;
+
+    /// <summary>The radial filter of layer <paramref name="l"/>.</summary>
+    internal LinearLayer<T> Filter(int l) => _layers[l].Filter;
+
+    /// <summary>Initial scalar features of atoms [start, start + count): the sum of the element, charge and spin embeddings.</summary>
+    internal Tensor<T> Embed(ModelInput<T> input, int start, int count)
+    {
+        var z = input.AtomicNumbers.AsSpan(start, count).ToArray();
+        var q = input.AtomChargeIndex.AsSpan(start, count).ToArray();
+        var sp = input.AtomSpinIndex.AsSpan(start, count).ToArray();
+        return Tensor.IndexSelect(_embZ, z) + Tensor.IndexSelect(_embCharge, q) + Tensor.IndexSelect(_embSpin, sp);
+    }
+
+    /// <summary>The sender context φ [rows, 3F] of layer <paramref name="l"/> from scalar features [rows, F] (row-wise).</summary>
+    internal Tensor<T> Context(int l, Tensor<T> s) => Context(_layers[l], s);
+
+    /// <summary>The update block of layer <paramref name="l"/> (row-wise): features after the message → features after the layer.</summary>
+    internal (Tensor<T> S, Tensor<T> V) Update(int l, Tensor<T> s, Tensor<T> v) => Update(_layers[l], s, v);
+
+    /// <summary>Geometry constants of the edge features: radial-basis frequencies nπ/r_c, π/r_c and the norm's eps.</summary>
+    internal (Tensor<T> Frequencies, T PiOverCutoff, T Eps) EdgeFeatureConstants => (_rbfFrequencies, _piOverCutoff, _eps);
+
+    private static Tensor<T> Context(Layer layer, Tensor<T> s) => layer.Phi2.Forward(Tensor.Silu(layer.Phi1.Forward(s)));
+
+    // Update: mix channels of each atom's own features.
+    private (Tensor<T> S, Tensor<T> V) Update(Layer layer, Tensor<T> s, Tensor<T> v)
+    {
+        int n = s.Shape[0], f = _f;
+        var uvAll = Tensor.Reshape(layer.Uv.Forward(Tensor.Reshape(v, 3 * n, f)), n, 3, 2 * f);
+        var uvParts = Tensor.Split(uvAll, [f, f], axis: -1);
+        var uv = uvParts[0];
+        var vv = uvParts[1];
+        var ctx = Tensor.Concat([s, Tensor.Norm(vv, 1, _eps)], axis: -1);
+        var a = layer.A2.Forward(Tensor.Silu(layer.A1.Forward(ctx)));
+        var aParts = Tensor.Split(a, [f, f, f], axis: -1);
+        return (s + aParts[1] * Tensor.Sum(uv * vv, 1) + aParts[2], v + Tensor.Reshape(aParts[0], n, 1, f) * uv);
     }
 
     /// <summary>Radial basis [E, n_rbf], cutoff envelope [E, 1] and unit vectors [E, 3] of every edge.</summary>

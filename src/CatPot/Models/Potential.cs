@@ -89,6 +89,27 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         // The fused message gradient is first order: keep the composite ops when forces must be differentiated again.
         var (s, v) = _backbone.Forward(input, allowFused: !(conservativeForces && createGraph));
+        var output = EnergyReadout(s, input);
+
+        if (directForces)
+            output.DirectForces = _forces.Forward(s, v) * T.CreateChecked(Statistics.ForceRms);
+        if (conservativeForces)
+        {
+            var grad = Autograd.Grad(Tensor.Sum(output.ModelEnergy), [input.Positions], createGraph)[0];
+            output.ConservativeForces = Tensor.Neg(grad);
+        }
+        return output;
+    }
+
+    /// <summary>The backbone (for <see cref="ChunkedPotentialEvaluator{T}"/>).</summary>
+    internal PaiNN<T> Backbone => _backbone;
+
+    /// <summary>The direct force head (for <see cref="ChunkedPotentialEvaluator{T}"/>).</summary>
+    internal DirectForceHead<T> ForceHead => _forces;
+
+    /// <summary>The energy head on the final scalar features s [N, F]: energies, histogram statistics, recorded when s is.</summary>
+    internal PotentialOutput<T> EnergyReadout(Tensor<T> s, ModelInput<T> input)
+    {
         var output = new PotentialOutput<T> { ScalarFeatures = s };
         int structures = input.StructureCount;
         var head = _head.Forward(s, input);
@@ -117,14 +138,6 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
         output.Energy = new double[structures];
         var refSums = ReferenceSums(input);
         for (int k = 0; k < structures; k++) output.Energy[k] = double.CreateChecked(modelEnergy[k]) + refSums[k];
-
-        if (directForces)
-            output.DirectForces = _forces.Forward(s, v) * T.CreateChecked(Statistics.ForceRms);
-        if (conservativeForces)
-        {
-            var grad = Autograd.Grad(Tensor.Sum(modelEnergy), [input.Positions], createGraph)[0];
-            output.ConservativeForces = Tensor.Neg(grad);
-        }
         return output;
     }
 

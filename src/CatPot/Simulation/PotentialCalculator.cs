@@ -26,6 +26,17 @@ public sealed class PotentialCalculator<T> : IForceCalculator where T : unmanage
     private Tensor<T>? _positions;
     private ModelInput<T>? _input;
     private readonly TensorArena _arena = new();
+    private ChunkedPotentialEvaluator<T>? _chunked;
+
+    /// <summary>Default of <see cref="ChunkedFromAtoms"/>.</summary>
+    public const int DefaultChunkedFromAtoms = 1000;
+
+    /// <summary>
+    /// Structures with at least this many atoms go through the large-system path (memory linear in the atom count, no
+    /// whole-graph autodiff record; the same results within float rounding); smaller ones through
+    /// <see cref="Potential{T}.Forward"/>. <see cref="int.MaxValue"/> keeps every structure on the autodiff path.
+    /// </summary>
+    public int ChunkedFromAtoms { get; set; } = DefaultChunkedFromAtoms;
 
     /// <summary>Wraps a model.</summary>
     /// <param name="model">The potential; its parameters stop requiring gradients.</param>
@@ -35,7 +46,7 @@ public sealed class PotentialCalculator<T> : IForceCalculator where T : unmanage
         if (!Enum.IsDefined(forces)) throw new ArgumentOutOfRangeException(nameof(forces), forces, "Unknown force source.");
         Model = model;
         Forces = forces;
-        _builder = new NeighborListBuilder(model.Config.Cutoff);
+        _builder = new NeighborListBuilder(model.Config.Cutoff) { EdgeGeometry = false }; // the model computes edge geometry from positions
         foreach (var (_, parameter, _) in model.Parameters.Items) parameter.RequiresGrad = false;
         model.FreezeForInference();
     }
@@ -66,7 +77,16 @@ public sealed class PotentialCalculator<T> : IForceCalculator where T : unmanage
 
         PotentialOutput<T> output;
         Tensor<T> forces;
-        if (Forces == ForceSource.Conservative)
+        if (n >= ChunkedFromAtoms && input.Topology is not null)
+        {
+            _chunked ??= new ChunkedPotentialEvaluator<T>(Model);
+            bool conservative = Forces == ForceSource.Conservative;
+            _positions.RequiresGrad = false;
+            using (conservative ? default : Autograd.NoGrad())
+                output = _chunked.Evaluate(input, directForces: !conservative, conservativeForces: conservative);
+            forces = (conservative ? output.ConservativeForces : output.DirectForces)!;
+        }
+        else if (Forces == ForceSource.Conservative)
         {
             _positions.RequiresGrad = true;
             output = Model.Forward(input, directForces: false, conservativeForces: true);

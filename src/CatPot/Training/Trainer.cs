@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using CatPot.Chemistry;
 using CatPot.Data;
+using CatPot.Distributed;
 using CatPot.Evaluation;
 using CatPot.Graphs;
 using CatPot.Models;
@@ -52,9 +53,11 @@ public sealed class Trainer
     private readonly LearningRateSchedule _schedule;
     private readonly BatchPlanner _planner;
     private readonly int[] _atomCounts;
-    private readonly NeighborListCache _neighbors;
+    private readonly Func<int, NeighborList> _neighbors;
     private readonly double[] _targets;            // y_n per training structure
     private double _outsideCount, _nearEdgeCount;   // this epoch's training targets relative to the head's support
+    private readonly Communicator _communicator;
+    private readonly GradientReducer _reducer;
     private readonly List<EpochRecord> _history = [];
     private int _epochsDone;
     private long _step;
@@ -63,12 +66,17 @@ public sealed class Trainer
 
     /// <summary>Prepares a run: statistics of the training set, the model with seeded weights, optimiser and schedule.</summary>
     /// <exception cref="ArgumentException">Options out of range, or training structures without the labels the loss needs.</exception>
-    public Trainer(TrainingOptions options, IReadOnlyList<Structure> train, IReadOnlyList<Structure> validation, string outputDirectory)
-        : this(options, train, validation, outputDirectory, statistics: null)
+    /// <param name="options">The run's options.</param>
+    /// <param name="train">Training structures (an in-memory list, or an <see cref="IIndexedStructures"/> read by index).</param>
+    /// <param name="validation">Validation structures.</param>
+    /// <param name="outputDirectory">Where models, checkpoint and metrics go (written by rank 0 only).</param>
+    /// <param name="communicator">The ranks of a data-parallel job; null for a single process.</param>
+    public Trainer(TrainingOptions options, IReadOnlyList<Structure> train, IReadOnlyList<Structure> validation, string outputDirectory, Communicator? communicator = null)
+        : this(options, train, validation, outputDirectory, statistics: null, communicator)
     {
     }
 
-    private Trainer(TrainingOptions options, IReadOnlyList<Structure> train, IReadOnlyList<Structure> validation, string outputDirectory, PotentialStatistics? statistics)
+    private Trainer(TrainingOptions options, IReadOnlyList<Structure> train, IReadOnlyList<Structure> validation, string outputDirectory, PotentialStatistics? statistics, Communicator? communicator)
     {
         options.Validate();
         if (train.Count == 0) throw new ArgumentException("The training set is empty.", nameof(train));
@@ -89,6 +97,8 @@ public sealed class Trainer
         _parameters = [.. Model.Parameters.Items.Select(p => new Parameter(p.Name, p.Tensor, p.Decay))];
         _optimizer = new AdamW(_parameters, options.LearningRate, options.Beta1, options.Beta2, options.AdamEps, options.WeightDecay);
         _ema = new ExponentialMovingAverage(_parameters, options.EmaDecay);
+        _communicator = communicator ?? Communicator.SingleProcess;
+        _reducer = new GradientReducer(_parameters, _communicator, options.MicroBatches);
 
         _atomCounts = [.. train.Select(s => s.AtomCount)];
         _planner = new BatchPlanner(options.Seed, options.MaxAtoms, OversizeStructurePolicy.OwnBatch);
@@ -98,7 +108,7 @@ public sealed class Trainer
         double stepsPerEpoch = (double)total / options.Epochs;
         long warmup = Math.Max((long)Math.Ceiling(options.WarmupFraction * total), (long)Math.Ceiling(options.MinWarmupEpochs * stepsPerEpoch));
         _schedule = new LearningRateSchedule(options.LearningRate, total, Math.Min(warmup, total), options.WarmupStartFactor, options.MinLearningRateFactor);
-        _neighbors = new NeighborListCache(train, options.Model.Cutoff);
+        _neighbors = TrainingNeighborLists.For(train, options.Model.Cutoff);
 
     }
 
@@ -140,7 +150,7 @@ public sealed class Trainer
     /// </summary>
     public void Run(IProgress<TrainingProgress>? progress = null, Action<EpochRecord>? epochDone = null, int? maxEpochsThisCall = null, CancellationToken cancellation = default)
     {
-        Directory.CreateDirectory(_outputDirectory);
+        if (_communicator.IsRoot) Directory.CreateDirectory(_outputDirectory);
         int ranThisCall = 0;
         while (_epochsDone < Options.Epochs && !EarlyStopped)
         {
@@ -151,6 +161,8 @@ public sealed class Trainer
         }
         // The recycled step arrays are not needed between calls (e.g. while the caller evaluates the test set).
         _arena.Trim();
+        // Rank 0's files are complete before any rank goes on to read them (e.g. the best model for the test set).
+        _communicator.Barrier("end of training");
     }
 
     /// <summary>True when early stopping has ended the run.</summary>
@@ -216,8 +228,44 @@ public sealed class Trainer
 
     private (double Loss, double Energy, double Forces) TrainStep(int[] indices)
     {
-        // Every tensor of the step is recycled for the next one: only scalars leave this method.
-        using var scope = _arena.Use();
+        // The batch is split into micro-batches (one when MicroBatches is 1); this rank computes the gradients of its
+        // own, the reducer sums all of them in micro-batch order, then every rank takes the same optimiser step.
+        int m = Options.MicroBatches;
+        var parts = MicroBatchPlanner.Split(indices, _atomCounts, m);
+        for (int slot = 0; slot < _reducer.Slots; slot++)
+        {
+            int part = MicroBatchPlanner.MicroBatchOf(slot, _communicator.Rank, _communicator.Size);
+            if (part >= m || parts[part].Length == 0)
+            {
+                _reducer.Clear(slot);
+                continue;
+            }
+            // Every tensor of a micro-batch is recycled for the next one: only its gradients (copied) and scalars leave.
+            using var scope = _arena.Use();
+            var (loss, energy, forces) = BackwardPass(parts[part], m == 1 ? 1.0 : (double)parts[part].Length / indices.Length);
+            _reducer.Capture(slot, loss, energy, forces);
+            Model.Parameters.ZeroGrad();
+        }
+        var terms = _reducer.Reduce(_step);
+        double norm = GradientClipping.ClipGlobalNorm(_parameters, Options.ClipNorm);
+        _optimizer.LearningRate = _schedule.LearningRate(_step);
+        if (double.IsFinite(norm))
+        {
+            _optimizer.Step();
+            long n = _ema.UpdateCount;
+            _ema.Update(Options.EmaWarmup ? Math.Min(Options.EmaDecay, (1.0 + n) / (10.0 + n)) : Options.EmaDecay);
+        }
+        Model.Parameters.ZeroGrad();
+        _step++;
+        return terms;
+    }
+
+    /// <summary>
+    /// Loss of the structures at <paramref name="indices"/> times <paramref name="weight"/> (their share of the batch, so
+    /// the micro-batch losses add up to the batch mean), and its gradients in the parameters.
+    /// </summary>
+    private (double Loss, double Energy, double Forces) BackwardPass(int[] indices, double weight)
+    {
         var batch = GraphBatch.Create(_train, indices, _neighbors);
         var input = ModelInput<float>.FromBatch(batch);
         bool conservative = Options.ConservativeForces;
@@ -248,18 +296,10 @@ public sealed class Trainer
             total = total + (forceLoss * (float)Options.ForceWeight);
         }
 
+        if (weight != 1) total = total * (float)weight;
         Model.Parameters.ZeroGrad();
         Autograd.Backward(total);
-        double norm = GradientClipping.ClipGlobalNorm(_parameters, Options.ClipNorm);
-        _optimizer.LearningRate = _schedule.LearningRate(_step);
-        if (double.IsFinite(norm))
-        {
-            _optimizer.Step();
-            long n = _ema.UpdateCount;
-            _ema.Update(Options.EmaWarmup ? Math.Min(Options.EmaDecay, (1.0 + n) / (10.0 + n)) : Options.EmaDecay);
-        }
-        _step++;
-        return (total.ToScalar(), energyLoss.ToScalar(), forceValue);
+        return (total.ToScalar(), energyLoss.ToScalar() * weight, forceValue * weight);
     }
 
     /// <summary>Validation errors of the EMA weights: energy MAE per atom and total, and force MAE per component.</summary>
@@ -268,7 +308,7 @@ public sealed class Trainer
         _ema.Swap();
         try
         {
-            var predictions = PotentialPredictor.Predict(Model, _validation, Options.ConservativeForces, Options.MaxAtoms, arena: _arena);
+            var predictions = DistributedPrediction.Predict(_communicator, Model, _validation, Options.ConservativeForces, Options.MaxAtoms, _arena);
             var report = EvaluationReport.Compute(PotentialPredictor.Compare(Model, _validation, predictions));
             var coverage = PotentialPredictor.Coverage(Model, _validation, predictions) ?? default;
             return (report.Overall.EnergyMaePerAtom, report.Overall.EnergyMae, report.Overall.ForceMae ?? 0, coverage);
@@ -292,6 +332,7 @@ public sealed class Trainer
 
     private void SaveOutputs(bool best)
     {
+        if (!_communicator.IsRoot) return; // every rank holds the same state; rank 0 alone writes it
         _ema.Swap();
         try
         {
@@ -362,7 +403,7 @@ public sealed class Trainer
     /// The same training and validation data must be given.
     /// </summary>
     /// <exception cref="ModelFileException">The checkpoint is missing, corrupted or does not match the data.</exception>
-    public static Trainer Resume(string outputDirectory, IReadOnlyList<Structure> train, IReadOnlyList<Structure> validation)
+    public static Trainer Resume(string outputDirectory, IReadOnlyList<Structure> train, IReadOnlyList<Structure> validation, Communicator? communicator = null)
     {
         string path = Path.Combine(outputDirectory, CheckpointFileName);
         if (!File.Exists(path))
@@ -379,7 +420,7 @@ public sealed class Trainer
         {
             throw new ModelFileException(path, null, $"the checkpoint state cannot be read ({e.Message}).", e);
         }
-        var trainer = new Trainer(state.Options, train, validation, outputDirectory, state.Statistics);
+        var trainer = new Trainer(state.Options, train, validation, outputDirectory, state.Statistics, communicator);
         var fresh = ComputeStatistics(train);
         if (fresh.Mu != state.Statistics.Mu || fresh.Sd != state.Statistics.Sd)
             throw new ModelFileException(path, null, "the training data differ from the data this checkpoint was trained on (different energy statistics). Resume with the same --train file.");

@@ -72,6 +72,13 @@ public sealed record TrainingOptions
     /// <summary>Stop when the validation score has not improved for this many epochs (null: never stop early).</summary>
     public int? EarlyStoppingPatience { get; init; }
 
+    /// <summary>
+    /// Micro-batches per batch: each batch is split into this many parts of about equal atoms whose gradients are summed
+    /// in a fixed order (gradient accumulation in one process; one or more parts per rank under MPI). The same number
+    /// gives bit-identical weights whatever the number of ranks; 1 is the plain single-batch step.
+    /// </summary>
+    public int MicroBatches { get; init; } = 1;
+
     /// <summary>Threads for the kernels (results do not depend on it).</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
@@ -80,6 +87,7 @@ public sealed record TrainingOptions
     {
         Model.Validate();
         if (Epochs < 1) throw new ArgumentException($"Epochs must be ≥ 1, got {Epochs}.");
+        if (MicroBatches < 1) throw new ArgumentException($"Micro-batches must be ≥ 1, got {MicroBatches}.");
         if (MaxAtoms < 1) throw new ArgumentException($"MaxAtoms must be ≥ 1, got {MaxAtoms}.");
         if (!(LearningRate > 0)) throw new ArgumentException($"The learning rate must be > 0, got {LearningRate}.");
         if (EnergyWeight < 0 || ForceWeight < 0 || EnergyWeight + ForceWeight <= 0)

@@ -102,8 +102,9 @@ public sealed class ExperimentRunnerTests : IDisposable
         var plan = runner.Plan(grid);
         Assert.True(plan.EpochSeconds > 0);
         Assert.True(plan.Grid.Epochs >= 1);
-        // The plan fits the budget (unless even one epoch does not fit, which this tiny grid does).
-        Assert.True(plan.EstimatedMinutes <= 0.5);
+        // The plan fits the budget, unless even one epoch does not fit (a starved machine): then it plans the one epoch.
+        Assert.True(plan.EstimatedMinutes <= 0.5 || plan.Grid.Epochs == 1,
+            $"{plan.Grid.Epochs} epochs planned for an estimated {plan.EstimatedMinutes:F2} min");
         Assert.False(Directory.Exists(Path.Combine(_dir, "probe")));
         Assert.Contains("budget", plan.Summary(), StringComparison.Ordinal);
         var reloaded = new ExperimentRunner(_dir, data).Plan(grid);

@@ -161,6 +161,48 @@ public class NeighborListTests
         Assert.Equal(nl.EdgeCount, perReceiver.Sum());
     }
 
+    [Theory]
+    [InlineData(150, NeighborListAlgorithm.Direct)]
+    [InlineData(3_000, NeighborListAlgorithm.CellList)]
+    public void PairsOnlyLists_HaveTheSamePairs_AndNoGeometry(int n, NeighborListAlgorithm algorithm)
+    {
+        var p = RandomPositions(n, new Random(n), clustered: false, density: 0.08);
+        var full = new NeighborListBuilder(4.0, algorithm).Build(p);
+        var pairs = new NeighborListBuilder(4.0, algorithm) { EdgeGeometry = false }.Build(p);
+        Assert.True(full.HasGeometry);
+        Assert.False(pairs.HasGeometry);
+        Assert.True(full.EdgeCount > n);
+        Assert.Equal(full.Receivers.ToArray(), pairs.Receivers.ToArray());
+        Assert.Equal(full.Senders.ToArray(), pairs.Senders.ToArray());
+        Assert.Equal(0, pairs.Vectors.Length);
+        Assert.Equal(0, pairs.Distances.Length);
+        Assert.Equal(0, pairs.Shifts.Length);
+    }
+
+    [Fact]
+    public void OneList_RebuiltWithAndWithoutGeometry_StaysConsistent()
+    {
+        var p = RandomPositions(500, new Random(3), clustered: false, density: 0.08);
+        var expected = BruteForce(p, 4.0);
+        var list = new NeighborList();
+        new NeighborListBuilder(4.0) { EdgeGeometry = false }.Build(p, list);
+        new NeighborListBuilder(4.0).Build(p, list);
+        AssertSameAsReference(expected, list, "geometry after pairs-only");
+        new NeighborListBuilder(4.0) { EdgeGeometry = false }.Build(p, list);
+        Assert.Equal(expected.Count, list.EdgeCount);
+        Assert.Equal(0, list.Vectors.Length);
+    }
+
+    [Fact]
+    public void LargeCellListBuild_GrowsToAboutTheFinalSize()
+    {
+        // The capacity follows the edges the atoms so far predict (+1/8), not repeated doubling.
+        var p = RandomPositions(20_000, new Random(8), clustered: false, density: 0.1);
+        var list = new NeighborListBuilder(5.0) { EdgeGeometry = false }.Build(p);
+        Assert.True(list.EdgeCount > 20 * 20_000);
+        Assert.InRange(list.Capacity, list.EdgeCount, (int)(list.EdgeCount * 1.35));
+    }
+
     [Fact]
     public void Rebuild_IntoExistingList_AllocatesNothing()
     {

@@ -1,0 +1,228 @@
+using System.Security.Cryptography;
+using System.Text;
+using CatPot.Chemistry;
+using CatPot.IO;
+
+namespace CatPot.Data;
+
+/// <summary>
+/// Datasets read by index instead of into memory: <c>.aselmdb</c> files or directories of shards (rows located through
+/// the LMDB), and uncompressed extended XYZ through a byte-offset index built once and cached beside the file
+/// (<c>FILE.catpot-index</c>, or in the temporary directory when the file's directory is read-only). Each access reads
+/// and decodes one structure; the few most recent are kept, so building a batch reads each structure once.
+/// </summary>
+public static class IndexedStructures
+{
+    /// <summary>Opens <paramref name="path"/> for reading by index.</summary>
+    /// <exception cref="StructurePathException">The path is not an <c>.aselmdb</c> file or directory or an uncompressed extxyz file.</exception>
+    public static IIndexedStructures Open(string path, ExtXyzReaderOptions? options = null)
+    {
+        var format = StructureFiles.DetectFormat(path);
+        if (format == StructureFileFormat.ExtXyz && !path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+            return new ExtXyzIndexed(path, options);
+        if (format is StructureFileFormat.ExtXyz or StructureFileFormat.Sample)
+            throw new StructurePathException(path, "reading by index needs an uncompressed extxyz file or .aselmdb shards (a compressed file or the built-in sample cannot be read by offset); decompress it or drop the option.");
+        return new AseLmdbIndexed(path);
+    }
+
+    /// <summary>The index file of an extxyz file: where each frame starts.</summary>
+    internal static string IndexPathOf(string path) => path + ".catpot-index";
+
+    private abstract class Indexed : IIndexedStructures
+    {
+        private const int Recent = 64;
+        private readonly (int Index, Structure? Structure)[] _recent = new (int, Structure?)[Recent];
+        private readonly Lock _gate = new();
+
+        public abstract int Count { get; }
+
+        public Structure this[int index]
+        {
+            get
+            {
+                ArgumentOutOfRangeException.ThrowIfNegative(index);
+                ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+                int slot = index % Recent;
+                lock (_gate)
+                {
+                    var (i, s) = _recent[slot];
+                    if (s is not null && i == index) return s;
+                }
+                var read = Read(index);
+                lock (_gate) _recent[slot] = (index, read);
+                return read;
+            }
+        }
+
+        protected abstract Structure Read(int index);
+
+        public virtual void Dispose()
+        {
+        }
+
+        public IEnumerator<Structure> GetEnumerator()
+        {
+            for (int i = 0; i < Count; i++) yield return this[i];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    private sealed class AseLmdbIndexed(string path) : Indexed
+    {
+        // The reader stays open for the life of the process (a training run); LMDB maps the files read-only.
+        private readonly AseLmdbReader _reader = new(path);
+
+        public override int Count => _reader.Count;
+
+        protected override Structure Read(int index) => _reader.Read(index);
+
+        public override void Dispose()
+        {
+            _reader.Dispose();
+            base.Dispose();
+        }
+    }
+
+    private sealed class ExtXyzIndexed : Indexed
+    {
+        private readonly string _path;
+        private readonly ExtXyzReaderOptions? _options;
+        private readonly long[] _offsets;
+
+        public ExtXyzIndexed(string path, ExtXyzReaderOptions? options)
+        {
+            _path = path;
+            _options = options;
+            _offsets = LoadOrBuildIndex(path);
+        }
+
+        public override int Count => _offsets.Length;
+
+        // A pass in index order (statistics, validation of labels) continues one open reader instead of seeking.
+        private readonly Lock _gate = new();
+        private FileStream? _stream;
+        private ExtXyzReader? _reader;
+        private int _next = -1;
+
+        protected override Structure Read(int index)
+        {
+            lock (_gate)
+            {
+                if (_reader is null || index != _next)
+                {
+                    _reader?.Dispose();
+                    _stream?.Dispose();
+                    _stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+                    _stream.Position = _offsets[index];
+                    _reader = new ExtXyzReader(_stream, $"{_path} (from frame {index})", _options, leaveOpen: true);
+                }
+                if (!_reader.TryRead(out var s))
+                    throw new StructureFormatException(_path, index, null, $"frame {index} at byte {_offsets[index]} is missing; the file changed after its index was built (delete {IndexPathOf(_path)}).");
+                _next = index + 1;
+                return s;
+            }
+        }
+
+        public override void Dispose()
+        {
+            _reader?.Dispose();
+            _stream?.Dispose();
+            base.Dispose();
+        }
+
+        private static long[] LoadOrBuildIndex(string path)
+        {
+            var info = new FileInfo(path);
+            foreach (string candidate in new[] { IndexPathOf(path), FallbackIndexPath(info.FullName) })
+            {
+                if (TryLoad(candidate, info) is { } loaded) return loaded;
+            }
+            var offsets = Build(path);
+            foreach (string candidate in new[] { IndexPathOf(path), FallbackIndexPath(info.FullName) })
+            {
+                try
+                {
+                    Save(candidate, info, offsets);
+                    break;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // read-only directory: try the next place; the index is rebuilt next time if none works
+                }
+            }
+            return offsets;
+        }
+
+        private static string FallbackIndexPath(string fullPath) =>
+            Path.Combine(Path.GetTempPath(), "catpot-index-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(fullPath)))[..16] + ".catpot-index");
+
+        private const long Magic = 0x3158444E49544350; // "PCTINDX1"
+
+        private static long[]? TryLoad(string indexPath, FileInfo data)
+        {
+            if (!File.Exists(indexPath)) return null;
+            try
+            {
+                using var r = new BinaryReader(File.OpenRead(indexPath));
+                if (r.ReadInt64() != Magic || r.ReadInt64() != data.Length || r.ReadInt64() != data.LastWriteTimeUtc.Ticks) return null;
+                var offsets = new long[r.ReadInt32()];
+                for (int i = 0; i < offsets.Length; i++) offsets[i] = r.ReadInt64();
+                return offsets;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
+        private static void Save(string indexPath, FileInfo data, long[] offsets)
+        {
+            string tmp = indexPath + "." + Environment.ProcessId + ".tmp";
+            using (var w = new BinaryWriter(File.Create(tmp)))
+            {
+                w.Write(Magic);
+                w.Write(data.Length);
+                w.Write(data.LastWriteTimeUtc.Ticks);
+                w.Write(offsets.Length);
+                foreach (long o in offsets) w.Write(o);
+            }
+            File.Move(tmp, indexPath, overwrite: true);
+        }
+
+        /// <summary>Frame start offsets: a frame is a count line N, a comment line and N atom lines.</summary>
+        private static long[] Build(string path)
+        {
+            var offsets = new List<long>();
+            using var stream = new BufferedStream(File.OpenRead(path), 1 << 20);
+            long position = 0;
+            var line = new List<byte>(128);
+            long lineStart = 0;
+            long skip = 0; // lines still belonging to the current frame
+            int b;
+            while (true)
+            {
+                b = stream.ReadByte();
+                if (b == '\n' || b < 0)
+                {
+                    if (skip > 0) skip--;
+                    else if (Encoding.ASCII.GetString([.. line]).Trim() is { Length: > 0 } text)
+                    {
+                        if (!long.TryParse(text, out long n) || n < 0)
+                            throw new StructureFormatException(path, offsets.Count, null, $"expected an atom count at byte {lineStart}, found '{(text.Length > 40 ? text[..40] : text)}'.");
+                        offsets.Add(lineStart);
+                        skip = n + 1;
+                    }
+                    if (b < 0) break;
+                    line.Clear();
+                    position++;
+                    lineStart = position;
+                    continue;
+                }
+                if (skip == 0) line.Add((byte)b);
+                position++;
+            }
+            return [.. offsets];
+        }
+    }
+}

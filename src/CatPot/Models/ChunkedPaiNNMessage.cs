@@ -1,0 +1,230 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using CatPot.Tensors;
+using CatPot.Tensors.Kernels;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace CatPot.Models;
+
+/// <summary>
+/// The PaiNN message of <see cref="FusedPaiNNMessage"/> for large systems, on plain arrays and outside autodiff: the edge
+/// features (radial basis, cutoff envelope, unit vector) are computed per chunk of edges from the positions, so no
+/// [E, n_rbf] array exists, and the reverse pass turns each edge's feature gradients into the gradient of its edge vector
+/// R_j − R_i at once (three numbers per edge instead of n_rbf + 4 per layer).
+/// </summary>
+/// <remarks>
+/// Same chunks and per-edge kernels (<see cref="FusedPaiNNMessage.ForwardEdge{T}"/>, <see cref="FusedPaiNNMessage.BackwardEdge{T}"/>)
+/// as the fused op, the same element-wise formulas as <c>PaiNN.EdgeFeatures</c>; chunks write disjoint rows, so results do not
+/// depend on the thread count. Used by <see cref="ChunkedPotentialEvaluator{T}"/>.
+/// </remarks>
+internal static class ChunkedPaiNNMessage
+{
+    // Below this many edges, handing chunks to a helper thread costs more than it saves.
+    private const int ChunkParallelEdgeThreshold = 192;
+
+    /// <summary>Geometry constants and the filter of one layer.</summary>
+    internal readonly record struct Filter<T>(T[] WeightT, T[] Bias, T[] Frequencies, T PiOverCutoff, T Eps, int Radial)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>
+    /// Adds the message of every receiver to <paramref name="output"/> [N, 4F] (row 0: scalar part, rows 1–3: vector part),
+    /// which the caller zeroes.
+    /// </summary>
+    public static void Forward<T>(int f, T[] phi, T[]? v, T[] positions, int[] senders, EdgeTopology topology, in Filter<T> filter, T[] output)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int f3 = 3 * f, nr = filter.Radial, maxEdges = topology.MaxChunkEdges;
+        var offsets = topology.ReceiverOffsets;
+        var chunks = topology.ChunkAtomStarts;
+        var flt = filter;
+        ForChunks(topology.ChunkCount, senders.Length, c =>
+        {
+            int a0 = chunks[c], a1 = chunks[c + 1], e0 = offsets[a0], ce = offsets[a1] - e0;
+            if (ce == 0) return;
+            var geometry = ArrayPool<T>.Shared.Rent(maxEdges * 5);
+            var rbf = ArrayPool<T>.Shared.Rent(maxEdges * nr);
+            var w = ArrayPool<T>.Shared.Rent(maxEdges * f3);
+            for (int i = a0; i < a1; i++)
+                for (int e = offsets[i]; e < offsets[i + 1]; e++)
+                    EdgeVector(positions, i, senders[e], geometry.AsSpan((e - e0) * 5, 5));
+            Features(ce, geometry, rbf, null, flt);
+            Gemm.Multiply(false, false, ce, f3, nr, rbf.AsSpan(0, ce * nr), flt.WeightT, w.AsSpan(0, ce * f3));
+            for (int i = a0; i < a1; i++)
+            {
+                ref T o = ref output[i * 4 * f];
+                for (int e = offsets[i]; e < offsets[i + 1]; e++)
+                {
+                    int j = senders[e], q = (e - e0) * 5;
+                    FusedPaiNNMessage.ForwardEdge(f, ref phi[j * f3], ref w[(e - e0) * f3], ref flt.Bias[0], geometry[q + 4], geometry[q], geometry[q + 1], geometry[q + 2],
+                        ref v is null ? ref Unsafe.NullRef<T>() : ref v[j * f3], ref o);
+                }
+            }
+            ArrayPool<T>.Shared.Return(geometry);
+            ArrayPool<T>.Shared.Return(rbf);
+            ArrayPool<T>.Shared.Return(w);
+        });
+    }
+
+    /// <summary>
+    /// The reverse pass of <see cref="Forward"/> for output gradient <paramref name="g"/> [N, 4F]: adds to
+    /// <paramref name="dphi"/> [N, 3F], to <paramref name="dv"/> [N, 3F] (when <paramref name="v"/> is not null) and to the
+    /// gradient of every edge vector <paramref name="dEdge"/> [E, 3].
+    /// </summary>
+    public static void Backward<T>(int f, T[] g, T[] phi, T[]? v, T[] positions, int[] senders, EdgeTopology topology, in Filter<T> filter,
+        T[] dphi, T[]? dv, T[] dEdge)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int f3 = 3 * f, nr = filter.Radial, maxEdges = topology.MaxChunkEdges;
+        var offsets = topology.ReceiverOffsets;
+        var reverse = topology.Reverse;
+        var chunks = topology.ChunkAtomStarts;
+        var flt = filter;
+        // One pass over atoms a as senders: edge k = (i <- a) is the reverse of a's own edge r = (a <- i), so the sums into
+        // dphi[a] and dv[a] stay in a's chunk, and each edge's gradient is written by one chunk.
+        ForChunks(topology.ChunkCount, senders.Length, c =>
+        {
+            int a0 = chunks[c], a1 = chunks[c + 1], r0 = offsets[a0], ce = offsets[a1] - r0;
+            if (ce == 0) return;
+            var geometry = ArrayPool<T>.Shared.Rent(maxEdges * 5);
+            var rbf = ArrayPool<T>.Shared.Rent(maxEdges * nr);
+            var cos = ArrayPool<T>.Shared.Rent(maxEdges * nr);
+            var w = ArrayPool<T>.Shared.Rent(maxEdges * f3);
+            var dw = ArrayPool<T>.Shared.Rent(maxEdges * f3);
+            var drbf = ArrayPool<T>.Shared.Rent(maxEdges * nr);
+            var dgeo = ArrayPool<T>.Shared.Rent(maxEdges * 4);
+            // Geometry of edge k = (i <- a): the vector R_a − R_i.
+            for (int a = a0; a < a1; a++)
+                for (int r = offsets[a]; r < offsets[a + 1]; r++)
+                    EdgeVector(positions, senders[r], a, geometry.AsSpan((r - r0) * 5, 5));
+            Features(ce, geometry, rbf, cos, flt);
+            Gemm.Multiply(false, false, ce, f3, nr, rbf.AsSpan(0, ce * nr), flt.WeightT, w.AsSpan(0, ce * f3));
+            for (int a = a0; a < a1; a++)
+            {
+                int aRow = a * f3;
+                for (int r = offsets[a]; r < offsets[a + 1]; r++)
+                {
+                    int i = senders[r], q = (r - r0) * 5;
+                    FusedPaiNNMessage.BackwardEdge(f, ref g[i * 4 * f], ref phi[aRow], ref w[(r - r0) * f3], ref flt.Bias[0], geometry[q + 4], geometry[q], geometry[q + 1], geometry[q + 2],
+                        ref v is null ? ref Unsafe.NullRef<T>() : ref v[aRow],
+                        ref dphi[aRow],
+                        ref dv is null ? ref Unsafe.NullRef<T>() : ref dv[aRow],
+                        ref dw[(r - r0) * f3],
+                        out T dfc, out T dux, out T duy, out T duz);
+                    int d = (r - r0) * 4;
+                    dgeo[d] = dux;
+                    dgeo[d + 1] = duy;
+                    dgeo[d + 2] = duz;
+                    dgeo[d + 3] = dfc;
+                }
+            }
+            // [edges, R] = dw·W as dot products of dw's rows with Wᵀ's rows.
+            RowDotProducts.Multiply(ce, nr, f3, dw.AsSpan(0, ce * f3), f3, flt.WeightT, f3, drbf.AsSpan(0, ce * nr), nr);
+            var freq = flt.Frequencies;
+            double p = double.CreateChecked(flt.PiOverCutoff);
+            for (int r = r0; r < r0 + ce; r++)
+            {
+                int q = (r - r0) * 5, d = (r - r0) * 4, b = (r - r0) * nr;
+                double ux = double.CreateChecked(geometry[q]), uy = double.CreateChecked(geometry[q + 1]), uz = double.CreateChecked(geometry[q + 2]);
+                double len = double.CreateChecked(geometry[q + 3]);
+                // d/dr of rbf_n = sin(w_n r)/r is (w_n cos(w_n r) − rbf_n)/r; of fc = (cos(πr/r_c) + 1)/2 it is −(π/r_c)/2 · sin(πr/r_c).
+                double dr = 0;
+                for (int n = 0; n < nr; n++)
+                    dr += double.CreateChecked(drbf[b + n]) * ((double.CreateChecked(freq[n]) * double.CreateChecked(cos[b + n])) - double.CreateChecked(rbf[b + n]));
+                dr /= len;
+                dr += double.CreateChecked(dgeo[d + 3]) * (-0.5 * p * Math.Sin(p * len));
+                // u = d/r: the gradient (G_u − (G_u·u)u)/r; r = |d|: dr·u.
+                double gx = double.CreateChecked(dgeo[d]), gy = double.CreateChecked(dgeo[d + 1]), gz = double.CreateChecked(dgeo[d + 2]);
+                double gu = (gx * ux) + (gy * uy) + (gz * uz);
+                int k = reverse[r];
+                dEdge[3 * k] += T.CreateChecked(((gx - (gu * ux)) / len) + (dr * ux));
+                dEdge[(3 * k) + 1] += T.CreateChecked(((gy - (gu * uy)) / len) + (dr * uy));
+                dEdge[(3 * k) + 2] += T.CreateChecked(((gz - (gu * uz)) / len) + (dr * uz));
+            }
+            ArrayPool<T>.Shared.Return(geometry);
+            ArrayPool<T>.Shared.Return(rbf);
+            ArrayPool<T>.Shared.Return(cos);
+            ArrayPool<T>.Shared.Return(w);
+            ArrayPool<T>.Shared.Return(dw);
+            ArrayPool<T>.Shared.Return(drbf);
+            ArrayPool<T>.Shared.Return(dgeo);
+        });
+    }
+
+    /// <summary>
+    /// Gradient of the positions [N, 3] from the gradients of the edge vectors: edge (i ← j) has vector R_j − R_i, so atom a
+    /// gets +dEdge of its edges as a sender (reached as reverses of its own) and −dEdge of its edges as a receiver.
+    /// </summary>
+    public static void PositionGradient<T>(T[] dEdge, EdgeTopology topology, Span<T> dPositions) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var offsets = topology.ReceiverOffsets;
+        var reverse = topology.Reverse;
+        int n = offsets.Length - 1;
+        for (int a = 0; a < n; a++)
+        {
+            T x = T.Zero, y = T.Zero, z = T.Zero;
+            for (int r = offsets[a]; r < offsets[a + 1]; r++)
+            {
+                int k = reverse[r];
+                x += dEdge[3 * k] - dEdge[3 * r];
+                y += dEdge[(3 * k) + 1] - dEdge[(3 * r) + 1];
+                z += dEdge[(3 * k) + 2] - dEdge[(3 * r) + 2];
+            }
+            dPositions[3 * a] = x;
+            dPositions[(3 * a) + 1] = y;
+            dPositions[(3 * a) + 2] = z;
+        }
+    }
+
+    /// <summary>Writes (d_x, d_y, d_z) = R_to − R_from into the first three slots of <paramref name="geometry"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EdgeVector<T>(T[] positions, int from, int to, Span<T> geometry) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        geometry[0] = positions[3 * to] - positions[3 * from];
+        geometry[1] = positions[(3 * to) + 1] - positions[3 * from + 1];
+        geometry[2] = positions[(3 * to) + 2] - positions[3 * from + 2];
+    }
+
+    /// <summary>
+    /// Edge features of <paramref name="edges"/> edges whose vectors are in <paramref name="geometry"/> (5 slots per edge): replaces
+    /// the vector by the unit vector and fills slot 3 with r = √(|d|² + eps) and slot 4 with the envelope fc; writes the radial basis
+    /// sin(w_n r)/r to <paramref name="rbf"/> and, when asked, cos(w_n r) to <paramref name="cos"/>. The formulas and roundings of
+    /// <c>PaiNN.EdgeFeatures</c>.
+    /// </summary>
+    private static void Features<T>(int edges, T[] geometry, T[] rbf, T[]? cos, in Filter<T> filter) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nr = filter.Radial;
+        var freq = filter.Frequencies.AsSpan(0, nr);
+        T half = T.CreateChecked(0.5);
+        for (int e = 0; e < edges; e++)
+        {
+            int q = e * 5;
+            T x = geometry[q], y = geometry[q + 1], z = geometry[q + 2];
+            T r = T.Sqrt((x * x) + (y * y) + (z * z) + filter.Eps);
+            geometry[q] = x / r;
+            geometry[q + 1] = y / r;
+            geometry[q + 2] = z / r;
+            geometry[q + 3] = r;
+            geometry[q + 4] = (T.Cos(r * filter.PiOverCutoff) + T.One) * half;
+            TP.Multiply(freq, r, rbf.AsSpan(e * nr, nr));
+        }
+        var args = rbf.AsSpan(0, edges * nr);
+        if (cos is not null) TP.Cos(args, cos.AsSpan(0, edges * nr));
+        TP.Sin(args, args);
+        for (int e = 0; e < edges; e++)
+        {
+            var row = rbf.AsSpan(e * nr, nr);
+            TP.Divide(row, geometry[(e * 5) + 3], row);
+        }
+    }
+
+    private static void ForChunks(int chunkCount, int edges, Action<int> body)
+    {
+        if (edges < ChunkParallelEdgeThreshold || TensorThreading.MaxThreads <= 1)
+        {
+            for (int c = 0; c < chunkCount; c++) body(c);
+            return;
+        }
+        SpinningThreadPool.For(chunkCount, body);
+    }
+}

@@ -1,0 +1,339 @@
+using System.Numerics;
+using CatPot.Tensors;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace CatPot.Models;
+
+/// <summary>
+/// Energy and forces of large systems with memory linear in the atom count and small constants: the same model and numbers
+/// as <see cref="Potential{T}.Forward"/> (within float rounding), computed without a whole-graph autodiff record.
+/// </summary>
+/// <remarks>
+/// <para>Atom-wise blocks (embedding, the context MLP φ, the update block, the direct force head) run on chunks of
+/// <see cref="DefaultAtomChunk"/> (512) atoms in a nested <see cref="TensorArena"/> scope, so their intermediates live for one chunk;
+/// the message runs per chunk of edges with its edge features computed from the positions (<see cref="ChunkedPaiNNMessage"/>).
+/// What stays for the whole call: the features of the current layer, φ and the message ([N, F], [N, 3F], [N, 3F], [N, 4F]).</para>
+/// <para>Conservative forces are a reverse pass written out layer by layer (gradient checkpointing): the forward keeps only the
+/// features entering each layer; the reverse pass recomputes a layer's φ and message, differentiates its update block chunk by
+/// chunk with <see cref="Autograd"/>, runs the message's reverse pass, which turns edge-feature gradients into edge-vector
+/// gradients at once, and finally sums edge-vector gradients into per-atom forces. No [E, n_rbf] array exists in either pass.</para>
+/// <para>Buffers are kept between calls, so an MD loop reuses them. Every parallel kernel splits work over disjoint outputs:
+/// results do not depend on the thread count. Needs a symmetric, receiver-sorted edge list (any neighbour list is).</para>
+/// </remarks>
+internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Default atoms per chunk of the atom-wise blocks: large enough for efficient products, small enough that a chunk's intermediates stay small.</summary>
+    internal const int DefaultAtomChunk = 512;
+
+    /// <summary>
+    /// When the message buffer ([N, 4F]) is larger than this (about 32,000 atoms at F = 128 in float), φ and the message are
+    /// released around the energy head and the head's arrays are not kept for the next call (see <see cref="Run"/>).
+    /// </summary>
+    internal const long ReleaseAboveBytes = 64L << 20;
+
+    private readonly int _atomChunk;
+
+    private readonly Potential<T> _model;
+    private readonly PaiNN<T> _backbone;
+    private readonly int _f, _layers;
+    private readonly TensorArena _chunkArena = new();
+    private readonly TensorArena _headArena = new(); // the energy head's whole-system intermediates, reused by the next call
+    // Features entering layer l: scalars [N, F] and vectors [N, 3F] (conservative forces keep every layer's; otherwise one pair
+    // is updated in place). State 0's vectors are zero and never stored.
+    private T[][] _s = [], _v = [];
+    private T[] _phi = [], _message = [], _grad = [], _dvMessage = [], _dEdge = [];
+
+    public ChunkedPotentialEvaluator(Potential<T> model, int atomChunk = DefaultAtomChunk)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(atomChunk, 1);
+        _atomChunk = atomChunk;
+        _model = model;
+        _backbone = model.Backbone;
+        _f = _backbone.Features;
+        _layers = _backbone.LayerCount;
+    }
+
+    /// <summary>Runs the model like <see cref="Potential{T}.Forward"/> (without createGraph). Call inside no-grad for direct forces only.</summary>
+    public PotentialOutput<T> Evaluate(ModelInput<T> input, bool directForces, bool conservativeForces)
+    {
+        // The forces come from the caller's arena (if any); everything else lives in this evaluator's buffers and arenas.
+        var direct = directForces ? Tensor<T>.Scratch(input.AtomCount, 3) : null;
+        var conservative = conservativeForces ? Tensor<T>.Scratch(input.AtomCount, 3) : null;
+        // One outer scope per call, so the chunk scopes nest inside it and their arrays are recycled from chunk to chunk
+        // (an arena drops size classes that several outermost scopes in a row did not use).
+        using var scope = _chunkArena.Use();
+        var output = Run(input, direct, conservative);
+        output.DirectForces = direct;
+        output.ConservativeForces = conservative;
+        return output;
+    }
+
+    private PotentialOutput<T> Run(ModelInput<T> input, Tensor<T>? directForces, Tensor<T>? conservativeForces)
+    {
+        var topology = input.Topology ?? throw new ArgumentException("The chunked evaluator needs a symmetric, receiver-sorted edge list.", nameof(input));
+        int n = input.AtomCount, f = _f, f3 = 3 * f, f4 = 4 * f;
+        Ensure(ref _phi, n * f3);
+        Ensure(ref _message, n * f4);
+        bool conservative = conservativeForces is not null;
+        int stateCount = conservative ? _layers + 1 : 1;
+        if (_s.Length < stateCount)
+        {
+            Array.Resize(ref _s, stateCount);
+            Array.Resize(ref _v, stateCount);
+        }
+        for (int l = 0; l < stateCount; l++)
+        {
+            _s[l] ??= [];
+            _v[l] ??= [];
+            Ensure(ref _s[l], n * f);
+            // Conservative forces: the heads read the last layer's scalars only, so its vectors are never stored.
+            if (!conservative || (l > 0 && l < _layers)) Ensure(ref _v[l], n * f3);
+        }
+        var filters = new ChunkedPaiNNMessage.Filter<T>[_layers];
+        for (int l = 0; l < _layers; l++) filters[l] = FilterOf(l);
+
+        // Embedding into state 0 (the vector features start at zero and are not read before the first message).
+        var s0 = _s[0];
+        ForAtomChunks(n, (a0, count) =>
+        {
+            using var noGrad = Autograd.NoGrad();
+            _backbone.Embed(input, a0, count).Span.CopyTo(s0.AsSpan(a0 * f, count * f));
+        });
+
+        // Forward: layer l reads state l (or the single state) and writes state l + 1 (or the same one, row by row).
+        for (int l = 0; l < _layers; l++)
+        {
+            int x = conservative ? l : 0, y = conservative ? l + 1 : 0;
+            LayerForward(l, input, topology, filters[l], _s[x], l == 0 ? null : _v[x], _s[y], conservative && l == _layers - 1 ? null : _v[y], n);
+        }
+
+        int last = conservative ? _layers : 0;
+        var sFinal = new Tensor<T>(_s[last], n, f); // the buffer itself (exact length), read by the head
+        // Above this size the energy head's whole-system intermediates would sit on top of φ and the message: give those
+        // back first (they are recomputed, into fresh arrays, by the reverse pass or the next call), and drop the head's
+        // arrays afterwards, so that the head reuses their memory instead of adding to the peak.
+        bool release = (long)n * f4 * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() > ReleaseAboveBytes;
+        if (release)
+        {
+            _phi = [];
+            _message = [];
+            _dvMessage = [];
+            GC.Collect();
+        }
+        PotentialOutput<T> output;
+        using (_headArena.Use())
+        {
+            if (conservative)
+            {
+                sFinal.RequiresGrad = true;
+                var head = _model.EnergyReadout(sFinal, input);
+                var ds = Autograd.Grad(Tensor.Sum(head.ModelEnergy), [sFinal])[0];
+                // The reverse pass starts from dE/ds of the last layer (its vectors reach no head: zero gradient).
+                Ensure(ref _grad, n * f4);
+                _grad.AsSpan(0, n * f4).Clear();
+                for (int a = 0; a < n; a++) ds.Span.Slice(a * f, f).CopyTo(_grad.AsSpan(a * f4, f));
+                output = Detached(head);
+            }
+            else
+            {
+                using var noGrad = Autograd.NoGrad();
+                output = Detached(_model.EnergyReadout(sFinal, input));
+            }
+        }
+
+        if (release)
+        {
+            _headArena.Trim();
+            GC.Collect();
+            Ensure(ref _phi, n * f3);
+            Ensure(ref _message, n * f4);
+        }
+        if (directForces is not null)
+        {
+            T rms = T.CreateChecked(_model.Statistics.ForceRms);
+            ForAtomChunks(n, (a0, count) =>
+            {
+                using var noGrad = Autograd.NoGrad();
+                var s = Tensor<T>.Scratch(count, f);
+                var v = Tensor<T>.Scratch(count, 3, f);
+                _s[last].AsSpan(a0 * f, count * f).CopyTo(s.Span);
+                _v[last].AsSpan(a0 * f3, count * f3).CopyTo(v.Span);
+                var fChunk = _model.ForceHead.Forward(s, v) * rms;
+                fChunk.Span.CopyTo(directForces.Span.Slice(3 * a0, 3 * count));
+            });
+        }
+        if (conservativeForces is not null) ConservativeForces(input, topology, filters, n, conservativeForces.Span);
+        return output;
+    }
+
+    /// <summary>One layer: φ of (sx, vx), the message, then the update block row by row into (sy, vy), which may be (sx, vx).</summary>
+    private void LayerForward(int l, ModelInput<T> input, EdgeTopology topology, in ChunkedPaiNNMessage.Filter<T> filter, T[] sx, T[]? vx, T[] sy, T[]? vy, int n)
+    {
+        int f = _f, f3 = 3 * f;
+        Context(l, sx, n);
+        Message(input, topology, filter, vx, n);
+        ForAtomChunks(n, (a0, count) =>
+        {
+            using var noGrad = Autograd.NoGrad();
+            var (s, v) = MidTensors(sx, vx, a0, count);
+            var (s1, v1) = _backbone.Update(l, s, v);
+            s1.Span.CopyTo(sy.AsSpan(a0 * f, count * f));
+            if (vy is not null) v1.Span.CopyTo(vy.AsSpan(a0 * f3, count * f3));
+        });
+    }
+
+    /// <summary>φ of every atom from scalar features <paramref name="s"/> into <see cref="_phi"/>.</summary>
+    private void Context(int l, T[] s, int n)
+    {
+        int f = _f, f3 = 3 * f;
+        var phi = _phi;
+        ForAtomChunks(n, (a0, count) =>
+        {
+            using var noGrad = Autograd.NoGrad();
+            var chunk = Tensor<T>.Scratch(count, f);
+            s.AsSpan(a0 * f, count * f).CopyTo(chunk.Span);
+            _backbone.Context(l, chunk).Span.CopyTo(phi.AsSpan(a0 * f3, count * f3));
+        });
+    }
+
+    /// <summary>The message from <see cref="_phi"/> and vector features <paramref name="v"/> (null: zero) into <see cref="_message"/>.</summary>
+    private void Message(ModelInput<T> input, EdgeTopology topology, in ChunkedPaiNNMessage.Filter<T> filter, T[]? v, int n)
+    {
+        _message.AsSpan(0, n * 4 * _f).Clear();
+        ChunkedPaiNNMessage.Forward(_f, _phi, v, input.Positions.Data, input.Senders, topology, filter, _message);
+    }
+
+    /// <summary>Features after the message for atoms [a0, a0 + count): state plus message, as [count, F] and [count, 3, F] tensors.</summary>
+    private (Tensor<T> S, Tensor<T> V) MidTensors(T[] sx, T[]? vx, int a0, int count)
+    {
+        int f = _f, f3 = 3 * f, f4 = 4 * f;
+        var message = _message;
+        var s = Tensor<T>.Scratch(count, f);
+        var v = Tensor<T>.Scratch(count, 3, f);
+        for (int a = 0; a < count; a++)
+        {
+            int row = (a0 + a) * f4;
+            // The same additions as the composite forward: s + ds, v + dv (v is zero before the first message).
+            TP.Add(sx.AsSpan((a0 + a) * f, f), message.AsSpan(row, f), s.Span.Slice(a * f, f));
+            if (vx is null) message.AsSpan(row + f, f3).CopyTo(v.Span.Slice(a * f3, f3));
+            else TP.Add(vx.AsSpan((a0 + a) * f3, f3), message.AsSpan(row + f, f3), v.Span.Slice(a * f3, f3));
+        }
+        return (s, v);
+    }
+
+    /// <summary>The reverse pass from dE/ds of the last layer to the forces −dE/dR.</summary>
+    private void ConservativeForces(ModelInput<T> input, EdgeTopology topology, ChunkedPaiNNMessage.Filter<T>[] filters, int n, Span<T> forces)
+    {
+        int f = _f, f3 = 3 * f, f4 = 4 * f, e = input.EdgeCount;
+        Ensure(ref _dEdge, e * 3);
+        // grad holds dE/d(state) as [N, 4F]: scalar row, then vector rows, filled from the head's gradient.
+        var grad = _grad;
+        // dφ shares the message's buffer: the message is dead once the update block's gradient is taken.
+        var dphi = _message;
+        _dEdge.AsSpan(0, e * 3).Clear();
+        Ensure(ref _dvMessage, n * f3);
+        var dvMessage = _dvMessage;
+        for (int l = _layers - 1; l >= 0; l--)
+        {
+            T[] sx = _s[l];
+            T[]? vx = l > 0 ? _v[l] : null;
+            Context(l, sx, n);
+            Message(input, topology, filters[l], vx, n);
+            int layer = l;
+            // Update block: grad (of the layer's output) -> gradient of the features after the message, chunk by chunk.
+            ForAtomChunks(n, (a0, count) =>
+            {
+                var (s, v) = MidTensors(sx, vx, a0, count);
+                s.RequiresGrad = true;
+                v.RequiresGrad = true;
+                var (s1, v1) = _backbone.Update(layer, s, v);
+                var gs = Tensor<T>.Scratch(count, f);
+                var gv = Tensor<T>.Scratch(count, 3, f);
+                for (int a = 0; a < count; a++)
+                {
+                    grad.AsSpan((a0 + a) * f4, f).CopyTo(gs.Span.Slice(a * f, f));
+                    grad.AsSpan(((a0 + a) * f4) + f, f3).CopyTo(gv.Span.Slice(a * f3, f3));
+                }
+                var grads = Autograd.Grad(Tensor.Sum(s1 * gs) + Tensor.Sum(v1 * gv), [s, v]);
+                for (int a = 0; a < count; a++)
+                {
+                    grads[0].Span.Slice(a * f, f).CopyTo(grad.AsSpan((a0 + a) * f4, f));
+                    grads[1].Span.Slice(a * f3, f3).CopyTo(grad.AsSpan(((a0 + a) * f4) + f, f3));
+                }
+            });
+            // Message: grad is now the gradient of its output; it sends gradients to φ, to the senders' v and to the edge vectors.
+            dphi.AsSpan(0, n * f3).Clear();
+            if (vx is not null) dvMessage.AsSpan(0, n * f3).Clear();
+            ChunkedPaiNNMessage.Backward(f, grad, _phi, vx, input.Positions.Data, input.Senders, topology, filters[l], dphi, vx is null ? null : dvMessage, _dEdge);
+            // Residuals: the gradient of state l is the gradient after the message plus what reaches it through φ (scalars)
+            // and through the message (vectors).
+            ForAtomChunks(n, (a0, count) =>
+            {
+                var s = Tensor<T>.Scratch(count, f);
+                sx.AsSpan(a0 * f, count * f).CopyTo(s.Span);
+                s.RequiresGrad = true;
+                var phi = _backbone.Context(layer, s);
+                var gphi = Tensor<T>.Scratch(count, f3);
+                dphi.AsSpan(a0 * f3, count * f3).CopyTo(gphi.Span);
+                var ds = Autograd.Grad(Tensor.Sum(phi * gphi), [s])[0];
+                for (int a = 0; a < count; a++)
+                {
+                    var dst = grad.AsSpan((a0 + a) * f4, f);
+                    TP.Add(dst, ds.Span.Slice(a * f, f), dst);
+                    if (vx is not null)
+                    {
+                        var dstV = grad.AsSpan(((a0 + a) * f4) + f, f3);
+                        TP.Add(dstV, dvMessage.AsSpan((a0 + a) * f3, f3), dstV);
+                    }
+                }
+            });
+        }
+        ChunkedPaiNNMessage.PositionGradient(_dEdge, topology, forces);
+        TP.Negate(forces, forces);
+    }
+
+    private ChunkedPaiNNMessage.Filter<T> FilterOf(int l)
+    {
+        var layer = _backbone.Filter(l);
+        T[] wt;
+        if (layer.InferenceTranspose is { } frozen) wt = frozen.Data;
+        else
+        {
+            using var noGrad = Autograd.NoGrad();
+            wt = Tensor.Transpose(layer.Weight).Clone().Data;
+        }
+        var (freq, piOverCutoff, eps) = _backbone.EdgeFeatureConstants;
+        return new ChunkedPaiNNMessage.Filter<T>(wt, layer.Bias!.Data, freq.Data, piOverCutoff, eps, freq.Length);
+    }
+
+    /// <summary>Runs <paramref name="body"/>(first atom, count) for consecutive chunks, each inside its own arena scope.</summary>
+    private void ForAtomChunks(int n, Action<int, int> body)
+    {
+        for (int a0 = 0; a0 < n; a0 += _atomChunk)
+        {
+            using var scope = _chunkArena.Use();
+            body(a0, Math.Min(_atomChunk, n - a0));
+        }
+    }
+
+    /// <summary>The output with its tensors copied out of the chunk arena.</summary>
+    /// <remarks>The scalar features stay a view of this evaluator's buffer, valid until the next call (as arena tensors are).</remarks>
+    private static PotentialOutput<T> Detached(PotentialOutput<T> o) => new()
+    {
+        ScalarFeatures = o.ScalarFeatures.Detach(),
+        NormalizedEnergy = o.NormalizedEnergy.Detach().Clone(),
+        ModelEnergy = o.ModelEnergy.Detach().Clone(),
+        Energy = o.Energy,
+        LogProbabilities = o.LogProbabilities?.Detach().Clone(),
+        Probabilities = o.Probabilities,
+        Entropy = o.Entropy,
+        EnergyStd = o.EnergyStd,
+        EdgeMass = o.EdgeMass,
+    };
+
+    /// <summary>Makes <paramref name="buffer"/> exactly <paramref name="length"/> long (kept between calls of the same size).</summary>
+    private static void Ensure(ref T[] buffer, int length)
+    {
+        if (buffer.Length != length) buffer = GC.AllocateUninitializedArray<T>(length);
+    }
+}
