@@ -16,6 +16,7 @@ using CatPot.Chemistry;
 using CatPot.Graphs;
 using CatPot.IO;
 using CatPot.Models;
+using CatPot.Models.Heads;
 using CatPot.Tensors;
 
 if (args.Length >= 5 && args[0] == "write-model") return WriteModel(args[1], args[2], args[3], ulong.Parse(args[4], CultureInfo.InvariantCulture));
@@ -40,8 +41,8 @@ static int WriteModel(string path, string statsPath, string head, ulong seed)
     };
     var config = new PotentialConfig
     {
-        Features = 16, Layers = 2, RadialBasis = 8, Cutoff = 5.0, Bins = 16, SigmaRatio = 0.75, Temperature = 2.0,
-        Head = head == "mae" ? EnergyHeadKind.Mae : EnergyHeadKind.HLGauss,
+        Features = 16, Layers = 2, RadialBasis = 8, Cutoff = 5.0,
+        Head = head == "mae" ? new MaeHeadConfig() : new HLGaussHeadConfig { Bins = 16, SigmaRatio = 0.75, Temperature = 2.0 },
     };
     var model = new Potential<float>(config, statistics);
     model.InitializeParameters(seed);
@@ -54,7 +55,7 @@ static int WriteModel(string path, string statsPath, string head, ulong seed)
         ["description"] = $"CatPot parity fixture: random init (seed {seed}) with biases uniform(-0.1, 0.1); statistics of the peer fixture's stats.json (xtb4 train)",
         ["written_by"] = "tools/catpot_parity.cs write-model",
     });
-    Console.WriteLine($"wrote {path}: {model.Parameters.Count} tensors, {model.Parameters.ScalarCount} weights, head {ModelMetadata.HeadName(config.Head)}");
+    Console.WriteLine($"wrote {path}: {model.Parameters.Count} tensors, {model.Parameters.ScalarCount} weights, head {config.Head.Name}");
     return 0;
 }
 
@@ -93,8 +94,8 @@ static int Eval<T>(string modelPath, string framesPath, string outPath, string p
         ["precision"] = precision,
         ["model"] = new JsonObject
         {
-            ["file"] = Path.GetFileName(modelPath), ["head"] = ModelMetadata.HeadName(c.Head), ["F"] = c.Features, ["L"] = c.Layers,
-            ["n_rbf"] = c.RadialBasis, ["r_c"] = c.Cutoff, ["K"] = c.Bins, ["T"] = c.Temperature, ["mu"] = model.Statistics.Mu,
+            ["file"] = Path.GetFileName(modelPath), ["head"] = c.Head.Name, ["F"] = c.Features, ["L"] = c.Layers,
+            ["n_rbf"] = c.RadialBasis, ["r_c"] = c.Cutoff, ["K"] = (c.Head as HLGaussHeadConfig)?.Bins ?? 16, ["T"] = (c.Head as HLGaussHeadConfig)?.Temperature ?? 2.0, ["mu"] = model.Statistics.Mu,
             ["sd"] = model.Statistics.Sd, ["lo"] = model.Statistics.Lo, ["hi"] = model.Statistics.Hi, ["force_rms"] = model.Statistics.ForceRms,
         },
         ["data"] = Path.GetFileName(framesPath),

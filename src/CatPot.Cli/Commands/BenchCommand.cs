@@ -19,8 +19,7 @@ public static class BenchCommand
         forces.AcceptOnlyFromAmong("direct", "conservative", "both");
         var path = new Option<string>("--path") { Description = "With --structure: auto (large-system path from 1,000 atoms), chunked or autodiff (the whole-graph path, for comparison).", DefaultValueFactory = _ => "auto" };
         path.AcceptOnlyFromAmong("auto", "chunked", "autodiff");
-        var head = new Option<string>("--head") { Description = "Energy head: hlgauss or mae.", DefaultValueFactory = _ => "hlgauss" };
-        head.AcceptOnlyFromAmong("hlgauss", "mae");
+        var head = new HeadOptions(Models.Heads.HLGaussHeadConfig.HeadName);
         var maxAtoms = new Option<int>("--max-atoms") { Description = "Atom budget per training batch.", DefaultValueFactory = _ => 1000 };
         var steps = new Option<int>("--steps") { Description = "Timed training steps.", DefaultValueFactory = _ => 20 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed training steps first.", DefaultValueFactory = _ => 3 };
@@ -31,8 +30,9 @@ public static class BenchCommand
         var maxStructures = new Option<int>("--max-structures") { Description = "Read only the first N frames of --data (0 = all).", DefaultValueFactory = _ => 0 };
         var command = new Command("bench", "Time training steps and single-molecule inference of a random-weight model, or inference on one structure of any size (--structure); prints JSON.")
         {
-            data, structure, modelFile, forces, path, head, maxAtoms, steps, warmup, threads, reps, molecule, seed, maxStructures,
+            data, structure, modelFile, forces, path, maxAtoms, steps, warmup, threads, reps, molecule, seed, maxStructures,
         };
+        foreach (var option in head.All) command.Options.Add(option);
         command.SetAction(parseResult =>
         {
             var context = CommandContext.From(parseResult);
@@ -65,7 +65,7 @@ public static class BenchCommand
             var options = new ModelBenchmarkOptions
             {
                 DataPath = parseResult.GetValue(data)!,
-                Head = parseResult.GetValue(head) == "mae" ? EnergyHeadKind.Mae : EnergyHeadKind.HLGauss,
+                Head = head.Parse(parseResult),
                 MaxAtoms = parseResult.GetValue(maxAtoms),
                 Steps = parseResult.GetValue(steps),
                 Warmup = parseResult.GetValue(warmup),

@@ -40,7 +40,7 @@ public static class EvalCommand
             var compared = PotentialPredictor.Compare(potential, structures, predictions);
             if (compared.Count == 0)
                 throw new CommandLineUsageException("None of the structures has a reference energy; 'eval' needs labelled data (use 'predict' for unlabelled structures).");
-            var report = EvaluationReport.Compute(compared);
+            var report = EvaluationReport.Compute(compared) with { Support = PotentialPredictor.Coverage(potential, structures, predictions) };
             var warnings = ElementCoverage.Warnings(potential, structures);
             foreach (var warning in warnings) context.Error.WriteLine($"catpot: warning: {warning}");
             var uncertainty = ModelUncertainty.Load(parseResult.GetValue(model)!);

@@ -122,7 +122,7 @@ public static class LearnCommand
                             Features = parse.GetValue(features),
                             Layers = parse.GetValue(layers),
                             Cutoff = parse.GetValue(cutoff),
-                            Bins = parse.GetValue(bins),
+                            Head = new Models.Heads.HLGaussHeadConfig { Bins = parse.GetValue(bins) },
                         },
                         Epochs = parse.GetValue(epochs),
                         LearningRate = parse.GetValue(lr),

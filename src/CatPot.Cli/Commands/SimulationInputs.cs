@@ -53,7 +53,7 @@ public static class SimulationInputs
     /// <summary>A small random-weight HL-Gauss model (F = 32, L = 2, cutoff 5 Å, 64 bins) for debugging and end-to-end tests.</summary>
     public static Potential<float> RandomModel(ulong seed)
     {
-        var config = new PotentialConfig { Features = 32, Layers = 2, RadialBasis = 16, Cutoff = 5.0, Bins = 64 };
+        var config = new PotentialConfig { Features = 32, Layers = 2, RadialBasis = 16, Cutoff = 5.0, Head = new Models.Heads.HLGaussHeadConfig { Bins = 64 } };
         var stats = new PotentialStatistics { Mu = -0.5, Sd = 0.05, Lo = -4, Hi = 4, ForceRms = 1.0 };
         var model = new Potential<float>(config, stats);
         model.InitializeParameters(seed);

@@ -10,7 +10,7 @@ using CatPot.Training;
 namespace CatPot.Cli.Commands;
 
 /// <summary>
-/// <c>catpot train</c>: trains a model (by default the HL-Gauss model on the built-in sample data), keeps the best and
+/// <c>catpot train</c>: trains a model (by default the <c>catres</c> head, <see cref="Models.Heads.EnergyHeads.DefaultName"/>, on the built-in sample data), keeps the best and
 /// last models, a resumable checkpoint and a metrics log in <c>--out</c>, then prints the per-domain test table.
 /// </summary>
 public static class TrainCommand
@@ -28,11 +28,7 @@ public static class TrainCommand
         var forces = new Option<string>("--forces") { Description = $"Force training: auto (conservative, with the small-data recipe, for training sets of ≤ {SmallDataRecipe.MaxStructures} structures other than the built-in sample; direct otherwise), direct or conservative.", DefaultValueFactory = _ => "auto" };
         forces.AcceptOnlyFromAmong("auto", "direct", "conservative");
         var test = new Option<string?>("--test") { Description = "Test structures evaluated with the best model at the end ('none' to skip).", DefaultValueFactory = _ => "sample:test" };
-        var head = new Option<string>("--head") { Description = "Energy head: hlgauss or mae.", DefaultValueFactory = _ => "hlgauss" };
-        head.AcceptOnlyFromAmong("hlgauss", "mae");
-        var bins = new Option<int>("--bins") { Description = "HL-Gauss bins K.", DefaultValueFactory = _ => 128 };
-        var sigma = new Option<double>("--sigma-ratio") { Description = "HL-Gauss σ / bin width.", DefaultValueFactory = _ => 0.75 };
-        var temperature = new Option<double>("--temperature") { Description = "Softmax temperature T (training and inference).", DefaultValueFactory = _ => 2.0 };
+        var head = new HeadOptions(Models.Heads.EnergyHeads.DefaultName);
         var epochs = new Option<int>("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => DefaultEpochs };
         var maxAtoms = new Option<int>("--max-atoms") { Description = "Atom budget per batch.", DefaultValueFactory = _ => 1000 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of weights and shuffles; same seed, same run, bit for bit.", DefaultValueFactory = _ => 0UL };
@@ -59,12 +55,13 @@ public static class TrainCommand
         var noUncertainty = new Option<bool>("--no-uncertainty") { Description = "Do not fit the calibrated uncertainty (energy_std, atom_uncertainty) into model.safetensors at the end (by default it is fitted on --train and calibrated on --val; see 'catpot calibrate')." };
         var units = LabelUnitOptions.Create();
 
-        var command = new Command("train", "Train a CatPot model (HL-Gauss or MAE energy head, direct or conservative forces) and print per-domain test errors.")
+        var command = new Command("train", "Train a CatPot model (any energy head of --head, direct or conservative forces) and print per-domain test errors.")
         {
-            train, val, valFraction, e0s, forces, test, head, bins, sigma, temperature, epochs, maxAtoms, seed, output, resume, conservative,
+            train, val, valFraction, e0s, forces, test, epochs, maxAtoms, seed, output, resume, conservative,
             features, layers, rbf, cutoff, lr, wd, lambdaE, lambdaF, ema, emaWarmup, clip, warmup, patience, threads, microBatches, byIndex, json, noUncertainty,
             units.Energy, units.Force,
         };
+        foreach (var option in head.All) command.Options.Add(option);
         command.SetAction((parseResult, cancellationToken) =>
         {
             // Under mpirun/srun every rank runs this command; a plain run never loads MPI.
@@ -139,10 +136,7 @@ public static class TrainCommand
                     Layers = parseResult.GetValue(layers),
                     RadialBasis = parseResult.GetValue(rbf),
                     Cutoff = parseResult.GetValue(cutoff),
-                    Head = parseResult.GetValue(head) == "mae" ? EnergyHeadKind.Mae : EnergyHeadKind.HLGauss,
-                    Bins = parseResult.GetValue(bins),
-                    SigmaRatio = parseResult.GetValue(sigma),
-                    Temperature = parseResult.GetValue(temperature),
+                    Head = head.Parse(parseResult),
                 },
                 Epochs = recipe && !Given(epochs) ? SmallDataRecipe.Epochs : parseResult.GetValue(epochs),
                 MaxAtoms = recipe && !Given(maxAtoms) ? SmallDataRecipe.BatchAtoms(trainSet, parseResult.GetValue(maxAtoms)) : parseResult.GetValue(maxAtoms),
@@ -189,7 +183,7 @@ public static class TrainCommand
                 communicator.Barrier("start of training");
                 trainer = LabelChecked(() => new Trainer(options, trainSet, valSet, outDir, communicator), trainPath, valPath ?? $"a {parseResult.GetValue(valFraction)} split of --train");
             }
-            context.Error.WriteLine($"catpot: {trainer.Model.Parameters.ScalarCount:N0} parameters, {trainer.Options.Model.Head} head, {trainSet.Count} training / {valSet.Count} validation structures, {trainer.TotalSteps} steps"
+            context.Error.WriteLine($"catpot: {trainer.Model.Parameters.ScalarCount:N0} parameters, {trainer.Model.Config.Head.Label} head, {trainSet.Count} training / {valSet.Count} validation structures, {trainer.TotalSteps} steps"
                 + (communicator.Size > 1 || trainer.Options.MicroBatches > 1 ? $", {trainer.Options.MicroBatches} micro-batches per batch on {communicator.Size} rank(s)" : ""));
 
             long done = trainer.History.Count == 0 ? 0 : trainer.History[^1].Step;

@@ -21,7 +21,7 @@ public static class DistributedPrediction
         int ranks = communicator.Size;
         var counts = structures.Select(s => s.AtomCount).ToArray();
         var batches = new BatchPlanner(0, maxAtoms, OversizeStructurePolicy.OwnBatch, shuffle: false).Plan(counts, 0).Batches;
-        int k = model.Config.Head == EnergyHeadKind.HLGauss ? model.Config.Bins : 0;
+        int k = model.Head.BinCount; // bins of any histogram head (tail bins included), 0 for a point-only head
         int Length(int index) => 4 + (3 * counts[index]) + k;
 
         // Every rank knows every rank's share, so the payload sizes are known without asking.

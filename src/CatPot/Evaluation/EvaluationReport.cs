@@ -22,6 +22,12 @@ public sealed record EvaluationReport
     /// <summary>One entry per domain, ordered by name (ordinal).</summary>
     public required IReadOnlyList<GroupMetrics> Domains { get; init; }
 
+    /// <summary>
+    /// Where the targets fall relative to the model's histogram support (residual heads: the residuals), when the
+    /// caller adds it (<see cref="PotentialPredictor.Coverage"/>); null for a point-only head.
+    /// </summary>
+    public Models.Heads.SupportCoverage? Support { get; init; }
+
     /// <summary>Computes the report of a set of predictions.</summary>
     /// <exception cref="ArgumentException">No predictions, or an inconsistent one (see <see cref="GroupMetrics.Compute"/>).</exception>
     public static EvaluationReport Compute(IReadOnlyList<StructurePrediction> predictions)

@@ -1,6 +1,7 @@
 using CatPot.Chemistry;
 using CatPot.Graphs;
 using CatPot.Models;
+using CatPot.Models.Heads;
 using CatPot.Tensors;
 
 namespace CatPot.Evaluation;
@@ -17,14 +18,17 @@ public sealed record PredictedStructure
     /// <summary>Normalised per-atom energy ŷ_n.</summary>
     public required double NormalizedEnergy { get; init; }
 
-    /// <summary>Histogram entropy (nats), HL-Gauss only.</summary>
+    /// <summary>Histogram entropy (nats), distributional heads only.</summary>
     public double? Entropy { get; init; }
 
-    /// <summary>std_E (eV), HL-Gauss only.</summary>
+    /// <summary>std_E (eV), distributional heads only.</summary>
     public double? EnergyStd { get; init; }
 
-    /// <summary>Bin probabilities, HL-Gauss only.</summary>
+    /// <summary>Bin probabilities (tail bins included), distributional heads only.</summary>
     public double[]? Probabilities { get; init; }
+
+    /// <summary>Mass in the support's end (tail) bins, distributional heads only.</summary>
+    public double? EdgeMass { get; init; }
 }
 
 /// <summary>Runs a model over many structures in batches bounded by an atom budget, in input order.</summary>
@@ -75,7 +79,7 @@ public static class PotentialPredictor
                     output = model.Forward(input, directForces: true);
                 }
                 var forces = (conservativeForces ? output.ConservativeForces : output.DirectForces)!.Span;
-                int k = model.Config.Bins;
+                int k = model.Head.BinCount;
                 for (int s = 0; s < indices.Length; s++)
                 {
                     int n = batch.AtomCounts[s], off = batch.AtomOffsets[s];
@@ -89,6 +93,7 @@ public static class PotentialPredictor
                         Entropy = output.Entropy?[s],
                         EnergyStd = output.EnergyStd?[s],
                         Probabilities = output.Probabilities?.AsSpan(s * k, k).ToArray(),
+                        EdgeMass = output.EdgeMass?[s],
                     };
                 }
                 done += indices.Length;
@@ -102,20 +107,36 @@ public static class PotentialPredictor
         return results;
     }
 
+    /// <summary>
+    /// Where the labelled structures' normalised targets fall relative to the model's support (residual heads: the
+    /// residuals relative to theirs); null for a point-only head.
+    /// </summary>
+    public static SupportCoverage? Coverage(Potential<float> model, IReadOnlyList<Structure> structures, IReadOnlyList<PredictedStructure> predictions)
+    {
+        var stats = model.Statistics;
+        var targets = new List<double>(structures.Count);
+        var points = new List<double>(structures.Count);
+        for (int i = 0; i < structures.Count; i++)
+        {
+            if (structures[i].Energy is not double e) continue;
+            targets.Add(((e - stats.ReferenceSum(structures[i].Numbers)) / structures[i].AtomCount - stats.Mu) / stats.Sd);
+            points.Add(predictions[i].NormalizedEnergy);
+        }
+        return model.Head.Coverage(targets.ToArray(), points.ToArray());
+    }
+
     /// <summary>Pairs predictions with the labels of labelled structures, for <see cref="EvaluationReport.Compute"/>.</summary>
     public static List<StructurePrediction> Compare(Potential<float> model, IReadOnlyList<Structure> structures, IReadOnlyList<PredictedStructure> predictions)
     {
         var list = new List<StructurePrediction>(structures.Count);
         var stats = model.Statistics;
-        // One edges array serves every histogram: PredictedHistogram only reads it.
-        double[]? edges = model.Config.Head == EnergyHeadKind.HLGauss ? new HLGaussSupport(stats.Lo, stats.Hi, model.Config.Bins).Edges.ToArray() : null;
         for (int i = 0; i < structures.Count; i++)
         {
             var s = structures[i];
             var p = predictions[i];
             if (s.Energy is not double e) continue;
             PredictedHistogram? histogram = null;
-            if (edges is not null && p.Probabilities is not null)
+            if (p.Probabilities is not null && model.Head.HistogramEdges(p.NormalizedEnergy) is { } edges)
             {
                 double yn = ((e - stats.ReferenceSum(s.Numbers)) / s.AtomCount - stats.Mu) / stats.Sd;
                 histogram = new PredictedHistogram(p.Probabilities, edges, yn, s.AtomCount * stats.Sd);

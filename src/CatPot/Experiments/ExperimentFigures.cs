@@ -147,22 +147,21 @@ public static class ExperimentFigures
         return grid;
     }
 
-    /// <summary>Predicted histograms beside their HL-Gauss targets, zoomed to the bins that hold the mass.</summary>
+    /// <summary>Predicted histograms beside their training targets, zoomed to the bins that hold the mass.</summary>
     public static FigureGrid Histograms(ExperimentCell cell, RunEvaluation run)
     {
         var grid = new FigureGrid { Columns = 2 };
         foreach (var h in run.Histograms)
         {
             int k = h.Probabilities.Length;
-            var support = new HLGaussSupport(h.Lo, h.Hi, k);
-            var target = new double[k];
-            support.Target(h.TrueValue, h.SigmaRatio, target);
+            var target = h.Target;
             // Zoom: the bins holding 99.8 % of either distribution's mass, padded by 3 bins and keeping the true value.
             var (a1, b1) = MassWindow(h.Probabilities);
             var (a2, b2) = MassWindow(target);
-            int tb = (int)Math.Clamp(Math.Floor((h.TrueValue - h.Lo) / support.Width), 0, k - 1);
+            int at = Array.BinarySearch(h.Edges, h.TrueValue);
+            int tb = Math.Clamp(at >= 0 ? at : ~at - 1, 0, k - 1);
             int first = Math.Max(0, Math.Min(Math.Min(a1, a2), tb) - 3), last = Math.Min(k - 1, Math.Max(Math.Max(b1, b2), tb) + 3);
-            var edges = support.Edges[first..(last + 2)].ToArray();
+            var edges = h.Edges[first..(last + 2)];
             var chart = new Chart
             {
                 Title = FormattableString.Invariant($"{h.Domain}: {h.Reason} (|ΔE| = {h.AbsError:0.###} eV)"),
@@ -173,7 +172,7 @@ public static class ExperimentFigures
                 Legend = LegendPosition.TopRight,
             };
             chart.Series.Add(new ChartSeries { Name = "predicted", Kind = SeriesKind.Bars, X = edges, Y = h.Probabilities[first..(last + 1)] });
-            chart.Series.Add(new ChartSeries { Name = FormattableString.Invariant($"HL-Gauss target (σ/w = {h.SigmaRatio:0.##})"), Kind = SeriesKind.Step, X = edges, Y = target[first..(last + 1)] });
+            chart.Series.Add(new ChartSeries { Name = "target", Kind = SeriesKind.Step, X = edges, Y = target[first..(last + 1)] });
             chart.Series.Add(new ChartSeries { Name = "true y_n", Kind = SeriesKind.VerticalRule, X = [h.TrueValue], Y = [], Color = "#000" });
             grid.Charts.Add(chart);
         }

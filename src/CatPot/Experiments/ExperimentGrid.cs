@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CatPot.Models;
+using CatPot.Models.Heads;
 using CatPot.Training;
 
 namespace CatPot.Experiments;
@@ -19,7 +20,7 @@ public sealed record ExperimentGrid
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        Converters = { new EnergyHeadNameConverter(), CatPot.IO.NonFiniteJson.DoubleConverter, CatPot.IO.NonFiniteJson.SingleConverter }, // ±∞/NaN → null
+        Converters = { new EnergyHeadConfigConverter(), CatPot.IO.NonFiniteJson.DoubleConverter, CatPot.IO.NonFiniteJson.SingleConverter }, // ±∞/NaN → null
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
     };
@@ -103,11 +104,11 @@ public sealed record ExperimentGrid
     /// <summary>The paper's cells: MAE baseline; HL-Gauss 256 bins σ/w 0.75; 128 bins with σ/w 0.25, 0.75 and 2.0 (all T = 2).</summary>
     public static ExperimentCell[] PaperCells() =>
     [
-        new() { Name = "mae", Head = EnergyHeadKind.Mae },
-        new() { Name = "hl256-s0.75", Bins = 256, SigmaRatio = 0.75 },
-        new() { Name = "hl128-s0.25", Bins = 128, SigmaRatio = 0.25 },
-        new() { Name = "hl128-s0.75", Bins = 128, SigmaRatio = 0.75 },
-        new() { Name = "hl128-s2", Bins = 128, SigmaRatio = 2.0 },
+        new() { Name = "mae", Head = new MaeHeadConfig() },
+        new() { Name = "hl256-s0.75", Head = new HLGaussHeadConfig { Bins = 256, SigmaRatio = 0.75 } },
+        new() { Name = "hl128-s0.25", Head = new HLGaussHeadConfig { Bins = 128, SigmaRatio = 0.25 } },
+        new() { Name = "hl128-s0.75", Head = new HLGaussHeadConfig { Bins = 128, SigmaRatio = 0.75 } },
+        new() { Name = "hl128-s2", Head = new HLGaussHeadConfig { Bins = 128, SigmaRatio = 2.0 } },
     ];
 
     /// <summary>The paper's grid on the built-in sample data with the default model.</summary>

@@ -9,7 +9,7 @@ public sealed record ExperimentResults
     /// <summary>Main cells in grid order, then the temperature-sweep cells.</summary>
     public required IReadOnlyList<CellRuns> Cells { get; init; }
 
-    /// <summary>Name of the HL-Gauss main cell with the lowest mean validation score (null without HL-Gauss cells).</summary>
+    /// <summary>Name of the main cell with a temperature (a histogram head) with the lowest mean validation score (null without one).</summary>
     public string? BestHLGaussCell { get; init; }
 
     /// <summary>Temperature-sweep rows: temperature → cell name (the best cell itself at its own temperature).</summary>

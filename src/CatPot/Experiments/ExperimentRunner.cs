@@ -98,17 +98,30 @@ public sealed class ExperimentRunner
     public static int PlannedRunCount(ExperimentGrid grid)
     {
         int runs = grid.Cells.Length * grid.Seeds;
-        var hl = grid.Cells.Where(c => !c.IsBaseline).ToList();
+        var hl = grid.Cells.Where(c => c.Temperature is not null).ToList();
         if (hl.Count > 0)
             runs += grid.Temperatures.Distinct().Count(t => !hl.All(c => c.Temperature == t)) * grid.Seeds;
         if (grid.Ensemble > 0) runs += Math.Max(0, grid.Ensemble - grid.Seeds);
         return runs;
     }
 
+    /// <summary>Rows of the energy head's last matrix per atom (the part of the cost that differs between cells).</summary>
+    private static long ProbeCost(ExperimentGrid grid, ExperimentCell cell)
+    {
+        try
+        {
+            return cell.Head.IsFitted ? cell.Head.Parameters(grid.Features).Sum(p => (long)p.Shape[0]) : grid.Features;
+        }
+        catch (InvalidOperationException)
+        {
+            return 0;
+        }
+    }
+
     private (double EpochSeconds, double EvaluationSeconds, double ProbeSeconds) Probe(ExperimentGrid grid, CancellationToken cancellation)
     {
         // The HL-Gauss cell with the most bins is the most expensive; timing it keeps the estimate on the safe side.
-        var cell = grid.Cells.OrderByDescending(c => c.IsBaseline ? 0 : c.Bins).First();
+        var cell = grid.Cells.OrderByDescending(c => ProbeCost(grid, c)).First();
         string dir = Path.Combine(_outputDirectory, "probe");
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         _log($"measuring one epoch of cell {cell.Name} to estimate the time…");
@@ -135,12 +148,12 @@ public sealed class ExperimentRunner
         foreach (var cell in grid.Cells)
             cells.Add(new CellRuns(cell, CellRole.Main, RunSeeds(plan, cell, grid.Seeds, cancellation)));
 
-        string? best = cells.Where(c => !c.Cell.IsBaseline).OrderBy(c => c.MeanValidationScore).Select(c => c.Cell.Name).FirstOrDefault();
+        string? best = cells.Where(c => c.Cell.Temperature is not null).OrderBy(c => c.MeanValidationScore).Select(c => c.Cell.Name).FirstOrDefault();
         var sweep = new List<KeyValuePair<double, string>>();
         if (best is not null)
         {
             var bestCell = cells.First(c => c.Cell.Name == best).Cell;
-            _log(FormattableString.Invariant($"best HL-Gauss cell on validation: {best}"));
+            _log(FormattableString.Invariant($"best distributional cell on validation: {best}"));
             foreach (double t in grid.Temperatures.Distinct().Order())
             {
                 if (t == bestCell.Temperature)
@@ -148,7 +161,7 @@ public sealed class ExperimentRunner
                     sweep.Add(new(t, bestCell.Name));
                     continue;
                 }
-                var swept = bestCell with { Name = FormattableString.Invariant($"{bestCell.Name}-T{t:0.##}"), Temperature = t };
+                var swept = bestCell.WithTemperature(FormattableString.Invariant($"{bestCell.Name}-T{t:0.##}"), t);
                 cells.Add(new CellRuns(swept, CellRole.TemperatureSweep, RunSeeds(plan, swept, grid.Seeds, cancellation)));
                 sweep.Add(new(t, swept.Name));
             }

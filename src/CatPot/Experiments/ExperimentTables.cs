@@ -47,7 +47,7 @@ public static class ExperimentTables
         if (results.BestHLGaussCell is { } best)
         {
             sb.AppendLine();
-            sb.AppendLine(Inv($"Best HL-Gauss cell on validation (lowest mean best-validation score): **{best}**; temperature sweep on it: {string.Join(", ", results.TemperatureSweep.Select(t => Inv($"T = {t.Key:0.##} → {t.Value}")))}."));
+            sb.AppendLine(Inv($"Best histogram cell on validation (lowest mean best-validation score): **{best}**; temperature sweep on it: {string.Join(", ", results.TemperatureSweep.Select(t => Inv($"T = {t.Key:0.##} → {t.Value}")))}."));
         }
         return sb.ToString();
     }

@@ -2,7 +2,7 @@ namespace CatPot.Experiments;
 
 /// <summary>
 /// A predicted histogram of one test structure, kept to be drawn beside its HL-Gauss target
-/// (computed from the support with <c>HLGaussSupport.Target</c> when plotting).
+/// (with the head's target).
 /// </summary>
 public sealed record HistogramExample
 {
@@ -21,15 +21,12 @@ public sealed record HistogramExample
     /// <summary>The true normalised per-atom energy y_n.</summary>
     public required double TrueValue { get; init; }
 
-    /// <summary>Lower end of the support (y_n).</summary>
-    public required double Lo { get; init; }
+    /// <summary>The bin edges in y_n units (bins + 1; tail bins drawn two end-bin widths wide).</summary>
+    public required double[] Edges { get; init; }
 
-    /// <summary>Upper end of the support (y_n).</summary>
-    public required double Hi { get; init; }
+    /// <summary>The head's training target for the true value, one entry per bin.</summary>
+    public required double[] Target { get; init; }
 
-    /// <summary>σ / bin width of the run.</summary>
-    public required double SigmaRatio { get; init; }
-
-    /// <summary>Predicted bin probabilities (K of them).</summary>
+    /// <summary>The predicted probabilities, one per bin.</summary>
     public required double[] Probabilities { get; init; }
 }

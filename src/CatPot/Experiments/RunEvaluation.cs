@@ -47,4 +47,10 @@ public sealed record RunEvaluation
 
     /// <summary>Predicted energies of the out-of-domain structures (for the ensemble's spread there).</summary>
     public IReadOnlyList<double> OodEnergies { get; init; } = [];
+
+    /// <summary>Fraction of test targets outside the head's support (residual heads: residuals outside theirs); null for a point-only head.</summary>
+    public double? TestOutsideSupport { get; init; }
+
+    /// <summary>Fraction of test targets within one σ of a support edge; null for a point-only head.</summary>
+    public double? TestNearEdge { get; init; }
 }

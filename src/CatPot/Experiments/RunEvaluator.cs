@@ -45,6 +45,8 @@ public static class RunEvaluator
             Test = report,
             Structures = outcomes,
             Histograms = PickHistograms(model, data.Test, compared, predictions),
+            TestOutsideSupport = PotentialPredictor.Coverage(model, data.Test, predictions)?.Outside,
+            TestNearEdge = PotentialPredictor.Coverage(model, data.Test, predictions)?.NearEdge,
             OodMeanEntropy = oodEntropy,
             OodMeanStdE = oodStd,
             OodEnergies = oodEnergies,
@@ -54,7 +56,7 @@ public static class RunEvaluator
     /// <summary>The structures with the smallest, median, 90th-percentile and largest |ΔE|, with their predicted histograms.</summary>
     private static List<HistogramExample> PickHistograms(Potential<float> model, IReadOnlyList<Structure> test, List<StructurePrediction> compared, PredictedStructure[] predictions)
     {
-        if (model.Config.Head != EnergyHeadKind.HLGauss || compared.Count == 0) return [];
+        if (model.Head.BinCount == 0 || compared.Count == 0) return [];
         // Compare keeps labelled structures in order; the experiment's test set holds only labelled ones.
         var order = Enumerable.Range(0, compared.Count).OrderBy(i => compared[i].PredictedEnergy - compared[i].TrueEnergy is var d ? Math.Abs(d) : 0).ToArray();
         var picks = new (string Reason, int Rank)[]
@@ -71,16 +73,18 @@ public static class RunEvaluator
             int i = order[rank];
             if (list.Any(h => h.Index == i)) continue;
             var s = test[i];
+            double yn = Trainer.NormalizedTarget(stats, s), point = predictions[i].NormalizedEnergy;
+            var target = new double[model.Head.BinCount];
+            model.Head.Target(yn, point, target);
             list.Add(new HistogramExample
             {
                 Index = i,
                 Reason = reason,
                 Domain = compared[i].Domain,
                 AbsError = Math.Abs(compared[i].PredictedEnergy - compared[i].TrueEnergy),
-                TrueValue = Trainer.NormalizedTarget(stats, s),
-                Lo = stats.Lo,
-                Hi = stats.Hi,
-                SigmaRatio = model.Config.SigmaRatio,
+                TrueValue = yn,
+                Edges = model.Head.HistogramEdges(point)!,
+                Target = target,
                 Probabilities = predictions[i].Probabilities!,
             });
         }

@@ -328,6 +328,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         Probabilities = o.Probabilities,
         Entropy = o.Entropy,
         EnergyStd = o.EnergyStd,
+        EdgeMass = o.EdgeMass,
     };
 
     /// <summary>Makes <paramref name="buffer"/> exactly <paramref name="length"/> long (kept between calls of the same size).</summary>

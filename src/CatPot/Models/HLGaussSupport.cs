@@ -5,7 +5,7 @@ namespace CatPot.Models;
 /// <summary>
 /// The HL-Gauss histogram support of the model contract: <see cref="BinCount"/> equal bins over
 /// [<see cref="Lo"/>, <see cref="Hi"/>] in normalised per-atom energy units (y_n), the soft target
-/// distribution of a scalar and the readouts of a predicted distribution. All in double.
+/// distribution of a scalar (readouts of a predicted histogram: <see cref="Heads.HeadMath.Readouts"/>). All in double.
 /// </summary>
 public sealed class HLGaussSupport
 {
@@ -129,47 +129,5 @@ public sealed class HLGaussSupport
         double t = Math.Floor((y - Lo) / (Hi - Lo) * BinCount);
         if (!(t >= 0)) return 0;
         return t >= BinCount ? BinCount - 1 : (int)t;
-    }
-
-    /// <summary>The expectation Σ p_k c_k of a distribution over the bins (y_n units).</summary>
-    public double Expectation(ReadOnlySpan<double> p)
-    {
-        CheckLength(p);
-        double s = 0;
-        for (int k = 0; k < p.Length; k++) s += p[k] * _centres[k];
-        return s;
-    }
-
-    /// <summary>The variance Σ p_k (c_k − ŷ)² of a distribution over the bins (y_n² units), never negative.</summary>
-    public double Variance(ReadOnlySpan<double> p)
-    {
-        double mean = Expectation(p);
-        double s = 0;
-        for (int k = 0; k < p.Length; k++)
-        {
-            double d = _centres[k] - mean;
-            s += p[k] * d * d;
-        }
-        return s;
-    }
-
-    /// <summary>The standard deviation sqrt(Σ p_k (c_k − ŷ)²) in y_n units; multiply by N·sd for the contract's std_E in eV.</summary>
-    public double Std(ReadOnlySpan<double> p) => Math.Sqrt(Variance(p));
-
-    /// <summary>The entropy −Σ p_k ln p_k in nats (terms with p_k = 0 contribute 0).</summary>
-    public static double Entropy(ReadOnlySpan<double> p)
-    {
-        double h = 0;
-        for (int k = 0; k < p.Length; k++)
-        {
-            double pk = p[k];
-            if (pk > 0) h -= pk * Math.Log(pk);
-        }
-        return h;
-    }
-
-    private void CheckLength(ReadOnlySpan<double> p)
-    {
-        if (p.Length != BinCount) throw new ArgumentException($"The distribution has {p.Length} entries; expected K = {BinCount}.", nameof(p));
     }
 }

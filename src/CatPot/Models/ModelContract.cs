@@ -21,17 +21,21 @@ public static class ModelContract
     /// <summary>Rows of the spin embedding (S − 1 for multiplicity S = 1..11).</summary>
     public const int SpinRows = 11;
 
+    /// <summary>Largest weight magnitude a model file may hold: trained weights are of order 1, so anything near this is corrupt.</summary>
+    public const double MaxWeightMagnitude = 1e6;
+
     /// <summary>
-    /// Every parameter of a model with feature width <paramref name="f"/>, <paramref name="layers"/> layers,
-    /// <paramref name="rbfCount"/> radial functions and (HL-Gauss) <paramref name="binCount"/> bins, in contract order.
+    /// Every parameter of a model with these hyperparameters, in contract order: embeddings, PaiNN layers, the energy
+    /// head's own parameters (<see cref="Heads.EnergyHeadConfig.Parameters"/>), the direct force head.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">F is not a positive even number, or L, n_rbf or K is not positive.</exception>
-    public static IReadOnlyList<ModelParameterSpec> ExpectedParameters(int f, int layers, int rbfCount, int binCount, EnergyHeadKind head)
+    /// <exception cref="ArgumentOutOfRangeException">F is not a positive even number, or L or n_rbf is not positive.</exception>
+    public static IReadOnlyList<ModelParameterSpec> ExpectedParameters(PotentialConfig config)
     {
-        if (f < 2 || f % 2 != 0) throw new ArgumentOutOfRangeException(nameof(f), f, "F must be a positive even number (the heads use F/2).");
+        ArgumentNullException.ThrowIfNull(config);
+        int f = config.Features, layers = config.Layers, rbfCount = config.RadialBasis;
+        if (f < 2 || f % 2 != 0) throw new ArgumentOutOfRangeException(nameof(config), f, "F must be a positive even number (the heads use F/2).");
         ArgumentOutOfRangeException.ThrowIfLessThan(layers, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(rbfCount, 1);
-        if (head == EnergyHeadKind.HLGauss) ArgumentOutOfRangeException.ThrowIfLessThan(binCount, 1);
         int h = f / 2;
         var p = new List<ModelParameterSpec>
         {
@@ -54,20 +58,7 @@ public static class ModelContract
             p.Add(new(u + "a2.weight", [3 * f, f]));
             p.Add(new(u + "a2.bias", [3 * f]));
         }
-        if (head == EnergyHeadKind.HLGauss)
-        {
-            p.Add(new("energy.mlp1.weight", [f, f]));
-            p.Add(new("energy.mlp1.bias", [f]));
-            p.Add(new("energy.mlp2.weight", [binCount, f]));
-            p.Add(new("energy.mlp2.bias", [binCount]));
-        }
-        else
-        {
-            p.Add(new("energy.mlp1.weight", [h, f]));
-            p.Add(new("energy.mlp1.bias", [h]));
-            p.Add(new("energy.mlp2.weight", [1, h]));
-            p.Add(new("energy.mlp2.bias", [1]));
-        }
+        p.AddRange(config.Head.Parameters(f));
         // block(F_in → F_out scalars, n_out vectors, hidden): block 1 F → F/2, F/2, F/2; block 2 F/2 → 1, 1, F/2.
         AddForceBlock(p, 1, fIn: f, fOut: h, nOut: h, hidden: h);
         AddForceBlock(p, 2, fIn: h, fOut: 1, nOut: 1, hidden: h);
@@ -75,12 +66,11 @@ public static class ModelContract
     }
 
     /// <summary>The expected parameters for the hyperparameters recorded in <paramref name="metadata"/>.</summary>
-    public static IReadOnlyList<ModelParameterSpec> ExpectedParameters(ModelMetadata metadata) =>
-        ExpectedParameters(metadata.F, metadata.L, metadata.RbfCount, metadata.K, metadata.Head);
+    public static IReadOnlyList<ModelParameterSpec> ExpectedParameters(ModelMetadata metadata) => ExpectedParameters(metadata.Config);
 
     /// <summary>
     /// Checks that <paramref name="file"/> holds exactly the contract's parameters for its metadata: no tensor
-    /// missing, none extra, each of the right shape, floating point, and finite.
+    /// missing, none extra, each of the right shape, floating point, finite and below <see cref="MaxWeightMagnitude"/> in size.
     /// </summary>
     /// <returns>The file's metadata, parsed.</returns>
     /// <exception cref="ModelFileException">Lists every missing, extra, mis-shaped or non-finite tensor.</exception>
@@ -110,19 +100,19 @@ public static class ModelContract
                 problems.Add($"tensor '{spec.Name}' has shape [{string.Join(", ", t.Shape)}]; expected {spec.ShapeText}");
             else if (t.DType == SafeTensorsDType.I64)
                 problems.Add($"tensor '{spec.Name}' is I64; expected F32 (or F64)");
-            else if (FirstNonFinite(t) is long bad and >= 0)
-                problems.Add($"tensor '{spec.Name}' has a non-finite value at flat index {bad}");
+            else if (FirstBadValue(t) is (long bad and >= 0, double value))
+                problems.Add($"tensor '{spec.Name}' holds {value:G6} at flat index {bad} (weights must be finite and below {MaxWeightMagnitude:G0} in size)");
         }
         foreach (var name in file.Tensors.Keys.Order(StringComparer.Ordinal))
             if (!expectedNames.Contains(name) && !name.StartsWith(UncertaintyTensorPrefix, StringComparison.Ordinal))
                 problems.Add($"unexpected tensor '{name}'");
         if (problems.Count > 0)
         {
-            string head = metadata.Head == EnergyHeadKind.HLGauss ? $"hlgauss, K={metadata.K}" : "mae";
+            var c = metadata.Config;
             const int shown = 20;
             string list = string.Join("; ", problems.Take(shown)) + (problems.Count > shown ? $"; and {problems.Count - shown} more" : "");
             throw new ModelFileException(file.ToString(), null,
-                $"the tensors do not match the model contract for F={metadata.F}, L={metadata.L}, n_rbf={metadata.RbfCount}, head {head}: {list}. " +
+                $"the tensors do not match the model contract for F={c.Features}, L={c.Layers}, n_rbf={c.RadialBasis}, head {c.Head.Label}: {list}. " +
                 "Check that the metadata's hyperparameters belong to these weights.");
         }
     }
@@ -137,16 +127,16 @@ public static class ModelContract
         p.Add(new(k + "mlp2.bias", [fOut + nOut]));
     }
 
-    private static long FirstNonFinite(SafeTensorsEntry t)
+    private static (long Index, double Value) FirstBadValue(SafeTensorsEntry t)
     {
         if (t.Float32 is { } f)
         {
-            for (int i = 0; i < f.Length; i++) if (!float.IsFinite(f[i])) return i;
+            for (int i = 0; i < f.Length; i++) if (!(Math.Abs(f[i]) <= MaxWeightMagnitude)) return (i, f[i]);
         }
         else if (t.Float64 is { } d)
         {
-            for (int i = 0; i < d.Length; i++) if (!double.IsFinite(d[i])) return i;
+            for (int i = 0; i < d.Length; i++) if (!(Math.Abs(d[i]) <= MaxWeightMagnitude)) return (i, d[i]);
         }
-        return -1;
+        return (-1, 0);
     }
 }

@@ -2,139 +2,110 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CatPot.Chemistry;
+using CatPot.Models.Heads;
 
 namespace CatPot.Models;
 
 /// <summary>
-/// The non-trainable values saved with a model (safetensors <c>__metadata__</c>): hyperparameters, head kind,
-/// element reference energies, target normalisation (mu, sd), HL-Gauss support (lo, hi), force scale and
-/// a description of the training set. Written like the PyTorch peer (one <c>catpot</c> key holding the whole
-/// JSON object, and every field again as its own key) and read tolerantly (either style, common aliases,
-/// references keyed by Z, by element symbol or as a list indexed by Z).
+/// The one description of a saved model: its hyperparameters and energy head with the head's settings
+/// (<see cref="PotentialConfig"/>), the statistics it was trained with (<see cref="PotentialStatistics"/>) and a
+/// free-form description of the training set, with its strict mapping to the safetensors <c>__metadata__</c> map.
+/// Written like the PyTorch peer (one <c>catpot</c> key holding the whole JSON object, and every field again as its own
+/// key); read strictly: every key must be one of the contract's (<see cref="Keys"/>), the head must be in
+/// <see cref="EnergyHeads"/>, sizes are bounded before anything is allocated, and every statistic must be finite and
+/// in range. Files of the v1 heads (<c>mae</c>, <c>hlgauss</c>) are <c>catpot-v1</c>, exactly as <c>spec/model.md</c>;
+/// other heads write <c>catpot-v2</c>, which adds <c>head_settings</c>.
 /// </summary>
-public sealed class ModelMetadata
+public sealed record ModelMetadata
 {
-    /// <summary>The format tag written by this version.</summary>
+    /// <summary>The format tag of the contract's v1 heads.</summary>
     public const string CurrentFormat = "catpot-v1";
+
+    /// <summary>The format tag of files whose head has its own settings (<c>head_settings</c>).</summary>
+    public const string HeadSettingsFormat = "catpot-v2";
+
+    /// <summary>Largest accepted F, L, n_rbf (and bins, through the head's validation): far above any real model, small enough to allocate.</summary>
+    public const int MaxFeatures = 4096, MaxLayers = 64, MaxRadialBasis = 1024;
 
     private const string CombinedKey = "catpot";
 
-    private static readonly (string Field, string[] Aliases)[] AliasTable =
-    [
-        ("format", ["format", "format_version", "version"]),
-        ("head", ["head", "head_kind", "energy_head", "headKind", "EnergyHead", "head_type"]),
-        ("F", ["F", "features", "n_features", "hidden", "feature_width", "width"]),
-        ("L", ["L", "layers", "n_layers", "num_layers", "n_interactions"]),
-        ("n_rbf", ["n_rbf", "nRbf", "num_rbf", "rbf", "NRbf"]),
-        ("r_c", ["r_c", "rc", "cutoff", "r_cut", "Cutoff"]),
-        ("K", ["K", "bins", "n_bins", "num_bins"]),
-        ("sigma_ratio", ["sigma_ratio", "sigmaRatio", "SigmaRatio"]),
-        ("T", ["T", "temperature", "Temperature"]),
-        ("eps", ["eps", "epsilon", "Eps"]),
-        ("element_refs", ["element_refs", "element_references", "elementRefs", "refs", "ref", "ElementRefs", "references"]),
-        ("mu", ["mu", "mean", "Mu"]),
-        ("sd", ["sd", "std", "Sd", "sigma_y"]),
-        ("lo", ["lo", "Lo", "bin_lo", "y_lo"]),
-        ("hi", ["hi", "Hi", "bin_hi", "y_hi"]),
-        ("force_rms", ["force_rms", "forceRms", "ForceRms", "f_rms"]),
-        ("training_set", ["training_set", "train_set", "dataset", "training", "description", "trainingSet"]),
-    ];
+    /// <summary>
+    /// The metadata key of the post-hoc uncertainty estimators stored in the same file (read by
+    /// <c>CatPot.Uncertainty.UncertaintyModel</c>, not by this class; its tensors start with
+    /// <see cref="ModelContract.UncertaintyTensorPrefix"/>).
+    /// </summary>
+    public const string UncertaintyKey = "catpot_uncertainty";
 
-    /// <summary>Format tag, "catpot-v1".</summary>
+    /// <summary>Every key a model file's metadata may hold (besides <c>catpot</c>).</summary>
+    public static IReadOnlyList<string> Keys { get; } =
+        ["format", "head", "F", "L", "n_rbf", "r_c", "K", "sigma_ratio", "T", "eps", "element_refs", "mu", "sd", "lo", "hi", "force_rms", "training_set", "head_settings"];
+
+    private static readonly string[] RequiredKeys = ["head", "F", "L", "n_rbf", "mu", "sd", "force_rms", "element_refs"];
+    private static readonly string[] SupportKeys = ["lo", "hi"];
+
+    /// <summary>Format tag.</summary>
     public string Format { get; init; } = CurrentFormat;
 
-    /// <summary>Energy head kind.</summary>
-    public EnergyHeadKind Head { get; init; } = EnergyHeadKind.HLGauss;
+    /// <summary>Hyperparameters and the energy head with its settings.</summary>
+    public required PotentialConfig Config { get; init; }
 
-    /// <summary>Scalar feature width F (even).</summary>
-    public int F { get; init; } = 128;
-
-    /// <summary>Number of interaction + mixing layers L.</summary>
-    public int L { get; init; } = 3;
-
-    /// <summary>Radial basis size n_rbf.</summary>
-    public int RbfCount { get; init; } = 20;
-
-    /// <summary>Cutoff radius r_c in Å.</summary>
-    public double Cutoff { get; init; } = 5.0;
-
-    /// <summary>Number of HL-Gauss bins K.</summary>
-    public int K { get; init; } = 128;
-
-    /// <summary>HL-Gauss σ divided by the bin width.</summary>
-    public double SigmaRatio { get; init; } = 0.75;
-
-    /// <summary>Softmax temperature T.</summary>
-    public double Temperature { get; init; } = 2.0;
-
-    /// <summary>The ε inside every vector norm.</summary>
-    public double Eps { get; init; } = 1e-8;
-
-    /// <summary>Element reference energies in eV by atomic number; absent elements count as 0.</summary>
-    public IReadOnlyDictionary<int, double> ElementReferences { get; init; } = new SortedDictionary<int, double>();
-
-    /// <summary>Mean of the training per-atom referenced energies (eV/atom).</summary>
-    public double Mu { get; init; }
-
-    /// <summary>Population standard deviation of the training per-atom referenced energies (eV/atom).</summary>
-    public double Sd { get; init; } = 1.0;
-
-    /// <summary>Lower end of the HL-Gauss support (y_n units).</summary>
-    public double Lo { get; init; } = -5.0;
-
-    /// <summary>Upper end of the HL-Gauss support (y_n units).</summary>
-    public double Hi { get; init; } = 5.0;
-
-    /// <summary>RMS of the training force components (eV/Å); scales the direct force head.</summary>
-    public double ForceRms { get; init; } = 1.0;
+    /// <summary>Element references, normalisation, HL-Gauss support and force scale.</summary>
+    public required PotentialStatistics Statistics { get; init; }
 
     /// <summary>Free-form description of the training set (counts, elements, domains, source).</summary>
     public JsonObject TrainingSet { get; init; } = [];
 
-    /// <summary>The HL-Gauss support these values define.</summary>
-    public HLGaussSupport CreateSupport() => new(Lo, Hi, K);
-
-    /// <summary>Σ_i ref[Z_i] in eV (elements without a reference count 0).</summary>
-    public double ReferenceEnergy(ReadOnlySpan<int> numbers)
+    /// <summary>The description of a model with these settings (format from the head).</summary>
+    public static ModelMetadata Of(PotentialConfig config, PotentialStatistics statistics, JsonObject? trainingSet = null) => new()
     {
-        double s = 0;
-        foreach (int z in numbers) if (ElementReferences.TryGetValue(z, out double e)) s += e;
-        return s;
-    }
+        Format = config.Head.Settings() is null ? CurrentFormat : HeadSettingsFormat,
+        Config = config,
+        Statistics = statistics,
+        TrainingSet = trainingSet is null ? [] : (JsonObject)trainingSet.DeepClone(),
+    };
+
+    /// <summary>Σ_i ref[Z_i] in eV.</summary>
+    public double ReferenceEnergy(ReadOnlySpan<int> numbers) => Statistics.ReferenceSum(numbers);
 
     /// <summary>The normalised per-atom target y_n = ((E − Σ ref)/N − mu)/sd of a total energy.</summary>
     public double NormalisedTarget(double energy, int atomCount, double referenceEnergy) =>
-        ((energy - referenceEnergy) / atomCount - Mu) / Sd;
+        ((energy - referenceEnergy) / atomCount - Statistics.Mu) / Statistics.Sd;
 
     /// <summary>The total energy E = N (sd·y_n + mu) + Σ ref of a normalised per-atom value.</summary>
     public double TotalEnergy(double normalised, int atomCount, double referenceEnergy) =>
-        atomCount * (Sd * normalised + Mu) + referenceEnergy;
+        atomCount * (Statistics.Sd * normalised + Statistics.Mu) + referenceEnergy;
 
     /// <summary>All fields as one JSON object, with the contract's key names.</summary>
     public JsonObject ToJsonObject()
     {
         var refs = new JsonObject();
-        foreach (var (z, e) in ElementReferences.OrderBy(kv => kv.Key)) refs[z.ToString(CultureInfo.InvariantCulture)] = e;
-        return new JsonObject
+        var r = Statistics.ElementReferences;
+        for (int z = 1; z < r.Length; z++)
+            if (r[z] != 0.0) refs[z.ToString(CultureInfo.InvariantCulture)] = r[z];
+        var hl = Config.Head as HLGaussHeadConfig ?? new HLGaussHeadConfig();
+        var o = new JsonObject
         {
             ["format"] = Format,
-            ["head"] = HeadName(Head),
-            [nameof(F)] = F,
-            [nameof(L)] = L,
-            ["n_rbf"] = RbfCount,
-            ["r_c"] = Cutoff,
-            [nameof(K)] = K,
-            ["sigma_ratio"] = SigmaRatio,
-            ["T"] = Temperature,
-            ["eps"] = Eps,
+            ["head"] = Config.Head.Name,
+            ["F"] = Config.Features,
+            ["L"] = Config.Layers,
+            ["n_rbf"] = Config.RadialBasis,
+            ["r_c"] = Config.Cutoff,
+            // v1 files always carry K, sigma_ratio and T (the peer reads them for every head).
+            ["K"] = hl.Bins,
+            ["sigma_ratio"] = hl.SigmaRatio,
+            ["T"] = hl.Temperature,
+            ["eps"] = Config.Eps,
             ["element_refs"] = refs,
-            ["mu"] = Mu,
-            ["sd"] = Sd,
-            ["lo"] = Lo,
-            ["hi"] = Hi,
-            ["force_rms"] = ForceRms,
+            ["mu"] = Statistics.Mu,
+            ["sd"] = Statistics.Sd,
+            ["lo"] = Statistics.Lo,
+            ["hi"] = Statistics.Hi,
+            ["force_rms"] = Statistics.ForceRms,
             ["training_set"] = TrainingSet.DeepClone(),
         };
+        if (Config.Head.Settings() is { } settings) o["head_settings"] = settings;
+        return o;
     }
 
     /// <summary>
@@ -150,141 +121,129 @@ public sealed class ModelMetadata
         return md;
     }
 
-    /// <summary>Reads the metadata of a safetensors file; missing hyperparameters are taken from the tensor shapes.</summary>
-    /// <exception cref="ModelFileException">A required value is missing or a value is malformed.</exception>
-    public static ModelMetadata FromSafeTensors(SafeTensorsFile file) =>
-        FromSafeTensorsMetadata(file.Metadata, file.Tensors, file.ToString());
+    /// <summary>Reads the metadata of a safetensors file.</summary>
+    /// <exception cref="ModelFileException">A key is unknown, a required value is missing, or a value is malformed or out of range (the key is named).</exception>
+    public static ModelMetadata FromSafeTensors(SafeTensorsFile file) => FromSafeTensorsMetadata(file.Metadata, file.ToString());
 
     /// <summary>
-    /// Reads a <c>__metadata__</c> map in either style (combined <c>catpot</c> object and/or one key per field,
-    /// nested groups, aliases such as <c>cutoff</c>, <c>bins</c>, <c>temperature</c>). F, L, n_rbf, K and the head
-    /// are taken from <paramref name="tensors"/> where the metadata lacks them. mu, sd, force_rms and the element
-    /// references (and lo, hi for HL-Gauss) are required: without them the model's energies are meaningless.
+    /// Reads a <c>__metadata__</c> map: the combined <c>catpot</c> object and/or one key per field. Required: head, F,
+    /// L, n_rbf, mu, sd, force_rms, element_refs, and lo, hi for <c>hlgauss</c>.
     /// </summary>
-    /// <exception cref="ModelFileException">A required value is missing or a value is malformed.</exception>
-    public static ModelMetadata FromSafeTensorsMetadata(IReadOnlyDictionary<string, string> metadata,
-        IReadOnlyDictionary<string, SafeTensorsEntry>? tensors, string sourceName)
+    /// <exception cref="ModelFileException">A key is unknown, a required value is missing, or a value is malformed or out of range (the key is named).</exception>
+    public static ModelMetadata FromSafeTensorsMetadata(IReadOnlyDictionary<string, string> metadata, string sourceName)
     {
-        var flat = Flatten(metadata);
-        var found = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
-        var foundKey = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (field, aliases) in AliasTable)
-        {
-            string? hit = aliases.FirstOrDefault(flat.ContainsKey)
-                ?? aliases.Select(a => flat.Keys.FirstOrDefault(k => string.Equals(k, a, StringComparison.OrdinalIgnoreCase))).FirstOrDefault(k => k is not null);
-            if (hit is null) continue;
-            found[field] = flat[hit];
-            foundKey[field] = hit;
-        }
+        ModelFileException Fail(string key, string what) => new(sourceName, "__metadata__", $"{key} {what}");
+        var known = new HashSet<string>(Keys, StringComparer.Ordinal);
+        foreach (var key in metadata.Keys.Order(StringComparer.Ordinal))
+            if (key != CombinedKey && key != UncertaintyKey && !known.Contains(key))
+                throw Fail($"'{key}'", $"is not a key of a CatPot model file; expected {CombinedKey}, {UncertaintyKey} or {string.Join(", ", Keys)}.");
 
-        var reader = new FieldReader(found, foundKey, sourceName);
-        EnergyHeadKind? head = found.ContainsKey("head") ? ParseHead(reader.Text("head")) : null;
-        int? f = reader.OptionalInt("F"), l = reader.OptionalInt("L"), nRbf = reader.OptionalInt("n_rbf"), k = reader.OptionalInt("K");
-
-        if (tensors is not null)
+        var fields = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        if (metadata.TryGetValue(CombinedKey, out var combined))
         {
-            if (f is null && tensors.TryGetValue("embedding.z.weight", out var emb) && emb.Shape.Length == 2) f = emb.Shape[1];
-            if (l is null)
+            JsonObject obj;
+            try
             {
-                var idx = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var name in tensors.Keys)
-                    if (name.StartsWith("layers.", StringComparison.Ordinal) && name.Split('.') is { Length: > 2 } parts) idx.Add(parts[1]);
-                if (idx.Count > 0) l = idx.Count;
+                obj = JsonNode.Parse(combined) as JsonObject ?? throw new JsonException("not an object");
             }
-            if (nRbf is null && tensors.TryGetValue("layers.0.message.filter.weight", out var filt) && filt.Shape.Length == 2) nRbf = filt.Shape[1];
-            if (tensors.TryGetValue("energy.mlp2.weight", out var mlp2) && mlp2.Shape.Length == 2)
+            catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
             {
-                head ??= mlp2.Shape[0] == 1 ? EnergyHeadKind.Mae : EnergyHeadKind.HLGauss;
-                if (head == EnergyHeadKind.HLGauss) k ??= mlp2.Shape[0];
+                throw Fail($"'{CombinedKey}'", $"must hold one JSON object of the model's fields ({e.Message}).");
+            }
+            foreach (var (k, v) in obj)
+            {
+                if (!known.Contains(k)) throw Fail($"'{k}'", $"(in '{CombinedKey}') is not a key of a CatPot model file; expected {string.Join(", ", Keys)}.");
+                fields[k] = v?.DeepClone();
             }
         }
+        foreach (var (k, v) in metadata)
+            if (k != CombinedKey && k != UncertaintyKey && !fields.ContainsKey(k)) fields[k] = k is "format" or "head" ? JsonValue.Create(v) : ParseValue(v);
 
-        var missing = new List<string>();
-        if (head is null) missing.Add("head");
-        if (f is null) missing.Add("F");
-        if (l is null) missing.Add("L");
-        if (nRbf is null) missing.Add("n_rbf");
-        foreach (var key in new[] { "mu", "sd", "force_rms", "element_refs" })
-            if (!found.ContainsKey(key)) missing.Add(key);
-        if (head == EnergyHeadKind.HLGauss)
-            foreach (var key in new[] { "lo", "hi" })
-                if (!found.ContainsKey(key)) missing.Add(key);
+        var reader = new FieldReader(fields, sourceName);
+        string format = fields.ContainsKey("format") ? reader.Text("format") : CurrentFormat;
+        if (format is not (CurrentFormat or HeadSettingsFormat))
+            throw Fail("format", $"is '{format}'; this CatPot reads {CurrentFormat} and {HeadSettingsFormat}. The file was written by a newer or another program.");
+        var missing = RequiredKeys.Where(k => !fields.ContainsKey(k)).ToList();
+        string headName = fields.ContainsKey("head") ? reader.Text("head") : "";
+        if (headName == HLGaussHeadConfig.HeadName) missing.AddRange(SupportKeys.Where(k => !fields.ContainsKey(k)));
         if (missing.Count > 0)
-            throw new ModelFileException(sourceName, "__metadata__",
-                $"missing {string.Join(", ", missing)}. Expected them in the '{CombinedKey}' JSON object or as keys of their own " +
-                $"(accepted names: {string.Join("; ", AliasTable.Where(a => missing.Contains(a.Field)).Select(a => string.Join("/", a.Aliases)))}).");
+            throw Fail("__metadata__", $"lacks {string.Join(", ", missing)}. Expected them in the '{CombinedKey}' JSON object or as keys of their own.");
+        if (!EnergyHeads.ByName.ContainsKey(headName))
+            throw Fail("head", $"is '{headName}', which is not a head this CatPot knows ({string.Join(", ", EnergyHeads.Names)}).");
 
-        var result = new ModelMetadata
+        int f = reader.Int("F", 2, MaxFeatures), l = reader.Int("L", 1, MaxLayers), nRbf = reader.Int("n_rbf", 1, MaxRadialBasis);
+        if (f % 2 != 0) throw Fail("F", $"must be an even number; found {f}.");
+        EnergyHeadConfig head;
+        if (headName == HLGaussHeadConfig.HeadName)
         {
-            Format = found.ContainsKey("format") ? reader.Text("format") : CurrentFormat,
-            Head = head!.Value,
-            F = f!.Value,
-            L = l!.Value,
-            RbfCount = nRbf!.Value,
-            K = k ?? 128,
-            Cutoff = reader.OptionalDouble("r_c") ?? 5.0,
-            SigmaRatio = reader.OptionalDouble("sigma_ratio") ?? 0.75,
-            Temperature = reader.OptionalDouble("T") ?? 2.0,
-            Eps = reader.OptionalDouble("eps") ?? 1e-8,
-            Mu = reader.OptionalDouble("mu")!.Value,
-            Sd = reader.OptionalDouble("sd")!.Value,
-            Lo = reader.OptionalDouble("lo") ?? -5.0,
-            Hi = reader.OptionalDouble("hi") ?? 5.0,
-            ForceRms = reader.OptionalDouble("force_rms")!.Value,
-            ElementReferences = ParseReferences(found["element_refs"], sourceName, foundKey["element_refs"]),
-            TrainingSet = ParseTrainingSet(found.GetValueOrDefault("training_set")),
+            if (fields.ContainsKey("head_settings")) throw Fail("head_settings", "is not used by the v1 head hlgauss (its settings are K, sigma_ratio and T).");
+            head = new HLGaussHeadConfig { Bins = reader.Int("K", 2, 65536), SigmaRatio = reader.Positive("sigma_ratio", 0.75), Temperature = reader.Positive("T", 2.0) };
+        }
+        else if (headName == MaeHeadConfig.HeadName)
+        {
+            if (fields.ContainsKey("head_settings")) throw Fail("head_settings", "is not used by the v1 head mae.");
+            head = new MaeHeadConfig();
+        }
+        else
+        {
+            if (format != HeadSettingsFormat) throw Fail("format", $"is '{format}', but head '{headName}' needs {HeadSettingsFormat}.");
+            if (fields.GetValueOrDefault("head_settings") is not JsonObject settings) throw Fail("head_settings", $"must be a JSON object with the settings of head '{headName}'.");
+            try
+            {
+                head = EnergyHeads.Read(headName, settings);
+            }
+            catch (ArgumentException e)
+            {
+                throw Fail("head_settings", $"cannot be read: {e.Message}");
+            }
+            if (!head.IsFitted)
+                throw Fail("head_settings", $"of head '{headName}' has no edges (the support the model was trained with).");
+        }
+        var config = new PotentialConfig
+        {
+            Features = f,
+            Layers = l,
+            RadialBasis = nRbf,
+            Cutoff = reader.Positive("r_c", 5.0),
+            Eps = reader.Double("eps", 1e-8),
+            Head = head,
         };
-        result.Check(sourceName);
-        return result;
+        if (!(config.Eps >= 0)) throw Fail("eps", $"must be ≥ 0; found {config.Eps}.");
+        try
+        {
+            config.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw Fail("head", $"settings cannot build a model: {e.Message}");
+        }
+
+        double lo = reader.Double("lo", -5.0), hi = reader.Double("hi", 5.0);
+        if (!(hi > lo)) throw Fail("lo/hi", $"must satisfy lo < hi; found lo = {lo}, hi = {hi}.");
+        var statistics = new PotentialStatistics
+        {
+            ElementReferences = ParseReferences(fields["element_refs"], sourceName),
+            Mu = reader.Double("mu", 0),
+            Sd = reader.Positive("sd", 1),
+            Lo = lo,
+            Hi = hi,
+            ForceRms = reader.Positive("force_rms", 1),
+        };
+        return new ModelMetadata
+        {
+            Format = format,
+            Config = config,
+            Statistics = statistics,
+            TrainingSet = fields.GetValueOrDefault("training_set") switch
+            {
+                null => [],
+                JsonObject o => (JsonObject)o.DeepClone(),
+                var other => throw Fail("training_set", $"must be a JSON object; found {other.GetValueKind()}."),
+            },
+        };
     }
 
-    /// <summary>The metadata name of a head kind ("mae" or "hlgauss").</summary>
-    public static string HeadName(EnergyHeadKind head) => head == EnergyHeadKind.HLGauss ? "hlgauss" : "mae";
-
-    private void Check(string source)
-    {
-        void Fail(string key, string what) => throw new ModelFileException(source, "__metadata__", $"{key} {what}.");
-        if (F < 2 || F % 2 != 0) Fail("F", $"must be a positive even number; found {F}");
-        if (L < 1) Fail("L", $"must be at least 1; found {L}");
-        if (RbfCount < 1) Fail("n_rbf", $"must be at least 1; found {RbfCount}");
-        if (K < 1) Fail("K", $"must be at least 1; found {K}");
-        if (!(Cutoff > 0) || !double.IsFinite(Cutoff)) Fail("r_c", $"must be a positive number of Å; found {Cutoff}");
-        if (!(Sd > 0) || !double.IsFinite(Sd)) Fail("sd", $"must be positive and finite; found {Sd}");
-        if (!double.IsFinite(Mu)) Fail("mu", $"must be finite; found {Mu}");
-        if (!(Temperature > 0) || !double.IsFinite(Temperature)) Fail("T", $"must be positive; found {Temperature}");
-        if (!(SigmaRatio > 0) || !double.IsFinite(SigmaRatio)) Fail("sigma_ratio", $"must be positive; found {SigmaRatio}");
-        if (!(Eps >= 0) || !double.IsFinite(Eps)) Fail("eps", $"must be non-negative; found {Eps}");
-        if (!double.IsFinite(ForceRms) || ForceRms < 0) Fail("force_rms", $"must be a non-negative number; found {ForceRms}");
-        if (Head == EnergyHeadKind.HLGauss && !(double.IsFinite(Lo) && double.IsFinite(Hi) && Hi > Lo))
-            Fail("lo/hi", $"must be finite with lo < hi; found lo = {Lo}, hi = {Hi}");
-    }
-
-    private static EnergyHeadKind ParseHead(string text)
-    {
-        string h = text.ToLowerInvariant();
-        return h.Contains("gauss", StringComparison.Ordinal) || h.Contains("hl", StringComparison.Ordinal) || h.Contains("class", StringComparison.Ordinal)
-            ? EnergyHeadKind.HLGauss : EnergyHeadKind.Mae;
-    }
-
-    private static Dictionary<string, JsonNode?> Flatten(IReadOnlyDictionary<string, string> metadata)
-    {
-        var flat = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
-        string[] markers = ["head", "mu", "sd", "force_rms", "element_refs", "hyperparameters"];
-        // 1. a key holding one JSON object with the fields (the peer's "catpot"), the combined key first
-        foreach (var (_, v) in metadata.OrderBy(kv => kv.Key == CombinedKey ? 0 : 1).ThenBy(kv => kv.Key, StringComparer.Ordinal))
-            if (MaybeJson(v) is JsonObject o && markers.Any(o.ContainsKey))
-                foreach (var (kk, vv) in o) flat.TryAdd(kk, vv?.DeepClone());
-        // 2. keys of their own
-        foreach (var (k, v) in metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal)) flat.TryAdd(k, MaybeJson(v));
-        // 3. nested groups such as {"hyperparameters": {...}, "stats": {...}}
-        var groupExempt = AliasTable.Where(a => a.Field is "element_refs" or "training_set").SelectMany(a => a.Aliases).ToHashSet(StringComparer.Ordinal);
-        foreach (var key in flat.Keys.ToList())
-            if (flat[key] is JsonObject g && !groupExempt.Contains(key))
-                foreach (var (kk, vv) in g) flat.TryAdd(kk, vv?.DeepClone());
-        return flat;
-    }
-
-    private static JsonNode? MaybeJson(string v)
+    private static JsonNode? ParseValue(string v)
     {
         try
         {
@@ -296,72 +255,61 @@ public sealed class ModelMetadata
         }
     }
 
-    private static SortedDictionary<int, double> ParseReferences(JsonNode? node, string source, string key)
+    private static double[] ParseReferences(JsonNode? node, string source)
     {
-        if (node is JsonValue sv && sv.GetValueKind() == JsonValueKind.String) node = MaybeJson(sv.GetValue<string>());
-        var refs = new SortedDictionary<int, double>();
-        if (node is JsonArray arr)
-        {
-            for (int z = 0; z < arr.Count; z++)
-            {
-                double? e = arr[z] is null ? null : FieldReader.ToDouble(arr[z]!, source, $"{key}[{z}]");
-                if (e is { } x && x != 0.0) refs[z] = x;
-            }
-            return refs;
-        }
+        ModelFileException Fail(string what) => new(source, "__metadata__", $"element_refs {what}");
         if (node is not JsonObject obj)
-            throw new ModelFileException(source, "__metadata__", $"{key} must be an object {{Z or symbol: eV}} or a list indexed by Z; found {node?.GetValueKind().ToString() ?? "null"}.");
+            throw Fail($"must be an object {{Z: eV}}; found {node?.GetValueKind().ToString() ?? "null"}.");
+        if (obj.Count == 0) throw Fail("is empty; a model needs a reference energy for at least one element.");
+        var refs = new double[Elements.MaxAtomicNumber + 1];
         foreach (var (k, v) in obj)
         {
             int z;
             if (int.TryParse(k, NumberStyles.Integer, CultureInfo.InvariantCulture, out int zi)) z = zi;
             else if (!Elements.TryGetAtomicNumber(k, out z))
-                throw new ModelFileException(source, "__metadata__", $"{key} has key '{k}', which is neither an atomic number nor an element symbol.");
+                throw Fail($"has key '{k}', which is neither an atomic number nor an element symbol.");
             if (z < 1 || z > Elements.MaxAtomicNumber)
-                throw new ModelFileException(source, "__metadata__", $"{key} has atomic number {z}; expected 1..{Elements.MaxAtomicNumber}.");
-            if (v is null) throw new ModelFileException(source, "__metadata__", $"{key}[{k}] is null; expected a number of eV.");
-            refs[z] = FieldReader.ToDouble(v, source, $"{key}[{k}]");
+                throw Fail($"has atomic number {z}; expected 1..{Elements.MaxAtomicNumber}.");
+            double e = v is JsonValue jv && jv.GetValueKind() == JsonValueKind.Number ? jv.GetValue<double>()
+                : throw Fail($"[{k}] must be a number of eV; found {v?.ToJsonString() ?? "null"}.");
+            if (!double.IsFinite(e) || Math.Abs(e) > 1e7) throw Fail($"[{k}] is {e} eV; expected a finite energy below 1e7 eV in size.");
+            refs[z] = e;
         }
         return refs;
     }
 
-    private static JsonObject ParseTrainingSet(JsonNode? node) => node switch
+    /// <summary>Typed access to the fields, with messages that name the key.</summary>
+    private sealed class FieldReader(Dictionary<string, JsonNode?> fields, string source)
     {
-        null => [],
-        JsonObject o => (JsonObject)o.DeepClone(),
-        _ => new JsonObject { ["description"] = node.DeepClone() },
-    };
+        private ModelFileException Fail(string key, string what) => new(source, "__metadata__", $"{key} {what}");
 
-    /// <summary>Typed access to the fields found in the metadata, with messages that name the key.</summary>
-    private sealed class FieldReader(Dictionary<string, JsonNode?> found, Dictionary<string, string> keys, string source)
-    {
-        public string Text(string field)
+        public string Text(string key) =>
+            fields[key] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>()
+            : throw Fail(key, $"must be text; found {fields[key]?.ToJsonString() ?? "null"}.");
+
+        public double Double(string key, double fallback)
         {
-            var n = found[field];
-            return n is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>()
-                : n?.ToJsonString() ?? throw new ModelFileException(source, "__metadata__", $"{keys[field]} is null; expected text.");
+            if (!fields.TryGetValue(key, out var n)) return fallback;
+            double x = n is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.GetValue<double>()
+                : n is JsonValue s && s.GetValueKind() == JsonValueKind.String && double.TryParse(s.GetValue<string>(), NumberStyles.Float, CultureInfo.InvariantCulture, out double p) ? p
+                : throw Fail(key, $"must be a number; found {n?.ToJsonString() ?? "null"}.");
+            if (!double.IsFinite(x)) throw Fail(key, $"must be finite; found {x}.");
+            return x;
         }
 
-        public double? OptionalDouble(string field) =>
-            found.TryGetValue(field, out var n) ? ToDouble(n ?? throw new ModelFileException(source, "__metadata__", $"{keys[field]} is null; expected a number."), source, keys[field]) : null;
-
-        public int? OptionalInt(string field)
+        public double Positive(string key, double fallback)
         {
-            if (OptionalDouble(field) is not { } d) return null;
-            if (d != Math.Round(d) || d < int.MinValue || d > int.MaxValue)
-                throw new ModelFileException(source, "__metadata__", $"{keys[field]} must be an integer; found {d}.");
+            double x = Double(key, fallback);
+            return x > 0 ? x : throw Fail(key, $"must be > 0; found {x}.");
+        }
+
+        public int Int(string key, int min, int max)
+        {
+            if (!fields.ContainsKey(key)) throw Fail(key, "is missing.");
+            double d = Double(key, 0);
+            if (d != Math.Round(d)) throw Fail(key, $"must be an integer; found {d}.");
+            if (d < min || d > max) throw Fail(key, $"is {d}; expected {min} … {max}.");
             return (int)d;
-        }
-
-        public static double ToDouble(JsonNode n, string source, string key)
-        {
-            if (n is JsonValue v)
-            {
-                if (v.GetValueKind() == JsonValueKind.Number) return v.GetValue<double>();
-                if (v.GetValueKind() == JsonValueKind.String &&
-                    double.TryParse(v.GetValue<string>(), NumberStyles.Float, CultureInfo.InvariantCulture, out double x)) return x;
-            }
-            throw new ModelFileException(source, "__metadata__", $"{key} must be a number; found {n.ToJsonString()}.");
         }
     }
 }

@@ -1,10 +1,11 @@
 using System.Numerics;
+using CatPot.Models.Heads;
 using CatPot.Tensors;
 
 namespace CatPot.Models;
 
 /// <summary>
-/// The whole model of the contract: PaiNN backbone, one energy head (HL-Gauss or regression), the direct force
+/// The whole model of the contract: PaiNN backbone, one energy head (<see cref="EnergyHeads"/>), the direct force
 /// head, and conservative forces −∂E/∂R by automatic differentiation, plus the statistics that map normalised
 /// predictions back to eV.
 /// </summary>
@@ -12,32 +13,18 @@ namespace CatPot.Models;
 public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly PaiNN<T> _backbone;
-    private readonly HLGaussHead<T>? _hlGauss;
-    private readonly RegressionHead<T>? _regression;
+    private readonly EnergyHead<T> _head;
     private readonly DirectForceHead<T> _forces;
-    private readonly double[] _binCentres = [];
-    private readonly Tensor<T>? _centreColumn; // the bin centres as a constant [K, 1] operand, built once
 
     /// <summary>Builds a model with zero parameters; call <see cref="InitializeParameters"/> or load weights.</summary>
+    /// <exception cref="ArgumentException">A hyperparameter is out of range, or the head needs a support it has not been fitted to.</exception>
     public Potential(PotentialConfig config, PotentialStatistics statistics)
     {
         config.Validate();
         Config = config;
         Statistics = statistics;
         _backbone = new PaiNN<T>(Parameters, config);
-        if (config.Head == EnergyHeadKind.HLGauss)
-        {
-            _hlGauss = new HLGaussHead<T>(Parameters, config.Features, config.Bins, config.Temperature);
-            double w = (statistics.Hi - statistics.Lo) / config.Bins;
-            _binCentres = new double[config.Bins];
-            for (int k = 0; k < config.Bins; k++) _binCentres[k] = statistics.Lo + (w * (k + 0.5));
-            _centreColumn = new Tensor<T>(config.Bins, 1);
-            for (int k = 0; k < config.Bins; k++) _centreColumn[k] = T.CreateChecked(_binCentres[k]);
-        }
-        else
-        {
-            _regression = new RegressionHead<T>(Parameters, config.Features);
-        }
+        _head = config.Head.Create(Parameters, config.Features, statistics);
         _forces = new DirectForceHead<T>(Parameters, config.Features, config.Eps);
     }
 
@@ -50,8 +37,8 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>All trainable tensors under the contract's names.</summary>
     public ParameterSet<T> Parameters { get; } = new();
 
-    /// <summary>HL-Gauss bin centres in normalised units (empty for the regression head).</summary>
-    public ReadOnlySpan<double> BinCentres => _binCentres;
+    /// <summary>The energy head (its loss, readouts and support).</summary>
+    public EnergyHead<T> Head => _head;
 
     /// <summary>
     /// Prepares the model for repeated inference on fixed weights: every linear layer keeps a transposed copy of its
@@ -127,18 +114,17 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
     internal PotentialOutput<T> EnergyReadout(Tensor<T> s, ModelInput<T> input)
     {
         var output = new PotentialOutput<T> { ScalarFeatures = s };
-        Tensor<T> yHat;
         int structures = input.StructureCount;
-        if (_hlGauss is not null)
+        var head = _head.Forward(s, input);
+        var yHat = head.NormalizedEnergy;
+        output.Head = head;
+        output.LogProbabilities = head.LogProbabilities;
+        if (head.LogProbabilities is not null && _head.Readouts(head, input.AtomCounts, Statistics.Sd) is { } r)
         {
-            var logp = _hlGauss.Forward(s, input);
-            output.LogProbabilities = logp;
-            yHat = Tensor.Reshape(Tensor.MatMul(Tensor.Exp(logp), _centreColumn!), structures);
-            FillHistogramStatistics(output, logp, input);
-        }
-        else
-        {
-            yHat = _regression!.Forward(s, input);
+            output.Probabilities = r.Probabilities;
+            output.Entropy = r.Entropy;
+            output.EnergyStd = r.EnergyStd;
+            output.EdgeMass = r.EdgeMass;
         }
         output.NormalizedEnergy = yHat;
 
@@ -165,37 +151,6 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int a = 0; a < input.AtomCount; a++) sums[input.AtomToStructure[a]] += Statistics.ElementReferences[input.AtomicNumbers[a]];
         return sums;
     }
-
-    private void FillHistogramStatistics(PotentialOutput<T> output, Tensor<T> logp, ModelInput<T> input)
-    {
-        int structures = input.StructureCount, k = _binCentres.Length;
-        output.Entropy = new double[structures];
-        output.EnergyStd = new double[structures];
-        output.Probabilities = new double[structures * k];
-        var lp = logp.Span;
-        for (int st = 0; st < structures; st++)
-        {
-            double h = 0, mean = 0, total = 0;
-            for (int b = 0; b < k; b++)
-            {
-                double l = double.CreateChecked(lp[(st * k) + b]);
-                double p = Math.Exp(l);
-                output.Probabilities[(st * k) + b] = p;
-                total += p;
-                mean += p * _binCentres[b];
-                if (p > 0) h -= p * l;
-            }
-            mean /= total;
-            double var = 0;
-            for (int b = 0; b < k; b++)
-            {
-                double d = _binCentres[b] - mean;
-                var += output.Probabilities[(st * k) + b] / total * d * d;
-            }
-            output.Entropy[st] = h;
-            output.EnergyStd[st] = input.AtomCounts[st] * Statistics.Sd * Math.Sqrt(Math.Max(var, 0));
-        }
-    }
 }
 
 /// <summary>What <see cref="Potential{T}.Forward"/> returns. Tensors stay in the graph when gradients are recorded.</summary>
@@ -210,16 +165,22 @@ public sealed class PotentialOutput<T> where T : unmanaged, IFloatingPointIeee75
     /// <summary>Total energy per structure in eV (model part plus element references in double).</summary>
     public double[] Energy { get; internal set; } = [];
 
-    /// <summary>HL-Gauss: log-probabilities [S, K]; null for the regression head.</summary>
+    /// <summary>The energy head's own output (for its loss).</summary>
+    public HeadOutput<T> Head { get; internal set; } = null!;
+
+    /// <summary>Distributional heads: mass in the support's end (tail) bins per structure.</summary>
+    public double[]? EdgeMass { get; internal set; }
+
+    /// <summary>Distributional heads: log-probabilities [S, bins]; null for a point-only head.</summary>
     public Tensor<T>? LogProbabilities { get; internal set; }
 
-    /// <summary>HL-Gauss: probabilities, flat [S·K], in double.</summary>
+    /// <summary>Distributional heads: probabilities, flat [S·bins], in double.</summary>
     public double[]? Probabilities { get; internal set; }
 
-    /// <summary>HL-Gauss: entropy of each structure's histogram in nats.</summary>
+    /// <summary>Distributional heads: entropy of each structure's histogram in nats.</summary>
     public double[]? Entropy { get; internal set; }
 
-    /// <summary>HL-Gauss: std_E = N·sd·(histogram standard deviation), eV.</summary>
+    /// <summary>Distributional heads: std_E = N·sd·(histogram standard deviation), eV.</summary>
     public double[]? EnergyStd { get; internal set; }
 
     /// <summary>

@@ -2,7 +2,7 @@ namespace CatPot.Models;
 
 /// <summary>
 /// Hyperparameters of the model contract (<c>spec/model.md</c>): PaiNN width and depth, radial basis, cutoff,
-/// the energy head and its HL-Gauss settings.
+/// the energy head and its settings.
 /// </summary>
 public sealed record PotentialConfig
 {
@@ -18,17 +18,8 @@ public sealed record PotentialConfig
     /// <summary>Cutoff r_c in Å.</summary>
     public double Cutoff { get; init; } = 5.0;
 
-    /// <summary>The energy head.</summary>
-    public EnergyHeadKind Head { get; init; } = EnergyHeadKind.HLGauss;
-
-    /// <summary>HL-Gauss bins K.</summary>
-    public int Bins { get; init; } = 128;
-
-    /// <summary>HL-Gauss σ divided by the bin width.</summary>
-    public double SigmaRatio { get; init; } = 0.75;
-
-    /// <summary>Softmax temperature T, applied in training and at inference.</summary>
-    public double Temperature { get; init; } = 2.0;
+    /// <summary>The energy head and its settings (see <see cref="Heads.EnergyHeads"/>).</summary>
+    public Heads.EnergyHeadConfig Head { get; init; } = new Heads.HLGaussHeadConfig();
 
     /// <summary>The epsilon inside every vector norm.</summary>
     public double Eps { get; init; } = 1e-8;
@@ -40,11 +31,7 @@ public sealed record PotentialConfig
         if (Layers < 1) throw new ArgumentException($"Layers (L) must be ≥ 1, got {Layers}.");
         if (RadialBasis < 1) throw new ArgumentException($"RadialBasis (n_rbf) must be ≥ 1, got {RadialBasis}.");
         if (!(Cutoff > 0)) throw new ArgumentException($"Cutoff must be > 0 Å, got {Cutoff}.");
-        if (Head == EnergyHeadKind.HLGauss)
-        {
-            if (Bins < 2) throw new ArgumentException($"Bins (K) must be ≥ 2, got {Bins}.");
-            if (!(SigmaRatio > 0)) throw new ArgumentException($"SigmaRatio must be > 0, got {SigmaRatio}.");
-            if (!(Temperature > 0)) throw new ArgumentException($"Temperature must be > 0, got {Temperature}.");
-        }
+        ArgumentNullException.ThrowIfNull(Head);
+        Head.Validate();
     }
 }

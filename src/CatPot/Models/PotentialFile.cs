@@ -31,8 +31,7 @@ public static class PotentialFile
     {
         ArgumentNullException.ThrowIfNull(file);
         metadata = ModelContract.Validate(file);
-        var (config, statistics) = ToModelSettings(metadata, file.ToString());
-        var model = new Potential<T>(config, statistics);
+        var model = new Potential<T>(metadata.Config, metadata.Statistics);
         foreach (var (name, tensor, _) in model.Parameters.Items)
         {
             // Validate guarantees every parameter is present, of this shape, floating point and finite.
@@ -47,83 +46,6 @@ public static class PotentialFile
             }
         }
         return model;
-    }
-
-    /// <summary>
-    /// The model's hyperparameters and statistics described by <paramref name="metadata"/>.
-    /// </summary>
-    /// <param name="metadata">Parsed model metadata.</param>
-    /// <param name="sourceName">Named in error messages (the file path).</param>
-    /// <exception cref="ModelFileException">A value is outside what the model accepts (e.g. an element reference for Z &gt; 118).</exception>
-    public static (PotentialConfig Config, PotentialStatistics Statistics) ToModelSettings(ModelMetadata metadata, string sourceName)
-    {
-        ArgumentNullException.ThrowIfNull(metadata);
-        var config = new PotentialConfig
-        {
-            Features = metadata.F,
-            Layers = metadata.L,
-            RadialBasis = metadata.RbfCount,
-            Cutoff = metadata.Cutoff,
-            Head = metadata.Head,
-            Bins = metadata.K,
-            SigmaRatio = metadata.SigmaRatio,
-            Temperature = metadata.Temperature,
-            Eps = metadata.Eps,
-        };
-        try
-        {
-            config.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new ModelFileException(sourceName, "__metadata__", $"the hyperparameters cannot build a model: {e.Message}", e);
-        }
-        var refs = new double[119];
-        foreach (var (z, e) in metadata.ElementReferences)
-        {
-            if (z < 0 || z >= refs.Length)
-                throw new ModelFileException(sourceName, "__metadata__", $"element_refs has atomic number {z}; expected 1..{refs.Length - 1}.");
-            refs[z] = e;
-        }
-        var statistics = new PotentialStatistics
-        {
-            ElementReferences = refs,
-            Mu = metadata.Mu,
-            Sd = metadata.Sd,
-            Lo = metadata.Lo,
-            Hi = metadata.Hi,
-            ForceRms = metadata.ForceRms,
-        };
-        return (config, statistics);
-    }
-
-    /// <summary>The metadata that describes a model with these settings (element references of 0 eV are left out).</summary>
-    public static ModelMetadata ToMetadata(PotentialConfig config, PotentialStatistics statistics, JsonObject? trainingSet = null)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(statistics);
-        var refs = new SortedDictionary<int, double>();
-        for (int z = 1; z < statistics.ElementReferences.Length; z++)
-            if (statistics.ElementReferences[z] != 0.0) refs[z] = statistics.ElementReferences[z];
-        return new ModelMetadata
-        {
-            Head = config.Head,
-            F = config.Features,
-            L = config.Layers,
-            RbfCount = config.RadialBasis,
-            Cutoff = config.Cutoff,
-            K = config.Bins,
-            SigmaRatio = config.SigmaRatio,
-            Temperature = config.Temperature,
-            Eps = config.Eps,
-            ElementReferences = refs,
-            Mu = statistics.Mu,
-            Sd = statistics.Sd,
-            Lo = statistics.Lo,
-            Hi = statistics.Hi,
-            ForceRms = statistics.ForceRms,
-            TrainingSet = trainingSet is null ? [] : (JsonObject)trainingSet.DeepClone(),
-        };
     }
 
     /// <summary>Saves the model's current weights as float32 with its metadata; the file is replaced atomically.</summary>
@@ -180,7 +102,7 @@ public static class PotentialFile
                     throw new ArgumentException($"The weights of '{name}' hold {w[i]} at flat index {i}; a saved model must be finite (in float32).", nameof(weights));
             tensors.Add(new(name, SafeTensorsEntry.FromFloat32((int[])tensor.Shape.Clone(), w)));
         }
-        var metadata = ToMetadata(model.Config, model.Statistics, trainingSet);
+        var metadata = ModelMetadata.Of(model.Config, model.Statistics, trainingSet);
         return new SafeTensorsFile(tensors, metadata.ToSafeTensorsMetadata());
     }
 }

@@ -49,7 +49,16 @@ public sealed class SafeTensorsFile
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            // Sizes are checked before anything large is allocated: a device such as /dev/urandom, or a header length
+            // beyond the file, fails here instead of reading (or allocating) without bound.
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+            if (!stream.CanSeek)
+                throw new ModelFileException(path, null, "is not a regular file (it cannot be sized); give a .safetensors model file.");
+            long length = stream.Length;
+            if (length > Array.MaxLength)
+                throw new ModelFileException(path, null, $"is {length} bytes; model files above {Array.MaxLength} bytes are not supported.");
+            bytes = new byte[length];
+            stream.ReadExactly(bytes);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
@@ -75,7 +84,7 @@ public sealed class SafeTensorsFile
             throw new ModelFileException(sourceName, null, $"the JSON header must start with '{{'; found {(header.Length == 0 ? "an empty header" : $"byte 0x{header[0]:X2}")}.");
         var buffer = bytes[(8 + (int)n)..];
         if (!System.Text.Unicode.Utf8.IsValid(header))
-            throw new ModelFileException(sourceName, null, "the JSON header is not valid UTF-8. The file is corrupt or not a safetensors file.");
+            throw new ModelFileException(sourceName, null, $"the JSON header is not valid UTF-8 (first bad byte at offset {8 + FirstInvalidUtf8(header)}). The file is corrupt or not a safetensors file.");
 
         JsonDocument doc;
         try
@@ -178,6 +187,17 @@ public sealed class SafeTensorsFile
     /// <exception cref="IOException">The file cannot be written (a full disk; <see cref="CatPot.IO.OutputPathException"/> for a
     /// directory or missing folder). Not a <see cref="ModelFileException"/>: nothing is wrong with the model.</exception>
     public void Write(string path) => CatPot.IO.AtomicFile.WriteAllBytes(path, ToBytes());
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> text)
+    {
+        int i = 0;
+        while (i < text.Length)
+        {
+            if (System.Text.Rune.DecodeFromUtf8(text[i..], out _, out int used) != System.Buffers.OperationStatus.Done) return i;
+            i += used;
+        }
+        return i;
+    }
 
     private static void ReadMetadata(JsonElement value, Dictionary<string, string> metadata, string source)
     {

@@ -15,7 +15,9 @@ internal static class GemmFlops
         double layer = (2 * n * f * f) + (2 * n * f * 3 * f) + (2 * edges * c.RadialBasis * 3 * f)
                      + (2 * 3 * n * f * 2 * f) + (2 * n * 2 * f * f) + (2 * n * f * 3 * f);
         double total = c.Layers * layer;
-        total += c.Head == EnergyHeadKind.HLGauss ? (2 * n * f * f) + (2 * n * f * c.Bins) : (2 * n * f * f / 2) + (2 * n * f / 2);
+        // The energy head's matrices, counted per atom (heads that average before their last layer do less).
+        foreach (var p in c.Head.Parameters(c.Features))
+            if (p.Shape.Length == 2) total += 2 * n * p.Shape[0] * p.Shape[1];
         if (directForces)
         {
             double h = f / 2;

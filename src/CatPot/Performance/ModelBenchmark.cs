@@ -54,7 +54,6 @@ public static class ModelBenchmark
         };
 
         var dataStats = DatasetStatistics.Compute(structures);
-        var config = new PotentialConfig { Head = options.Head };
         var normalised = new double[structures.Count];
         for (int k = 0; k < structures.Count; k++)
             normalised[k] = structures[k].Energy is null ? 0 : (dataStats.PerAtomReferencedEnergy(structures[k]) - dataStats.Mu) / dataStats.Sd;
@@ -68,14 +67,16 @@ public static class ModelBenchmark
             Hi = hi,
             ForceRms = dataStats.ForceRms > 0 ? dataStats.ForceRms : 1,
         };
+        var config = new PotentialConfig { Head = options.Head.Fit(normalised, stats) };
         var model = new Potential<float>(config, stats);
         model.InitializeParameters(options.Seed);
         res["model"] = new JsonObject
         {
-            ["head"] = options.Head == EnergyHeadKind.HLGauss ? "hlgauss" : "mae",
+            ["head"] = config.Head.Name,
+            ["head_label"] = config.Head.Label,
             ["F"] = config.Features,
             ["L"] = config.Layers,
-            ["K"] = config.Bins,
+            ["bins"] = model.Head.BinCount,
             ["params"] = model.Parameters.ScalarCount,
         };
 
@@ -139,12 +140,10 @@ public static class ModelBenchmark
 
         var parameters = model.Parameters.Items.Select(p => new Parameter(p.Name, p.Tensor, p.Decay)).ToList();
         var optimizer = new AdamW(parameters, learningRate: 5e-4, weightDecay: 0.01);
-        var support = new HLGaussSupport(model.Statistics.Lo, model.Statistics.Hi, config.Bins);
         float eps = (float)config.Eps;
         var phases = new[] { "input", "forward", "loss", "backward", "adamw" };
         var phaseTimes = phases.ToDictionary(p => p, _ => new List<double>());
         var stepTimes = new List<double>();
-        var q = new double[config.Bins];
         var arena = new TensorArena();
         // Direct forces (the phases above), then the same batches trained on conservative forces (createGraph backward,
         // then backward again), so the two step times come from one run.
@@ -162,23 +161,9 @@ public static class ModelBenchmark
                 marks[1] = Stopwatch.GetTimestamp();
                 var output = model.Forward(input, directForces: !conservative, conservativeForces: conservative, createGraph: conservative);
                 marks[2] = Stopwatch.GetTimestamp();
-                Tensor<float> energyLoss;
-                if (config.Head == EnergyHeadKind.HLGauss)
-                {
-                    var targets = new Tensor<float>(g.StructureCount, config.Bins);
-                    for (int s = 0; s < g.StructureCount; s++)
-                    {
-                        support.Target(normalised[g.StructureIndices[s]], config.SigmaRatio, q);
-                        for (int b = 0; b < q.Length; b++) targets[s, b] = (float)q[b];
-                    }
-                    energyLoss = PotentialLoss.CrossEntropy(output.LogProbabilities!, targets);
-                }
-                else
-                {
-                    var targets = new Tensor<float>(g.StructureCount);
-                    for (int s = 0; s < g.StructureCount; s++) targets[s] = (float)normalised[g.StructureIndices[s]];
-                    energyLoss = PotentialLoss.MeanAbsoluteError(output.NormalizedEnergy, targets);
-                }
+                var targets = new double[g.StructureCount];
+                for (int s = 0; s < g.StructureCount; s++) targets[s] = normalised[g.StructureIndices[s]];
+                var energyLoss = model.Head.Loss(output.Head, targets);
                 var reference = new Tensor<float>(g.Forces ?? new float[3 * g.AtomCount], g.AtomCount, 3);
                 var loss = energyLoss + PotentialLoss.ForceL2Mae(conservative ? output.ConservativeForces! : output.DirectForces!, reference, input, eps);
                 marks[3] = Stopwatch.GetTimestamp();

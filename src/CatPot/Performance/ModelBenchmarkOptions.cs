@@ -8,8 +8,8 @@ public sealed record ModelBenchmarkOptions
     /// <summary>Training data (extxyz) used for batches, statistics and the latency molecule.</summary>
     public required string DataPath { get; init; }
 
-    /// <summary>Energy head.</summary>
-    public EnergyHeadKind Head { get; init; } = EnergyHeadKind.HLGauss;
+    /// <summary>Energy head and its settings (fitted to the data's targets before timing).</summary>
+    public Models.Heads.EnergyHeadConfig Head { get; init; } = new Models.Heads.HLGaussHeadConfig();
 
     /// <summary>Atom budget per training batch.</summary>
     public int MaxAtoms { get; init; } = 1000;

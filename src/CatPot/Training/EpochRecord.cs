@@ -21,8 +21,17 @@ public sealed record EpochRecord
     /// <summary>Mean force term of the training loss (eV/Å).</summary>
     public double TrainForceLoss { get; init; }
 
-    /// <summary>Fraction of training targets clamped into the HL-Gauss support (0 for the regression head).</summary>
+    /// <summary>Fraction of training targets outside the head's support (clamped for HL-Gauss, in a tail bin otherwise; 0 for the regression head), over this epoch's steps.</summary>
     public double ClampedTargetFraction { get; init; }
+
+    /// <summary>Fraction of training targets inside the support but within one σ of an end edge (0 for the regression head).</summary>
+    public double NearEdgeTargetFraction { get; init; }
+
+    /// <summary>Fraction of validation targets outside the support (residual heads: residuals outside theirs).</summary>
+    public double ValidationOutsideSupport { get; init; }
+
+    /// <summary>Fraction of validation targets within one σ of a support edge.</summary>
+    public double ValidationNearEdge { get; init; }
 
     /// <summary>Validation energy MAE per atom (eV/atom), EMA weights.</summary>
     public double ValidationEnergyMaePerAtom { get; init; }

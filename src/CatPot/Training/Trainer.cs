@@ -8,6 +8,7 @@ using CatPot.Distributed;
 using CatPot.Evaluation;
 using CatPot.Graphs;
 using CatPot.Models;
+using CatPot.Models.Heads;
 using CatPot.Tensors;
 using CatPot.Tensors.Optim;
 using CatPot.IO;
@@ -38,7 +39,7 @@ public sealed class Trainer
     internal static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter() },
+        Converters = { new JsonStringEnumConverter(), new EnergyHeadConfigConverter() },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
@@ -54,10 +55,9 @@ public sealed class Trainer
     private readonly int[] _atomCounts;
     private readonly Func<int, NeighborList> _neighbors;
     private readonly double[] _targets;            // y_n per training structure
-    private readonly HLGaussSupport? _support;     // HL-Gauss targets q are made per batch from y_n (memory independent of the set size)
+    private double _outsideCount, _nearEdgeCount;   // this epoch's training targets relative to the head's support
     private readonly Communicator _communicator;
     private readonly GradientReducer _reducer;
-    private readonly double _clampedFraction;
     private readonly List<EpochRecord> _history = [];
     private int _epochsDone;
     private long _step;
@@ -90,7 +90,9 @@ public sealed class Trainer
         TensorThreading.MaxThreads = Math.Max(1, options.Threads);
 
         Statistics = statistics ?? ComputeStatistics(train, options.ElementReferences);
-        Model = new Potential<float>(options.Model, Statistics);
+        _targets = [.. train.Select(s => NormalizedTarget(Statistics, s))];
+        // The head takes what it needs from the training targets (e.g. its support); the same data give the same head on resume.
+        Model = new Potential<float>(options.Model with { Head = options.Model.Head.Fit(_targets, Statistics) }, Statistics);
         Model.InitializeParameters(options.Seed);
         _parameters = [.. Model.Parameters.Items.Select(p => new Parameter(p.Name, p.Tensor, p.Decay))];
         _optimizer = new AdamW(_parameters, options.LearningRate, options.Beta1, options.Beta2, options.AdamEps, options.WeightDecay);
@@ -108,16 +110,6 @@ public sealed class Trainer
         _schedule = new LearningRateSchedule(options.LearningRate, total, Math.Min(warmup, total), options.WarmupStartFactor, options.MinLearningRateFactor);
         _neighbors = TrainingNeighborLists.For(train, options.Model.Cutoff);
 
-        _targets = [.. train.Select(s => NormalizedTarget(Statistics, s))];
-        if (options.Model.Head == EnergyHeadKind.HLGauss)
-        {
-            _support = new HLGaussSupport(Statistics.Lo, Statistics.Hi, options.Model.Bins);
-            var q = new double[options.Model.Bins];
-            int clamped = 0;
-            for (int i = 0; i < train.Count; i++)
-                if (_support.Target(_targets[i], options.Model.SigmaRatio, q)) clamped++;
-            _clampedFraction = (double)clamped / train.Count;
-        }
     }
 
     /// <summary>The run's options.</summary>
@@ -199,6 +191,7 @@ public sealed class Trainer
         var clock = Stopwatch.StartNew();
         double lossSum = 0, energySum = 0, forceSum = 0;
         int structures = 0;
+        _outsideCount = _nearEdgeCount = 0;
         for (int b = 0; b < plan.Batches.Count; b++)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -212,7 +205,7 @@ public sealed class Trainer
         }
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
-        var (eMaeAtom, eMae, fMae) = Validate();
+        var (eMaeAtom, eMae, fMae, coverage) = Validate();
         double score = Options.EnergyLossPerAtom
             ? (Options.EnergyWeight * eMaeAtom) + (Options.ForceWeight * fMae)
             : (Options.EnergyWeight * eMaeAtom / Statistics.Sd) + (Options.ForceWeight * fMae / Statistics.ForceRms);
@@ -234,7 +227,10 @@ public sealed class Trainer
             TrainLoss = lossSum / n,
             TrainEnergyLoss = energySum / n,
             TrainForceLoss = forceSum / n,
-            ClampedTargetFraction = _clampedFraction,
+            ClampedTargetFraction = _outsideCount / Math.Max(structures, 1),
+            NearEdgeTargetFraction = _nearEdgeCount / Math.Max(structures, 1),
+            ValidationOutsideSupport = coverage.Outside,
+            ValidationNearEdge = coverage.NearEdge,
             ValidationEnergyMaePerAtom = eMaeAtom,
             ValidationEnergyMae = eMae,
             ValidationForceMae = fMae,
@@ -294,24 +290,18 @@ public sealed class Trainer
         var output = Model.Forward(input, directForces: !conservative, conservativeForces: conservative, createGraph: conservative);
         int s = indices.Length;
 
-        Tensor<float> energyLoss;
-        if (_support is not null)
+        var y = new double[s];
+        for (int i = 0; i < s; i++) y[i] = _targets[indices[i]];
+        var energyLoss = Model.Head.Loss(output.Head, y);
+        if (Model.Head.BinCount > 0)
         {
-            int k = Options.Model.Bins;
-            var q = new Tensor<float>(s, k);
-            var row = new double[k];
-            for (int i = 0; i < s; i++)
+            var point = new double[s];
+            for (int i = 0; i < s; i++) point[i] = output.NormalizedEnergy[i];
+            if (Model.Head.Coverage(y, point) is { } c)
             {
-                _support.Target(_targets[indices[i]], Options.Model.SigmaRatio, row);
-                for (int b = 0; b < k; b++) q[i, b] = (float)row[b];
+                _outsideCount += c.Outside * s;
+                _nearEdgeCount += c.NearEdge * s;
             }
-            energyLoss = PotentialLoss.CrossEntropy(output.LogProbabilities!, q);
-        }
-        else
-        {
-            var y = new Tensor<float>(s);
-            for (int i = 0; i < s; i++) y[i] = (float)_targets[indices[i]];
-            energyLoss = PotentialLoss.MeanAbsoluteError(output.NormalizedEnergy, y);
         }
         var total = energyLoss * (float)(Options.EnergyWeight * (Options.EnergyLossPerAtom ? Statistics.Sd : 1));
         double forceValue = 0;
@@ -331,14 +321,15 @@ public sealed class Trainer
     }
 
     /// <summary>Validation errors of the EMA weights: energy MAE per atom and total, and force MAE per component.</summary>
-    private (double EnergyMaePerAtom, double EnergyMae, double ForceMae) Validate()
+    private (double EnergyMaePerAtom, double EnergyMae, double ForceMae, SupportCoverage Coverage) Validate()
     {
         _ema.Swap();
         try
         {
             var predictions = DistributedPrediction.Predict(_communicator, Model, _validation, Options.ConservativeForces, Options.MaxAtoms, _arena);
             var report = EvaluationReport.Compute(PotentialPredictor.Compare(Model, _validation, predictions));
-            return (report.Overall.EnergyMaePerAtom, report.Overall.EnergyMae, report.Overall.ForceMae ?? 0);
+            var coverage = PotentialPredictor.Coverage(Model, _validation, predictions) ?? default;
+            return (report.Overall.EnergyMaePerAtom, report.Overall.EnergyMae, report.Overall.ForceMae ?? 0, coverage);
         }
         finally
         {
@@ -353,7 +344,7 @@ public sealed class Trainer
         ["validation_structures"] = _validation.Count,
         ["epochs"] = _epochsDone,
         ["seed"] = Options.Seed,
-        ["loss"] = Options.Model.Head == EnergyHeadKind.HLGauss ? "hlgauss_ce" : "mae",
+        ["loss"] = Model.Config.Head.Name,
         ["forces"] = Options.ConservativeForces ? "conservative" : "direct",
     };
 

@@ -28,7 +28,7 @@ public static class SignalExtractor
             throw new ArgumentException($"The model has no '{ReadoutHiddenWeight}' parameter; the uncertainty estimators read that readout layer.", nameof(model));
         var w1 = model.Parameters[ReadoutHiddenWeight];
         var b1 = model.Parameters.Names.Contains(ReadoutHiddenBias) ? model.Parameters[ReadoutHiddenBias] : null;
-        int k = model.Config.Head == EnergyHeadKind.HLGauss ? model.Config.Bins : 0;
+        int k = model.Head.BinCount; // bins of any histogram head (tail bins included), 0 for a point-only head
         int tail = k > 0 ? Math.Max(1, (int)Math.Ceiling(TailFraction * k)) : 0;
 
         var results = new StructureSignals[structures.Count];

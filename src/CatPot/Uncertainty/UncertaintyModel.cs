@@ -13,7 +13,7 @@ namespace CatPot.Uncertainty;
 public sealed class UncertaintyModel
 {
     /// <summary>The safetensors metadata key of the JSON description.</summary>
-    public const string MetadataKey = "catpot_uncertainty";
+    public const string MetadataKey = ModelMetadata.UncertaintyKey;
 
     /// <summary>Format tag of the stored description.</summary>
     public const string Format = "catpot-uncertainty-v1";

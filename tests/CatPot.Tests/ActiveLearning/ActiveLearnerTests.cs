@@ -39,7 +39,7 @@ public sealed class ActiveLearnerTests
             Seed = 3,
             Training = new TrainingOptions
             {
-                Model = new PotentialConfig { Features = 8, Layers = 1, RadialBasis = 8, Bins = 16 },
+                Model = new PotentialConfig { Features = 8, Layers = 1, RadialBasis = 8, Head = new CatPot.Models.Heads.HLGaussHeadConfig { Bins = 16 } },
                 Epochs = 3,
                 MaxAtoms = 12,
                 Threads = 1,

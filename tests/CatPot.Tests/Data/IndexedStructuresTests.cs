@@ -79,7 +79,7 @@ public sealed class IndexedStructuresTests : IDisposable
         ExtXyzWriter.WriteFile(path, train);
         var options = new TrainingOptions
         {
-            Model = new PotentialConfig { Features = 8, Layers = 1, RadialBasis = 4, Bins = 16 },
+            Model = new PotentialConfig { Features = 8, Layers = 1, RadialBasis = 4, Head = new CatPot.Models.Heads.HLGaussHeadConfig { Bins = 16 } },
             Epochs = 2,
             MaxAtoms = 150,
             Seed = 9,

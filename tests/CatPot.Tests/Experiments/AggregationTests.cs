@@ -1,3 +1,5 @@
+using CatPot.Tests.Models;
+using CatPot.Models.Heads;
 using CatPot.Evaluation;
 using CatPot.Experiments;
 using CatPot.Models;
@@ -47,7 +49,7 @@ public sealed class AggregationTests
     public void Accuracy_rows_average_seeds_and_divide_by_the_baseline()
     {
         double[] t = [0, 0, 0, 0];
-        var baseline = new ExperimentCell { Name = "mae", Head = EnergyHeadKind.Mae };
+        var baseline = new ExperimentCell { Name = "mae", Head = new MaeHeadConfig() };
         var hl = new ExperimentCell { Name = "hl" };
         var results = new ExperimentResults
         {

@@ -1,3 +1,4 @@
+using CatPot.Models.Heads;
 using CatPot.Experiments;
 using CatPot.Models;
 using Xunit;
@@ -15,8 +16,8 @@ public sealed class ExperimentGridTests
         Assert.Equal([1.0, 2.0], g.Temperatures);
         Assert.Equal(5, g.Cells.Length);
         Assert.Single(g.Cells, c => c.IsBaseline);
-        Assert.Contains(g.Cells, c => c.Bins == 256 && c.SigmaRatio == 0.75 && !c.IsBaseline);
-        Assert.Equal([0.25, 0.75, 2.0], g.Cells.Where(c => !c.IsBaseline && c.Bins == 128).Select(c => c.SigmaRatio).Order());
+        Assert.Contains(g.Cells, c => c.Head is HLGaussHeadConfig { Bins: 256, SigmaRatio: 0.75 });
+        Assert.Equal([0.25, 0.75, 2.0], g.Cells.Select(c => c.Head).OfType<HLGaussHeadConfig>().Where(h => h.Bins == 128).Select(h => h.SigmaRatio).Order());
         Assert.All(g.Cells.Where(c => !c.IsBaseline), c => Assert.Equal(2.0, c.Temperature));
         Assert.Equal("sample:train", g.Train);
         // 5 cells × 3 seeds + T = 1 on the best cell × 3 seeds + 2 extra ensemble members.
@@ -34,12 +35,12 @@ public sealed class ExperimentGridTests
         Assert.Equal(32, g.Features);
         Assert.Equal(3, g.Layers);
         Assert.Equal(2, g.Cells.Length);
-        Assert.Equal(EnergyHeadKind.Mae, g.Cells[0].Head);
-        Assert.Equal(64, g.Cells[1].Bins);
-        Assert.Equal(1.5, g.Cells[1].SigmaRatio);
+        Assert.IsType<MaeHeadConfig>(g.Cells[0].Head);
+        Assert.Equal(64, Assert.IsType<HLGaussHeadConfig>(g.Cells[1].Head).Bins);
+        Assert.Equal(1.5, ((HLGaussHeadConfig)g.Cells[1].Head).SigmaRatio);
         Assert.Equal(4, ExperimentRunner.PlannedRunCount(g));
         var options = g.Options(g.Cells[1], 1);
-        Assert.Equal(EnergyHeadKind.HLGauss, options.Model.Head);
+        Assert.IsType<HLGaussHeadConfig>(options.Model.Head);
         Assert.Equal(32, options.Model.Features);
         Assert.Equal(1UL, options.Seed);
     }
@@ -55,7 +56,7 @@ public sealed class ExperimentGridTests
     [Theory]
     [InlineData("{ \"seedz\": 2 }", "seedz")]
     [InlineData("{ \"seeds\": 0 }", "seeds must be")]
-    [InlineData("{ \"cells\": [ {\"name\": \"a\", \"head\": \"softmax\"} ] }", "head name")]
+    [InlineData("{ \"cells\": [ {\"name\": \"a\", \"head\": \"softmax\"} ] }", "Unknown energy head 'softmax'")]
     [InlineData("{ \"cells\": [ {\"name\": \"a/b\", \"head\": \"mae\"} ] }", "folder name")]
     [InlineData("{ \"ensemble\": 3, \"cells\": [ {\"name\": \"hl\"} ] }", "MAE baseline")]
     [InlineData("not json", "not a valid grid")]

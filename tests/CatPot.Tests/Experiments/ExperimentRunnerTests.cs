@@ -1,3 +1,5 @@
+using CatPot.Tests.Models;
+using CatPot.Models.Heads;
 using CatPot.Chemistry;
 using CatPot.Data;
 using CatPot.Experiments;
@@ -37,7 +39,7 @@ public sealed class ExperimentRunnerTests : IDisposable
         Seeds = 1,
         Ensemble = 2,
         Temperatures = [1.0, 2.0],
-        Cells = [new ExperimentCell { Name = "mae", Head = EnergyHeadKind.Mae }, new ExperimentCell { Name = "hl", Bins = 16 }],
+        Cells = [new ExperimentCell { Name = "mae", Head = new MaeHeadConfig() }, new ExperimentCell { Name = "hl", Head = new HLGaussHeadConfig { Bins = 16 } }],
     };
 
     [Fact]
@@ -86,7 +88,7 @@ public sealed class ExperimentRunnerTests : IDisposable
     {
         var data = Data();
         var runner = new ExperimentRunner(_dir, data);
-        runner.Plan(TinyGrid() with { Epochs = 1, Temperatures = [], Ensemble = 0, Cells = [new ExperimentCell { Name = "mae", Head = EnergyHeadKind.Mae }] });
+        runner.Plan(TinyGrid() with { Epochs = 1, Temperatures = [], Ensemble = 0, Cells = [new ExperimentCell { Name = "mae", Head = new MaeHeadConfig() }] });
         var e = Assert.Throws<ExperimentGridException>(() => runner.Plan(TinyGrid()));
         Assert.Contains("different grid", e.Message, StringComparison.Ordinal);
     }

@@ -41,12 +41,12 @@ public class ChunkedPotentialEvaluatorTests
         => ModelInput<T>.FromBatch(GraphBatch.Create(structures, new NeighborListBuilder(cutoff)));
 
     [Theory]
-    [InlineData(EnergyHeadKind.HLGauss, 7)]
-    [InlineData(EnergyHeadKind.Mae, 7)]
-    [InlineData(EnergyHeadKind.HLGauss, 1000)]
-    public void Matches_the_autodiff_path_in_float64(EnergyHeadKind head, int atomChunk)
+    [InlineData("hlgauss", 7)]
+    [InlineData("mae", 7)]
+    [InlineData("hlgauss", 1000)]
+    public void Matches_the_autodiff_path_in_float64(string head, int atomChunk)
     {
-        var config = new PotentialConfig { Features = 8, Layers = 3, RadialBasis = 6, Cutoff = 3.5, Bins = 12, Head = head };
+        var config = new PotentialConfig { Features = 8, Layers = 3, RadialBasis = 6, Cutoff = 3.5, Head = head == "hlgauss" ? new CatPot.Models.Heads.HLGaussHeadConfig { Bins = 12 } : TestHeads.Of(head) };
         var model = new Potential<double>(config, Stats());
         model.InitializeParameters(3);
         model.Parameters.SetRequiresGrad(false);
@@ -66,7 +66,7 @@ public class ChunkedPotentialEvaluatorTests
             for (int s = 0; s < batch.Length; s++) Assert.Equal(expected.Energy[s], actual.Energy[s], 1e-9);
             Assert.Equal(expected.NormalizedEnergy.ToArray(), actual.NormalizedEnergy.ToArray(), new Tolerance(1e-12));
             Assert.Equal(expected.ScalarFeatures.ToArray(), actual.ScalarFeatures.ToArray(), new Tolerance(1e-12));
-            if (head == EnergyHeadKind.HLGauss)
+            if (head == "hlgauss")
             {
                 Assert.Equal(expected.EnergyStd!, actual.EnergyStd!, new Tolerance(1e-12));
                 Assert.Equal(expected.Entropy!, actual.Entropy!, new Tolerance(1e-12));

@@ -1,3 +1,4 @@
+using CatPot.Models.Heads;
 using CatPot.Chemistry;
 using CatPot.Graphs;
 using CatPot.Models;
@@ -446,7 +447,7 @@ public class FusedPaiNNMessageTests
     [Fact]
     public void Training_on_conservative_forces_uses_the_differentiable_path()
     {
-        var model = new Potential<double>(new PotentialConfig { Features = 8, Layers = 2, RadialBasis = 6, Cutoff = 4.0, Bins = 12 }, new PotentialStatistics());
+        var model = new Potential<double>(new PotentialConfig { Features = 8, Layers = 2, RadialBasis = 6, Cutoff = 4.0, Head = new HLGaussHeadConfig { Bins = 12 } }, new PotentialStatistics());
         model.InitializeParameters(3);
         var input = ModelInput<double>.FromBatch(GraphBatch.Create([Molecule(7, 5)], new NeighborListBuilder(4.0)));
         var inference = model.Forward(input, directForces: false, conservativeForces: true).ConservativeForces!.ToArray();

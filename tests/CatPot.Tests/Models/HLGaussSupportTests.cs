@@ -52,7 +52,9 @@ public class HLGaussSupportTests
         for (double y = -3.0 + 4 * sigma; y <= 5.0 - 4 * sigma; y += 0.0173)
         {
             s.Target(y, ratio, q);
-            Assert.True(Math.Abs(s.Expectation(q) - y) < 1e-3 * s.Width, $"y = {y}: expectation {s.Expectation(q)}");
+            double mean = 0;
+            for (int b = 0; b < q.Length; b++) mean += q[b] * s.Centres[b];
+            Assert.True(Math.Abs(mean - y) < 1e-3 * s.Width, $"y = {y}: expectation {mean}");
         }
     }
 
@@ -106,15 +108,17 @@ public class HLGaussSupportTests
     [Fact]
     public void Readouts_of_simple_distributions()
     {
+        // The heads' one readout (HeadMath.Readouts) over this support's centres: delta and uniform histograms.
         var s = new HLGaussSupport(0, 4, 4);
-        double[] delta = [0, 0, 1, 0];
-        Assert.Equal(2.5, s.Expectation(delta), 15);
-        Assert.Equal(0.0, s.Std(delta), 15);
-        Assert.Equal(0.0, HLGaussSupport.Entropy(delta), 15);
-        double[] uniform = [0.25, 0.25, 0.25, 0.25];
-        Assert.Equal(2.0, s.Expectation(uniform), 15);
-        Assert.Equal(Math.Log(4), HLGaussSupport.Entropy(uniform), 14);
-        Assert.Equal(Math.Sqrt(1.25), s.Std(uniform), 14);
-        Assert.Throws<ArgumentException>(() => s.Expectation([0.5, 0.5]));
+        var logp = new CatPot.Tensors.Tensor<double>(2, 4);
+        double[] p = [1e-300, 1e-300, 1, 1e-300, 0.25, 0.25, 0.25, 0.25];
+        for (int i = 0; i < p.Length; i++) logp[i] = Math.Log(p[i]);
+        var r = CatPot.Models.Heads.HeadMath.Readouts(logp, s.Centres, [2, 3], 0.5);
+        Assert.Equal(0.0, r.EnergyStd[0], 12);
+        Assert.Equal(0.0, r.Entropy[0], 12);
+        Assert.Equal(Math.Log(4), r.Entropy[1], 14);
+        Assert.Equal(3 * 0.5 * Math.Sqrt(1.25), r.EnergyStd[1], 14);
+        Assert.Equal(0.5, r.EdgeMass[1], 15);
+        Assert.Equal(0.25, r.Probabilities[5], 15);
     }
 }

@@ -1,3 +1,4 @@
+using CatPot.Models.Heads;
 using CatPot.Models;
 using Xunit;
 
@@ -13,23 +14,26 @@ public class ModelContractTests
             }),
             m.ToSafeTensorsMetadata());
 
-    private static ModelMetadata Meta(EnergyHeadKind head) => new()
+    private static ModelMetadata Meta(string head)
     {
-        Head = head, F = 8, L = 2, RbfCount = 5, K = 12, Mu = 0, Sd = 1, Lo = -1, Hi = 1, ForceRms = 1,
-        ElementReferences = new SortedDictionary<int, double> { [1] = -1 },
-    };
+        var refs = new double[119];
+        refs[1] = -1;
+        return ModelMetadata.Of(
+            new PotentialConfig { Features = 8, Layers = 2, RadialBasis = 5, Head = head == "hlgauss" ? new HLGaussHeadConfig { Bins = 12 } : TestHeads.Of(head) },
+            new PotentialStatistics { ElementReferences = refs, Mu = 0, Sd = 1, Lo = -1, Hi = 1, ForceRms = 1 });
+    }
 
     [Theory]
-    [InlineData(EnergyHeadKind.HLGauss)]
-    [InlineData(EnergyHeadKind.Mae)]
-    public void Parameter_count_matches_the_contract_formula(EnergyHeadKind head)
+    [InlineData("hlgauss")]
+    [InlineData("mae")]
+    public void Parameter_count_matches_the_contract_formula(string head)
     {
         int f = 16, l = 2, r = 8, k = 16, h = f / 2;
-        var p = ModelContract.ExpectedParameters(f, l, r, k, head);
+        var p = ModelContract.ExpectedParameters(new PotentialConfig { Features = f, Layers = l, RadialBasis = r, Head = head == "hlgauss" ? new HLGaussHeadConfig { Bins = k } : new MaeHeadConfig() });
         long n = p.Sum(x => SafeTensorsEntry.ElementCountOf(x.Shape));
         long emb = (101 + 21 + 11) * f;
         long layer = (f * f + f) + (3 * f * f + 3 * f) + (3 * f * r + 3 * f) + 2 * f * f + (f * 2 * f + f) + (3 * f * f + 3 * f);
-        long energy = head == EnergyHeadKind.HLGauss ? (f * f + f) + (k * f + k) : (h * f + h) + (h + 1);
+        long energy = head == "hlgauss" ? (f * f + f) + (k * f + k) : (h * f + h) + (h + 1);
         long block1 = 2 * h * f + (h * (f + h) + h) + ((h + h) * h + 2 * h);
         long block2 = 2 * 1 * h + (h * (h + 1) + h) + (2 * h + 2);
         Assert.Equal(emb + l * layer + energy + block1 + block2, n);
@@ -39,18 +43,18 @@ public class ModelContractTests
     }
 
     [Theory]
-    [InlineData(EnergyHeadKind.HLGauss)]
-    [InlineData(EnergyHeadKind.Mae)]
-    public void A_complete_file_validates(EnergyHeadKind head)
+    [InlineData("hlgauss")]
+    [InlineData("mae")]
+    public void A_complete_file_validates(string head)
     {
         var m = ModelContract.Validate(FileFor(Meta(head)));
-        Assert.Equal(head, m.Head);
+        Assert.Equal(head, m.Config.Head.Name);
     }
 
     [Fact]
     public void Missing_extra_and_misshaped_tensors_are_all_listed()
     {
-        var m = Meta(EnergyHeadKind.HLGauss);
+        var m = Meta("hlgauss");
         var good = FileFor(m, p => p.Name == "energy.mlp2.weight" ? [11, 8] : p.Shape);
         var tensors = good.Tensors.Where(kv => kv.Key != "layers.1.message.phi1.bias")
             .Append(KeyValuePair.Create("layers.2.message.phi1.bias", SafeTensorsEntry.FromFloat32([8], new float[8])));
@@ -64,7 +68,7 @@ public class ModelContractTests
     [Fact]
     public void Non_finite_weights_are_refused()
     {
-        var m = Meta(EnergyHeadKind.Mae);
+        var m = Meta("mae");
         var f = FileFor(m);
         f.Tensors["forces.block2.mlp2.bias"].Float32![1] = float.NaN;
         var e = Assert.Throws<ModelFileException>(() => ModelContract.Validate(f, m));

@@ -1,23 +1,30 @@
 using System.Text.Json.Nodes;
 using CatPot.Models;
+using CatPot.Models.Heads;
 using Xunit;
 
 namespace CatPot.Tests.Models;
 
 public class ModelMetadataTests
 {
-    private static ModelMetadata Sample() => new()
+    private static ModelMetadata Sample()
     {
-        Head = EnergyHeadKind.HLGauss, F = 16, L = 2, RbfCount = 8, K = 16, Cutoff = 4.5, SigmaRatio = 0.6, Temperature = 1.5,
-        ElementReferences = new SortedDictionary<int, double> { [1] = -12.5, [8] = -111.25 },
-        Mu = -0.013, Sd = 0.43, Lo = -6.7, Hi = 8.1, ForceRms = 3.39,
-        TrainingSet = new JsonObject { ["n_structures"] = 10 },
-    };
+        var refs = new double[119];
+        refs[1] = -12.5;
+        refs[8] = -111.25;
+        return ModelMetadata.Of(
+            new PotentialConfig { Features = 16, Layers = 2, RadialBasis = 8, Cutoff = 4.5, Head = new HLGaussHeadConfig { Bins = 16, SigmaRatio = 0.6, Temperature = 1.5 } },
+            new PotentialStatistics { ElementReferences = refs, Mu = -0.013, Sd = 0.43, Lo = -6.7, Hi = 8.1, ForceRms = 3.39 },
+            new JsonObject { ["n_structures"] = 10 });
+    }
 
     private static void AssertSame(ModelMetadata a, ModelMetadata b)
     {
         Assert.Equal(a.ToJsonObject().ToJsonString(), b.ToJsonObject().ToJsonString());
     }
+
+    private static ModelFileException Refused(Dictionary<string, string> md) =>
+        Assert.Throws<ModelFileException>(() => ModelMetadata.FromSafeTensorsMetadata(md, "model.safetensors"));
 
     [Fact]
     public void Round_trip_through_safetensors_metadata_writes_both_styles()
@@ -27,76 +34,110 @@ public class ModelMetadataTests
         Assert.Equal("hlgauss", md["head"]);
         Assert.Equal("catpot-v1", md["format"]);
         Assert.Contains("\"mu\":-0.013", md["catpot"], StringComparison.Ordinal);
-        AssertSame(m, ModelMetadata.FromSafeTensorsMetadata(md, null, "mem"));
+        AssertSame(m, ModelMetadata.FromSafeTensorsMetadata(md, "mem"));
         // each style alone is enough
-        AssertSame(m, ModelMetadata.FromSafeTensorsMetadata(new Dictionary<string, string> { ["catpot"] = md["catpot"] }, null, "mem"));
+        AssertSame(m, ModelMetadata.FromSafeTensorsMetadata(new Dictionary<string, string> { ["catpot"] = md["catpot"] }, "mem"));
         var flat = md.Where(kv => kv.Key != "catpot").ToDictionary(kv => kv.Key, kv => kv.Value);
-        AssertSame(m, ModelMetadata.FromSafeTensorsMetadata(flat, null, "mem"));
+        AssertSame(m, ModelMetadata.FromSafeTensorsMetadata(flat, "mem"));
     }
 
-    [Fact]
-    public void Aliases_symbols_lists_and_nested_groups_are_understood()
+    [Theory]
+    [InlineData("hyperparameters")]
+    [InlineData("bins")]
+    [InlineData("head_kind")]
+    public void An_unknown_key_is_refused_naming_it(string key)
     {
-        var md = new Dictionary<string, string>
-        {
-            ["hyperparameters"] = "{\"head_kind\":\"HL-Gauss\",\"features\":32,\"n_layers\":3,\"num_rbf\":10,\"cutoff\":6.0,\"bins\":64,\"temperature\":1.0}",
-            ["stats"] = "{\"mean\":0.5,\"std\":\"2.0\",\"bin_lo\":-4,\"bin_hi\":4,\"f_rms\":1.25}",
-            ["element_references"] = "{\"H\":-13.0,\"c\":-59.0,\"8\":-111.0}",
-        };
-        var m = ModelMetadata.FromSafeTensorsMetadata(md, null, "aliases");
-        Assert.Equal(EnergyHeadKind.HLGauss, m.Head);
-        Assert.Equal((32, 3, 10, 64), (m.F, m.L, m.RbfCount, m.K));
-        Assert.Equal((6.0, 1.0, 0.5, 2.0, -4.0, 4.0, 1.25), (m.Cutoff, m.Temperature, m.Mu, m.Sd, m.Lo, m.Hi, m.ForceRms));
-        Assert.Equal(-13.0, m.ElementReferences[1]);
-        Assert.Equal(-59.0, m.ElementReferences[6]);
-        Assert.Equal(-111.0, m.ElementReferences[8]);
-
-        var list = new Dictionary<string, string>
-        {
-            ["head"] = "mae", ["F"] = "8", ["L"] = "1", ["n_rbf"] = "4", ["mu"] = "0", ["sd"] = "1", ["force_rms"] = "1",
-            ["refs"] = "[0, -13.5, 0, -7.25]",
-        };
-        var m2 = ModelMetadata.FromSafeTensorsMetadata(list, null, "list");
-        Assert.Equal(EnergyHeadKind.Mae, m2.Head);
-        Assert.Equal(new[] { 1, 3 }, m2.ElementReferences.Keys.ToArray());
-        Assert.Equal(-7.25, m2.ElementReferences[3]);
-        Assert.Equal(-13.5 * 2 - 7.25, m2.ReferenceEnergy([1, 3, 1, 2]));
+        var md = Sample().ToSafeTensorsMetadata();
+        md[key] = "1";
+        Assert.Contains($"'{key}'", Refused(md).Message, StringComparison.Ordinal);
+        // also inside the combined object
+        var combined = JsonNode.Parse(Sample().ToSafeTensorsMetadata()["catpot"])!.AsObject();
+        combined[key] = 1;
+        Assert.Contains($"'{key}'", Refused(new Dictionary<string, string> { ["catpot"] = combined.ToJsonString() }).Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Hyperparameters_missing_from_the_metadata_come_from_tensor_shapes()
+    [Theory]
+    [InlineData("HL-Gauss")]
+    [InlineData("classifier")]
+    [InlineData("mixture")]
+    public void An_unknown_head_is_refused_naming_it(string head)
     {
-        var tensors = ModelContract.ExpectedParameters(24, 3, 6, 40, EnergyHeadKind.HLGauss)
-            .ToDictionary(p => p.Name, p => SafeTensorsEntry.FromFloat32(p.Shape, new float[SafeTensorsEntry.ElementCountOf(p.Shape)]));
-        var md = new Dictionary<string, string> { ["mu"] = "0.1", ["sd"] = "0.5", ["lo"] = "-1", ["hi"] = "1", ["force_rms"] = "2", ["element_refs"] = "{\"1\": -1}" };
-        var m = ModelMetadata.FromSafeTensorsMetadata(md, tensors, "shapes");
-        Assert.Equal((EnergyHeadKind.HLGauss, 24, 3, 6, 40), (m.Head, m.F, m.L, m.RbfCount, m.K));
+        var md = Sample().ToSafeTensorsMetadata();
+        md.Remove("catpot");
+        md["head"] = head;
+        var e = Refused(md);
+        Assert.Contains("head", e.Message, StringComparison.Ordinal);
+        Assert.Contains(head, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Missing_statistics_are_an_error_naming_them()
     {
-        var md = new Dictionary<string, string> { ["head"] = "hlgauss", ["F"] = "8", ["L"] = "1", ["n_rbf"] = "4", ["mu"] = "0", ["element_refs"] = "{}" };
-        var e = Assert.Throws<ModelFileException>(() => ModelMetadata.FromSafeTensorsMetadata(md, null, "model.safetensors"));
+        var md = new Dictionary<string, string> { ["head"] = "hlgauss", ["F"] = "8", ["L"] = "1", ["n_rbf"] = "4", ["mu"] = "0", ["element_refs"] = "{\"1\": -1}" };
+        var e = Refused(md);
         Assert.Contains("model.safetensors", e.Message, StringComparison.Ordinal);
         Assert.Contains("sd", e.Message, StringComparison.Ordinal);
         Assert.Contains("force_rms", e.Message, StringComparison.Ordinal);
         Assert.Contains("lo", e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Malformed_values_are_an_error_naming_the_key()
+    [Theory]
+    [InlineData("sd", "\"abc\"")]
+    [InlineData("sd", "0")]
+    [InlineData("force_rms", "0")]
+    [InlineData("force_rms", "-1")]
+    [InlineData("mu", "NaN")]
+    [InlineData("mu", "\"Infinity\"")]
+    [InlineData("lo", "1e400")]
+    [InlineData("r_c", "0")]
+    [InlineData("T", "0")]
+    [InlineData("K", "1")]
+    [InlineData("K", "1000000000")]
+    [InlineData("L", "1000000")]
+    [InlineData("F", "1000000")]
+    [InlineData("F", "7")]
+    [InlineData("n_rbf", "2.5")]
+    [InlineData("format", "catpot-v99")]
+    [InlineData("element_refs", "[]")]
+    [InlineData("element_refs", "{}")]
+    [InlineData("element_refs", "{\"Xx\": 1}")]
+    [InlineData("element_refs", "{\"1\": 1e300}")]
+    [InlineData("element_refs", "{\"200\": 1}")]
+    [InlineData("training_set", "[1]")]
+    public void Malformed_or_absurd_values_are_refused_naming_the_key(string key, string value)
     {
         var md = Sample().ToSafeTensorsMetadata();
         md.Remove("catpot");
-        md["sd"] = "\"abc\"";
-        var e = Assert.Throws<ModelFileException>(() => ModelMetadata.FromSafeTensorsMetadata(md, null, "m"));
-        Assert.Contains("sd", e.Message, StringComparison.Ordinal);
-        md["sd"] = "0";
-        Assert.Throws<ModelFileException>(() => ModelMetadata.FromSafeTensorsMetadata(md, null, "m"));
-        md["sd"] = "1";
-        md["element_refs"] = "{\"Xx\": 1}";
-        Assert.Contains("Xx", Assert.Throws<ModelFileException>(() => ModelMetadata.FromSafeTensorsMetadata(md, null, "m")).Message, StringComparison.Ordinal);
+        md[key] = value;
+        Assert.Contains(key, Refused(md).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_head_round_trips_through_the_metadata()
+    {
+        foreach (var name in EnergyHeads.Names)
+        {
+            var m = ModelMetadata.Of(new PotentialConfig { Features = 8, Layers = 1, RadialBasis = 4, Head = TestHeads.Of(name) }, Sample().Statistics);
+            var back = ModelMetadata.FromSafeTensorsMetadata(m.ToSafeTensorsMetadata(), "mem");
+            Assert.Equal(m.Config, back.Config);
+            AssertSame(m, back);
+        }
+    }
+
+    [Fact]
+    public void A_head_setting_that_the_head_does_not_have_is_refused_naming_it()
+    {
+        var m = ModelMetadata.Of(new PotentialConfig { Head = TestHeads.Of("cat") }, Sample().Statistics);
+        var md = m.ToSafeTensorsMetadata();
+        md.Remove("catpot");
+        var settings = JsonNode.Parse(md["head_settings"])!.AsObject();
+        settings["bogus_width"] = 3;
+        md["head_settings"] = settings.ToJsonString();
+        Assert.Contains("bogus_width", Refused(md).Message, StringComparison.Ordinal);
+        settings.Remove("bogus_width");
+        settings.Remove("edges");
+        md["head_settings"] = settings.ToJsonString();
+        Assert.Contains("edges", Refused(md).Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using CatPot.Models.Heads;
 using System.Numerics;
 using System.Text.Json;
 using CatPot.Chemistry;
@@ -64,7 +65,7 @@ internal static class ParityFrames
     private static List<ParityFrame> Run<T>(Potential<T> model, GraphBatch batch, bool float32BinCentres) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var input = ModelInput<T>.FromBatch(batch);
-        if (float32BinCentres && model.Config.Head == EnergyHeadKind.HLGauss) return RunWithFloat32Centres(model, batch, input);
+        if (float32BinCentres && model.Config.Head is HLGaussHeadConfig) return RunWithFloat32Centres(model, batch, input);
         var o = model.Forward(input, directForces: true, conservativeForces: true);
         var fd = o.DirectForces!.Data;
         var fc = o.ConservativeForces!.Data;
@@ -90,9 +91,10 @@ internal static class ParityFrames
     {
         input.Positions.RequiresGrad = true;
         var o = model.Forward(input, directForces: true, conservativeForces: false);
-        int k = model.BinCentres.Length, structures = batch.StructureCount;
+        var centres = ((HLGaussHead<T>)model.Head).Support.Centres.ToArray();
+        int k = centres.Length, structures = batch.StructureCount;
         var c32 = new Tensor<T>(k, 1);
-        for (int b = 0; b < k; b++) c32[b] = T.CreateChecked((double)(float)model.BinCentres[b]);
+        for (int b = 0; b < k; b++) c32[b] = T.CreateChecked((double)(float)centres[b]);
         var yHat = Tensor.Reshape(Tensor.MatMul(Tensor.Exp(o.LogProbabilities!), c32), structures);
         var scale = new Tensor<T>(structures);
         var offset = new Tensor<T>(structures);
@@ -111,7 +113,7 @@ internal static class ParityFrames
             double y = double.CreateChecked(yHat[s]), var = 0;
             for (int b = 0; b < k; b++)
             {
-                double d = (double)(float)model.BinCentres[b] - y;
+                double d = (double)(float)centres[b] - y;
                 var += o.Probabilities![(s * k) + b] * d * d;
             }
             int a0 = batch.AtomOffsets[s], n = batch.AtomCounts[s];

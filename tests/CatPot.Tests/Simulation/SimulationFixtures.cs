@@ -7,7 +7,7 @@ namespace CatPot.Tests.Simulation;
 /// <summary>Small random-weight models and molecules for the simulation tests.</summary>
 internal static class SimulationFixtures
 {
-    public static readonly PotentialConfig SmallConfig = new() { Features = 8, Layers = 2, RadialBasis = 6, Cutoff = 4.0, Bins = 16, Temperature = 2.0 };
+    public static readonly PotentialConfig SmallConfig = new() { Features = 8, Layers = 2, RadialBasis = 6, Cutoff = 4.0, Head = new CatPot.Models.Heads.HLGaussHeadConfig { Bins = 16, Temperature = 2.0 } };
 
     public static PotentialStatistics Stats() => new()
     {

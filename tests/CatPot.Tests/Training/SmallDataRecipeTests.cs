@@ -1,6 +1,7 @@
 using CatPot.Chemistry;
 using CatPot.Data;
 using CatPot.Models;
+using CatPot.Tests.Models;
 using CatPot.Training;
 using Xunit;
 
@@ -92,7 +93,7 @@ public sealed class SmallDataRecipeTests : IDisposable
         var val = TrainerTests.Sample(SampleData.OpenValidation, 6);
         var options = new TrainingOptions
         {
-            Model = new PotentialConfig { Features = 8, Layers = 1, RadialBasis = 4, Head = EnergyHeadKind.Mae },
+            Model = new PotentialConfig { Features = 8, Layers = 1, RadialBasis = 4, Head = TestHeads.Of("mae") },
             Epochs = 4,
             MaxAtoms = SmallDataRecipe.BatchAtoms(train, 1000),
             Seed = 5,

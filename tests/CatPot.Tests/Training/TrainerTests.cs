@@ -1,3 +1,5 @@
+using CatPot.Tests.Models;
+using CatPot.Models.Heads;
 using CatPot.Chemistry;
 using CatPot.Data;
 using CatPot.IO;
@@ -24,9 +26,9 @@ public sealed class TrainerTests : IDisposable
         return list;
     }
 
-    private static TrainingOptions Tiny(EnergyHeadKind head, int epochs = 2) => new()
+    private static TrainingOptions Tiny(string head, int epochs = 2) => new()
     {
-        Model = new PotentialConfig { Features = 8, Layers = 1, RadialBasis = 4, Bins = 16, Head = head },
+        Model = new PotentialConfig { Features = 8, Layers = 1, RadialBasis = 4, Head = TestHeads.Of(head) },
         Epochs = epochs,
         MaxAtoms = 150,
         Seed = 3,
@@ -35,9 +37,8 @@ public sealed class TrainerTests : IDisposable
     };
 
     [Theory]
-    [InlineData(EnergyHeadKind.HLGauss)]
-    [InlineData(EnergyHeadKind.Mae)]
-    public void Two_epochs_straight_equal_one_epoch_then_resume_then_one_epoch(EnergyHeadKind head)
+    [MemberData(nameof(TestHeads.Names), MemberType = typeof(TestHeads))]
+    public void Two_epochs_straight_equal_one_epoch_then_resume_then_one_epoch(string head)
     {
         var train = Sample(SampleData.OpenTrain, 48);
         var val = Sample(SampleData.OpenValidation, 12);
@@ -64,7 +65,7 @@ public sealed class TrainerTests : IDisposable
     {
         var train = Sample(SampleData.OpenTrain, 48);
         var val = Sample(SampleData.OpenValidation, 12);
-        var trainer = new Trainer(Tiny(EnergyHeadKind.HLGauss, epochs: 6), train, val, _dir);
+        var trainer = new Trainer(Tiny("hlgauss", epochs: 6), train, val, _dir);
         trainer.Run();
         Assert.True(trainer.History[^1].TrainLoss < trainer.History[0].TrainLoss,
             $"loss did not fall: {string.Join(", ", trainer.History.Select(h => h.TrainLoss))}");
@@ -80,7 +81,7 @@ public sealed class TrainerTests : IDisposable
     {
         var train = Sample(SampleData.OpenTrain, 20);
         var val = Sample(SampleData.OpenValidation, 5);
-        new Trainer(Tiny(EnergyHeadKind.Mae, epochs: 1), train, val, _dir).Run();
+        new Trainer(Tiny("mae", epochs: 1), train, val, _dir).Run();
         string ckpt = Path.Combine(_dir, Trainer.CheckpointFileName);
         var bytes = File.ReadAllBytes(ckpt);
         File.WriteAllBytes(ckpt, bytes.AsSpan(0, bytes.Length / 2).ToArray());
@@ -94,7 +95,7 @@ public sealed class TrainerTests : IDisposable
     {
         var train = Sample(SampleData.OpenTrain, 5);
         train[3].Forces = null;
-        var e = Assert.Throws<ArgumentException>(() => new Trainer(Tiny(EnergyHeadKind.Mae), train, train, _dir));
+        var e = Assert.Throws<ArgumentException>(() => new Trainer(Tiny("mae"), train, train, _dir));
         Assert.Contains("structure 3", e.Message);
     }
 }

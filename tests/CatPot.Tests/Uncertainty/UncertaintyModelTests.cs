@@ -11,10 +11,16 @@ namespace CatPot.Tests.Uncertainty;
 /// </summary>
 public sealed class UncertaintyModelTests
 {
-    private static Potential<float> SmallModel(EnergyHeadKind head)
+    private static Potential<float> SmallModel(string head)
     {
-        var config = new PotentialConfig { Features = 8, Layers = 2, RadialBasis = 6, Cutoff = 4.0, Bins = 16, Head = head };
-        var m = new Potential<float>(config, new PotentialStatistics { Sd = 0.5, Lo = -3, Hi = 3, ForceRms = 1 });
+        var config = new PotentialConfig { Features = 8, Layers = 2, RadialBasis = 6, Cutoff = 4.0, Head = CatPot.Tests.Models.TestHeads.Of(head) };
+        // A model file needs at least one element reference (ModelMetadata refuses an empty element_refs).
+        var refs = new double[119];
+        refs[1] = -0.5;
+        refs[6] = -1.0;
+        refs[7] = -1.5;
+        refs[8] = -2.0;
+        var m = new Potential<float>(config, new PotentialStatistics { ElementReferences = refs, Sd = 0.5, Lo = -3, Hi = 3, ForceRms = 1 });
         m.InitializeParameters(17);
         return m;
     }
@@ -44,15 +50,15 @@ public sealed class UncertaintyModelTests
     }
 
     [Theory]
-    [InlineData(EnergyHeadKind.HLGauss)]
-    [InlineData(EnergyHeadKind.Mae)]
-    public void Fits_estimates_and_round_trips_through_the_model_file(EnergyHeadKind head)
+    [InlineData("hlgauss")]
+    [InlineData("mae")]
+    public void Fits_estimates_and_round_trips_through_the_model_file(string head)
     {
         var model = SmallModel(head);
         var train = Molecules(60, 1);
         var calib = Molecules(40, 2);
         var unc = UncertaintyCalibrator.Fit(model, train, calib, new CalibrationOptions { Folds = 3 });
-        Assert.Equal(SignalFeatures.FusedNames(head == EnergyHeadKind.HLGauss), unc.EnergyModel.Names);
+        Assert.Equal(SignalFeatures.FusedNames(head == "hlgauss"), unc.EnergyModel.Names);
         Assert.All(unc.EnergyModel.Weights, w => Assert.True(w >= 0));
 
         var test = Molecules(10, 3);
@@ -83,7 +89,7 @@ public sealed class UncertaintyModelTests
     [Fact]
     public void Unknown_elements_and_stretched_geometries_raise_the_novelty()
     {
-        var model = SmallModel(EnergyHeadKind.HLGauss);
+        var model = SmallModel("hlgauss");
         var train = Molecules(80, 4);
         var (density, rigidity) = UncertaintyCalibrator.FitEstimators(SignalExtractor.Extract(model, train));
         double Mean(List<Structure> s) => SignalExtractor.Extract(model, s).Select(x => UncertaintyModel.ComputeSignals(density, rigidity, x, 3).NoveltyMax).Average();
@@ -95,7 +101,7 @@ public sealed class UncertaintyModelTests
     [Fact]
     public void A_damaged_stored_model_is_a_model_file_error()
     {
-        var model = SmallModel(EnergyHeadKind.HLGauss);
+        var model = SmallModel("hlgauss");
         var unc = UncertaintyCalibrator.Fit(model, Molecules(30, 1), Molecules(20, 2), new CalibrationOptions { Folds = 2 });
         var image = unc.AddTo(PotentialFile.ToSafeTensors(model, model.Parameters.Items.Select(p => p.Tensor.Span.ToArray()).ToList()));
         var damaged = new SafeTensorsFile(image.Tensors.Where(kv => kv.Key != "uncertainty.rigidity.gram"), image.Metadata);

@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Numerics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using CatPot.Tensors;
+
+namespace CatPot.Models.Heads;
+
+/// <summary>
+/// CatPot's residual categorical head (<c>"catres"</c>): a regression readout gives the point energy ŷ_n (trained with
+/// |ŷ_n − y_n|, smooth in the positions, so conservative forces and MD see an ordinary regression energy), and a
+/// histogram over the residual y_n − ŷ_n on equal bins from −R to +R (R = <see cref="HalfRangeMeV"/>, w = σ/sigma_ratio)
+/// with two tail bins models the error, trained with <see cref="CrossEntropyWeight"/>·CE against the Gaussian target
+/// of the residual (ŷ_n is a constant there). Both readouts share the hidden layer; as in <c>"cat"</c> the atoms are
+/// averaged before the last layer. Entropy, std_E and the histogram describe E around the point energy.
+/// </summary>
+public sealed record ResidualCategoricalHeadConfig : EnergyHeadConfig
+{
+    /// <summary>The name in files and on the command line.</summary>
+    public const string HeadName = "catres";
+
+    /// <summary>σ of the Gaussian target in meV/atom.</summary>
+    [JsonPropertyName("sigma_mev")]
+    public double SigmaMeV { get; init; } = 10.0;
+
+    /// <summary>σ divided by the bin width.</summary>
+    public double SigmaRatio { get; init; } = 0.75;
+
+    /// <summary>Half-width R of the residual support in meV/atom (beyond it: the tail bins).</summary>
+    [JsonPropertyName("half_range_mev")]
+    public double HalfRangeMeV { get; init; } = 1000.0;
+
+    /// <summary>Most finite bins; a wider range gets wider bins.</summary>
+    public int MaxBins { get; init; } = 1024;
+
+    /// <summary>Weight of the cross-entropy beside the regression's |ŷ_n − y_n|.</summary>
+    public double CrossEntropyWeight { get; init; } = 0.1;
+
+    /// <summary>Softmax temperature T.</summary>
+    public double Temperature { get; init; } = 1.0;
+
+    /// <summary>The residual support's finite edges in y_n units, set by <see cref="Fit"/> (needs sd).</summary>
+    public double[]? Edges { get; init; }
+
+    /// <inheritdoc/>
+    public override string Name => HeadName;
+
+    /// <inheritdoc/>
+    public override string Label => string.Create(CultureInfo.InvariantCulture,
+        $"Residual categorical (σ = {SigmaMeV:0.##} meV/atom, ±{HalfRangeMeV:0.##} meV/atom, CE weight {CrossEntropyWeight:0.###}, T = {Temperature:0.##})");
+
+    /// <inheritdoc/>
+    public override bool IsDistributional => true;
+
+    /// <inheritdoc/>
+    public override bool IsFitted => Edges is not null;
+
+    /// <inheritdoc/>
+    public override void Validate()
+    {
+        CategoricalSettings.CheckCommon(SigmaMeV, SigmaRatio, MaxBins, Temperature);
+        if (!(HalfRangeMeV > SigmaMeV) || !double.IsFinite(HalfRangeMeV)) throw new ArgumentException($"half_range_mev must be finite and > sigma_mev, got {HalfRangeMeV}.");
+        if (!(CrossEntropyWeight >= 0) || !double.IsFinite(CrossEntropyWeight)) throw new ArgumentException($"cross_entropy_weight must be ≥ 0, got {CrossEntropyWeight}.");
+        if (Edges is not null) _ = new TailedSupport(Edges);
+    }
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<ModelParameterSpec> Parameters(int features)
+    {
+        int outputs = 1 + RequireEdges().Length + 1;
+        return
+        [
+            new("energy.mlp1.weight", [features, features]),
+            new("energy.mlp1.bias", [features]),
+            new("energy.mlp2.weight", [outputs, features]),
+            new("energy.mlp2.bias", [outputs]),
+        ];
+    }
+
+    /// <inheritdoc/>
+    public override EnergyHead<T> Create<T>(ParameterSet<T> parameters, int features, PotentialStatistics statistics) =>
+        new ResidualCategoricalHead<T>(this, parameters, features, new TailedSupport(RequireEdges()), SigmaMeV / 1000.0 / statistics.Sd);
+
+    /// <inheritdoc/>
+    public override EnergyHeadConfig Fit(ReadOnlySpan<double> trainingTargets, PotentialStatistics statistics)
+    {
+        double sigma = SigmaMeV / 1000.0 / statistics.Sd, r = HalfRangeMeV / 1000.0 / statistics.Sd;
+        return this with { Edges = TailedSupport.BuildEdges(-r, r, sigma / SigmaRatio, MaxBins, null) };
+    }
+
+    /// <inheritdoc/>
+    public override JsonObject? Settings() => EnergyHeads.Write(this);
+
+    /// <summary>Equal settings and equal edges (compared by value).</summary>
+    public bool Equals(ResidualCategoricalHeadConfig? other) =>
+        other is not null && EnergyHeads.Write(this).ToJsonString() == EnergyHeads.Write(other).ToJsonString();
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => EnergyHeads.Write(this).ToJsonString().GetHashCode(StringComparison.Ordinal);
+
+    private double[] RequireEdges() => Edges ?? throw new InvalidOperationException("The residual categorical head has no support yet: call Fit (or load it from a model file).");
+
+}
+
+/// <summary>The runtime residual categorical head (see <see cref="ResidualCategoricalHeadConfig"/>).</summary>
+public sealed class ResidualCategoricalHead<T> : EnergyHead<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly ResidualCategoricalHeadConfig _config;
+    private readonly LinearLayer<T> _mlp1, _mlp2;
+    private readonly T _inverseTemperature;
+    private readonly TailedSupport _support;
+    private readonly double _sigma;
+
+    /// <summary>Registers <c>energy.mlp1</c> [F, F] and <c>energy.mlp2</c> [1 + K + 2, F] (row 0: the regression).</summary>
+    public ResidualCategoricalHead(ResidualCategoricalHeadConfig config, ParameterSet<T> parameters, int features, TailedSupport support, double sigma)
+    {
+        _config = config;
+        _support = support;
+        _sigma = sigma;
+        _mlp1 = new LinearLayer<T>(parameters, "energy.mlp1", features, features);
+        _mlp2 = new LinearLayer<T>(parameters, "energy.mlp2", features, 1 + support.BinCount);
+        _inverseTemperature = T.CreateChecked(1.0 / config.Temperature);
+    }
+
+    /// <inheritdoc/>
+    public override EnergyHeadConfig Config => _config;
+
+    /// <inheritdoc/>
+    public override int BinCount => _support.BinCount;
+
+    /// <summary>The residual support.</summary>
+    public TailedSupport Support => _support;
+
+    /// <inheritdoc/>
+    public override HeadOutput<T> Forward(Tensor<T> s, ModelInput<T> input)
+    {
+        var hidden = HeadMath.StructureMean(Tensor.Silu(_mlp1.Forward(s)), input);      // [S,F]
+        var all = _mlp2.Forward(hidden);                                                   // [S,1+K+2]
+        var yHat = Tensor.Reshape(Tensor.Narrow(all, 1, 0, 1), input.StructureCount);
+        var logp = Tensor.LogSoftmax(Tensor.Narrow(all, 1, 1, _support.BinCount) * _inverseTemperature);
+        return new HeadOutput<T> { NormalizedEnergy = yHat, LogProbabilities = logp };
+    }
+
+    /// <inheritdoc/>
+    public override Tensor<T> Loss(HeadOutput<T> output, ReadOnlySpan<double> targets)
+    {
+        var loss = HeadMath.MeanAbsoluteError(output.NormalizedEnergy, targets);
+        if (_config.CrossEntropyWeight > 0)
+        {
+            var point = new double[targets.Length];
+            for (int i = 0; i < point.Length; i++) point[i] = double.CreateChecked(output.NormalizedEnergy[i]);
+            var q = CategoricalSettings.Targets<T>(_support, targets, point, _sigma);
+            loss = loss + (HeadMath.CrossEntropy(output.LogProbabilities!, q) * T.CreateChecked(_config.CrossEntropyWeight));
+        }
+        return loss;
+    }
+
+    /// <inheritdoc/>
+    public override HistogramReadouts? Readouts(HeadOutput<T> output, ReadOnlySpan<int> atomCounts, double sd) =>
+        HeadMath.Readouts(output.LogProbabilities!, _support.Centres, atomCounts, sd);
+
+    /// <inheritdoc/>
+    public override double[]? HistogramEdges(double pointEnergy)
+    {
+        var edges = _support.PlotEdges();
+        for (int i = 0; i < edges.Length; i++) edges[i] += pointEnergy;
+        return edges;
+    }
+
+    /// <inheritdoc/>
+    public override SupportCoverage? Coverage(ReadOnlySpan<double> targets, ReadOnlySpan<double> pointEnergies)
+    {
+        var residuals = new double[targets.Length];
+        for (int i = 0; i < residuals.Length; i++) residuals[i] = targets[i] - pointEnergies[i];
+        return _support.Coverage(residuals, _sigma);
+    }
+
+    /// <inheritdoc/>
+    public override bool Target(double yn, double pointEnergy, Span<double> q)
+    {
+        _support.Target(yn - pointEnergy, _sigma, q);
+        return true;
+    }
+}
