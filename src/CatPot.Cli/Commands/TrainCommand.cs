@@ -89,7 +89,7 @@ public static class TrainCommand
             // Training and validation frames need energies; every frame must be one the model can evaluate.
             var training = units.Apply(parseResult, ExtXyzReaderOptions.ForTraining);
             // Read by index (--by-index), the training file is not scanned for isolated atoms or split: give --e0s and --val.
-            using var indexed = parseResult.GetValue(byIndex) ? IndexedStructures.Open(trainPath) : null;
+            using var indexed = parseResult.GetValue(byIndex) ? IndexedStructures.Open(trainPath, training) : null;
             IReadOnlyList<Structure> trainSet;
             double[]? references = null;
             if (indexed is not null) trainSet = indexed;

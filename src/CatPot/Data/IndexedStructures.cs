@@ -22,7 +22,7 @@ public static class IndexedStructures
             return new ExtXyzIndexed(path, options);
         if (format is StructureFileFormat.ExtXyz or StructureFileFormat.Sample)
             throw new StructurePathException(path, "reading by index needs an uncompressed extxyz file or .aselmdb shards (a compressed file or the built-in sample cannot be read by offset); decompress it or drop the option.");
-        return new AseLmdbIndexed(path);
+        return new AseLmdbIndexed(path, options ?? ExtXyzReaderOptions.Default);
     }
 
     /// <summary>The index file of an extxyz file: where each frame starts.</summary>
@@ -68,14 +68,24 @@ public static class IndexedStructures
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
-    private sealed class AseLmdbIndexed(string path) : Indexed
+    private sealed class AseLmdbIndexed(string path, ExtXyzReaderOptions options) : Indexed
     {
         // The reader stays open for the life of the process (a training run); LMDB maps the files read-only.
         private readonly AseLmdbReader _reader = new(path);
 
         public override int Count => _reader.Count;
 
-        protected override Structure Read(int index) => _reader.Read(index);
+        // The same label units and model-input checks as a full read (StructureFiles), row by row as batches need them.
+        protected override Structure Read(int index)
+        {
+            var structure = _reader.Read(index);
+            string file = _reader.RowAt(index).FilePath;
+            LabelUnit.Convert(structure, options.EnergyUnit, options.ForceUnit);
+            if (!options.EnergyUnit.IsIdentity || !options.ForceUnit.IsIdentity)
+                StructureValidator.Validate(structure, file, index, minDistance: 0);
+            StructureValidator.ValidateLabelsAndDomain(structure, file, index, options.RequireModelInputs, options.RequireEnergy);
+            return structure;
+        }
 
         public override void Dispose()
         {

@@ -66,6 +66,24 @@ public class ModelInputCliTests
     }
 
     [Fact]
+    public void Train_ReadByIndex_RefusesWhatTheModelCannotEvaluate_LikeAFullRead()
+    {
+        // Reading by index (issue 16) goes through the same model-input checks as a full read: exit 2 naming file and frame.
+        using var dir = new TempDirectory();
+        const string props = "Properties=species:S:1:pos:R:3:forces:R:3";
+        const string waterWithForces = "O 0 0 0.1 0 0 0\nH 0.76 0 -0.47 0 0 0\nH -0.76 0 -0.47 0 0 0\n";
+        string Frames(params string[] comments) => string.Concat(comments.Select(c => $"3\n{c} {props}\n{waterWithForces}"));
+        string train = dir.File("t.extxyz"), val = dir.File("v.extxyz");
+        File.WriteAllText(train, Frames("energy=-1", "energy=-2 charge=12", "energy=-3"));
+        File.WriteAllText(val, Frames("energy=-1", "energy=-2"));
+        var run = CliRun.Of("train", "--train", train, "--val", val, "--test", "none", "--epochs", "1", "--read-by-index", "--out", dir.File("run"));
+        Assert.True(run.ExitCode == ExitCodes.BadInput, run.ToString());
+        Assert.True(run.Stderr.Contains($"{train}", StringComparison.Ordinal) && run.Stderr.Contains("frame 1", StringComparison.Ordinal), run.ToString());
+        Assert.Contains("total charge 12", run.Stderr);
+        Assert.DoesNotContain("internal error", run.Stderr);
+    }
+
+    [Fact]
     public void Train_RefusesPeriodicFrames()
     {
         using var dir = new TempDirectory();
