@@ -144,7 +144,7 @@ public sealed record ModelMetadata
             JsonObject obj;
             try
             {
-                obj = JsonNode.Parse(combined) as JsonObject ?? throw new JsonException("not an object");
+                obj = JsonNode.Parse(combined, documentOptions: StrictJson) as JsonObject ?? throw new JsonException("not an object");
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
             {
@@ -243,11 +243,14 @@ public sealed record ModelMetadata
         };
     }
 
+    /// <summary>A JSON object with a key written twice is refused when parsed, not later when it is read.</summary>
+    private static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false };
+
     private static JsonNode? ParseValue(string v)
     {
         try
         {
-            return JsonNode.Parse(v) ?? JsonValue.Create(v);
+            return JsonNode.Parse(v, documentOptions: StrictJson) ?? JsonValue.Create(v);
         }
         catch (JsonException)
         {

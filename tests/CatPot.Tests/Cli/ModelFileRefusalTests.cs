@@ -84,6 +84,7 @@ public sealed class ModelFileRefusalTests : IDisposable
     [InlineData("K", "2000000000")]
     [InlineData("format", "\"catpot-v99\"")]
     [InlineData("element_refs", "[]")]
+    [InlineData("element_refs", "{\"1\": -13.6, \"1\": -13.5}")] // a duplicated key (found by the fuzz harness)
     [InlineData("force_rms", "0")]
     [InlineData("sd", "\"NaN\"")]
     [InlineData("mu", "\"-Infinity\"")]
