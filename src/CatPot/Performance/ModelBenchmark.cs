@@ -292,33 +292,45 @@ public static class ModelBenchmark
     /// <summary>The rate of one GEMM of the model's most common shape ([atoms, F] · [F, 3F]) on this machine.</summary>
     private static JsonObject MeasureGemmRate(JsonObject train)
     {
-        int m = (int)Math.Round(train["mean_batch_atoms"]!.GetValue<double>()), k = 128, n = 384;
-        var a = new float[m * k];
-        var b = new float[n * k];
-        var c = new float[m * n];
-        for (int i = 0; i < a.Length; i++) a[i] = (i % 17) * 0.01f;
-        for (int i = 0; i < b.Length; i++) b[i] = (i % 13) * 0.01f;
-        for (int i = 0; i < 20; i++) Gemm.Multiply(false, true, m, n, k, a, b, c);
-        var ts = new List<double>();
-        for (int rep = 0; rep < 50; rep++)
-        {
-            long t = Stopwatch.GetTimestamp();
-            Gemm.Multiply(false, true, m, n, k, a, b, c);
-            ts.Add(Stopwatch.GetElapsedTime(t).TotalSeconds);
-        }
-        double gflops = 2.0 * m * n * k / TimingStatistics.Median(ts) / 1e9;
+        int m = (int)Math.Round(train["mean_batch_atoms"]!.GetValue<double>());
+        double gflops = GemmRate(m, warmup: 20, reps: 50, out string shape);
         double stepRate = train["gemm_gflops_at_median"]!.GetValue<double>();
         return new JsonObject
         {
-            ["shape"] = string.Create(CultureInfo.InvariantCulture, $"{m}x{k} * {k}x{n}"),
+            ["shape"] = shape,
             ["gflops"] = gflops,
             ["training_step_fraction_of_gemm_rate"] = stepRate / gflops,
         };
     }
 
+    /// <summary>
+    /// Median rate (GFLOP/s) of one [m, F]·[F, 3F] product at F = 128, the model's commonest shape: the floor that the
+    /// training and structure benchmarks report their own rates against.
+    /// </summary>
+    internal static double GemmRate(int m, int warmup, int reps, out string shape)
+    {
+        const int k = 128, n = 384;
+        var a = new float[m * k];
+        var b = new float[n * k];
+        var c = new float[m * n];
+        for (int i = 0; i < a.Length; i++) a[i] = (i % 17) * 0.01f;
+        for (int i = 0; i < b.Length; i++) b[i] = (i % 13) * 0.01f;
+        for (int i = 0; i < warmup; i++) Gemm.Multiply(false, true, m, n, k, a, b, c);
+        var ts = new List<double>();
+        for (int rep = 0; rep < reps; rep++)
+        {
+            long t = Stopwatch.GetTimestamp();
+            Gemm.Multiply(false, true, m, n, k, a, b, c);
+            ts.Add(Stopwatch.GetElapsedTime(t).TotalSeconds);
+        }
+        shape = string.Create(CultureInfo.InvariantCulture, $"{m}x{k} * {k}x{n}");
+        return 2.0 * m * n * k / TimingStatistics.Median(ts) / 1e9;
+    }
+
     private static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
 
-    private static JsonArray LoadAverage()
+    /// <summary>The 1/5/15-minute load averages (empty where /proc is not readable), recorded beside every timing.</summary>
+    internal static JsonArray LoadAverage()
     {
         try
         {

@@ -102,10 +102,10 @@ public static class StructureBenchmark
             ["threads"] = options.Threads,
             ["path"] = structure.AtomCount >= options.ChunkedFromAtoms ? "chunked" : "autodiff",
             ["gemm_kernel"] = Gemm.ActiveKernel,
-            ["loadavg_before"] = LoadAverage(),
+            ["loadavg_before"] = ModelBenchmark.LoadAverage(),
         };
         log?.WriteLine($"bench: {structure.AtomCount} atoms, {edges} edges");
-        double gemmRate = MeasureGemmRate(Math.Clamp(structure.AtomCount, 64, 8192), out string shape);
+        double gemmRate = ModelBenchmark.GemmRate(Math.Clamp(structure.AtomCount, 64, 8192), warmup: 5, reps: 30, out string shape);
         res["gemm"] = new JsonObject { ["shape"] = shape, ["gflops"] = gemmRate };
 
         var kinds = new List<(string Name, ForceSource Source, double Flops)>();
@@ -160,29 +160,8 @@ public static class StructureBenchmark
             res[name] = entry;
             log?.WriteLine($"bench: {name}: median {median:F3} s, peak {PeakResidentBytes() / 1e9:F2} GB");
         }
-        res["loadavg_after"] = LoadAverage();
+        res["loadavg_after"] = ModelBenchmark.LoadAverage();
         return res;
-    }
-
-    /// <summary>The rate of one [m, F]·[F, 3F] product (the model's commonest shape) on this machine, GFLOP/s.</summary>
-    private static double MeasureGemmRate(int m, out string shape)
-    {
-        const int k = 128, n = 384;
-        var a = new float[m * k];
-        var b = new float[n * k];
-        var c = new float[m * n];
-        for (int i = 0; i < a.Length; i++) a[i] = (i % 17) * 0.01f;
-        for (int i = 0; i < b.Length; i++) b[i] = (i % 13) * 0.01f;
-        for (int i = 0; i < 5; i++) Gemm.Multiply(false, true, m, n, k, a, b, c);
-        var ts = new List<double>();
-        for (int rep = 0; rep < 30; rep++)
-        {
-            long t = Stopwatch.GetTimestamp();
-            Gemm.Multiply(false, true, m, n, k, a, b, c);
-            ts.Add(Stopwatch.GetElapsedTime(t).TotalSeconds);
-        }
-        shape = string.Create(CultureInfo.InvariantCulture, $"{m}x{k} * {k}x{n}");
-        return 2.0 * m * n * k / TimingStatistics.Median(ts) / 1e9;
     }
 
     private static bool ResetPeakMemory()
@@ -214,18 +193,5 @@ public static class StructureBenchmark
         {
         }
         return Process.GetCurrentProcess().PeakWorkingSet64;
-    }
-
-    private static JsonArray LoadAverage()
-    {
-        try
-        {
-            var parts = File.ReadAllText("/proc/loadavg").Split(' ');
-            return [double.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture), double.Parse(parts[2], CultureInfo.InvariantCulture)];
-        }
-        catch (IOException)
-        {
-            return [];
-        }
     }
 }
