@@ -28,6 +28,12 @@ public sealed record CalibrationOptions
     /// <summary>Inputs of the fused model; null for <see cref="SignalFeatures.FusedNames"/>.</summary>
     public string[]? Features { get; init; }
 
+    /// <summary>
+    /// Exponent β of the out-of-domain term (<see cref="NoveltyInflation"/>): energy_std grows as (ν/ν_ref)^β beyond the
+    /// calibration set's largest atom novelty ν_ref of each element; 0 switches it off.
+    /// </summary>
+    public double NoveltyExponent { get; init; } = NoveltyInflation.DefaultExponent;
+
     /// <summary>Seed of the mixture initialisation.</summary>
     public int Seed { get; init; }
 
@@ -125,8 +131,9 @@ public static class UncertaintyCalibrator
         prov["calibration_groups"] = groups.Distinct(StringComparer.Ordinal).Count();
         prov["folds"] = folds;
         prov["density_components"] = options.DensityComponents;
+        var inflation = NoveltyInflation.Fit(signals.Select(s => (s.AtomNovelty, s.Numbers)), options.NoveltyExponent);
         return new UncertaintyModel(density, rigidity, energyModel, NormalisedResidualQuantiles.Fit(err, oof),
-            atomModel, NormalisedResidualQuantiles.Fit(atomErr, atomOof), options.TopAtoms, prov);
+            atomModel, NormalisedResidualQuantiles.Fit(atomErr, atomOof), options.TopAtoms, prov, inflation);
     }
 
     /// <summary>

@@ -22,8 +22,9 @@ public sealed class UncertaintyModel
 
     /// <summary>Bundles fitted parts.</summary>
     public UncertaintyModel(FeatureDensity density, LastLayerRigidity rigidity, LogErrorModel energyModel, NormalisedResidualQuantiles energyQuantiles,
-        LogErrorModel atomModel, NormalisedResidualQuantiles atomQuantiles, int topAtoms, JsonObject? provenance = null)
+        LogErrorModel atomModel, NormalisedResidualQuantiles atomQuantiles, int topAtoms, JsonObject? provenance = null, NoveltyInflation? inflation = null)
     {
+        Inflation = inflation;
         Density = density;
         Rigidity = rigidity;
         EnergyModel = energyModel;
@@ -52,6 +53,9 @@ public sealed class UncertaintyModel
     /// <summary>Conformal ratios of the per-atom model.</summary>
     public NormalisedResidualQuantiles AtomQuantiles { get; }
 
+    /// <summary>The out-of-domain novelty term; null for a model calibrated before it existed (factor 1 everywhere).</summary>
+    public NoveltyInflation? Inflation { get; }
+
     /// <summary>k of the top-k mean novelty.</summary>
     public int TopAtoms { get; }
 
@@ -71,6 +75,7 @@ public sealed class UncertaintyModel
         return new SignalFeatures
         {
             AtomCount = s.AtomCount,
+            Numbers = s.Numbers,
             AtomNovelty = nov,
             NoveltyMax = FeatureDensity.Max(nov),
             NoveltyTopMean = FeatureDensity.TopMean(nov, topAtoms),
@@ -93,12 +98,14 @@ public sealed class UncertaintyModel
     {
         var row = EnergyModel.Names.Select(f.Feature).ToArray();
         double logU = EnergyModel.LogSize(row);
-        double energyStd = Math.Exp(Math.Min(logU, 700)) * EnergyQuantiles.StdFactor;
+        double inflation = Inflation?.StructureFactor(f.AtomNovelty, f.Numbers) ?? 1.0;
+        double energyStd = Math.Exp(Math.Min(logU, 700)) * EnergyQuantiles.StdFactor * inflation;
         var atoms = new double[f.AtomCount];
         double atomFactor = AtomQuantiles.StdFactor;
         for (int a = 0; a < atoms.Length; a++)
-            atoms[a] = AtomModel.Size([Math.Log(Math.Max(f.AtomNovelty[a], 1e-300)), f.AtomRarity[a]]) * atomFactor;
-        return new UncertaintyEstimate { EnergyStd = energyStd, AtomUncertainty = atoms, LogSize = logU, Signals = f };
+            atoms[a] = AtomModel.Size([Math.Log(Math.Max(f.AtomNovelty[a], 1e-300)), f.AtomRarity[a]]) * atomFactor
+                * (Inflation?.AtomFactor(f.Numbers[a], f.AtomNovelty[a]) ?? 1.0);
+        return new UncertaintyEstimate { EnergyStd = energyStd, AtomUncertainty = atoms, LogSize = logU, NoveltyInflation = inflation, Signals = f };
     }
 
     /// <summary>The tensors and the metadata entry that store this model in a safetensors file.</summary>
@@ -142,6 +149,13 @@ public sealed class UncertaintyModel
             ["atom_std_factor"] = AtomQuantiles.StdFactor,
             ["provenance"] = Provenance.DeepClone(),
         };
+        if (Inflation is { } inf)
+        {
+            json["novelty_exponent"] = inf.Exponent;
+            json["novelty_reference_default"] = inf.DefaultReference;
+            json["novelty_reference"] = new JsonObject(inf.ReferenceByElement.OrderBy(kv => kv.Key)
+                .Select(kv => KeyValuePair.Create(kv.Key.ToString(CultureInfo.InvariantCulture), (JsonNode?)kv.Value)));
+        }
         return (t, new(MetadataKey, json.ToJsonString()));
     }
 
@@ -191,7 +205,12 @@ public sealed class UncertaintyModel
                  new NormalisedResidualQuantiles(T(name + ".ratios")));
             var (em, eq) = Model("energy", "energy_features", "energy_intercept");
             var (am, aq) = Model("atom", "atom_features", "atom_intercept");
-            return new UncertaintyModel(density, rigidity, em, eq, am, aq, (int)json["top_atoms"]!, json["provenance"] as JsonObject is { } p ? (JsonObject)p.DeepClone() : null);
+            NoveltyInflation? inflation = null;
+            if (json["novelty_exponent"] is { } exponent)
+                inflation = new NoveltyInflation(
+                    json["novelty_reference"]!.AsObject().ToDictionary(kv => int.Parse(kv.Key, CultureInfo.InvariantCulture), kv => (double)kv.Value!),
+                    (double)json["novelty_reference_default"]!, (double)exponent);
+            return new UncertaintyModel(density, rigidity, em, eq, am, aq, (int)json["top_atoms"]!, json["provenance"] as JsonObject is { } p ? (JsonObject)p.DeepClone() : null, inflation);
         }
         catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException or System.Text.Json.JsonException or NullReferenceException)
         {
