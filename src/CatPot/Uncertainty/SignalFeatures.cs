@@ -15,6 +15,9 @@ public sealed record SignalFeatures
     /// <summary>Per-atom feature novelty (squared Mahalanobis distance / d to the atom's element mixture).</summary>
     public required double[] AtomNovelty { get; init; }
 
+    /// <summary>Each atom's nearest-neighbour distance, Å (null when not computed).</summary>
+    public double[]? NearestNeighbour { get; init; }
+
     /// <summary>Largest atom novelty.</summary>
     public required double NoveltyMax { get; init; }
 

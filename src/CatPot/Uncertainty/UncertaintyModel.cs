@@ -22,9 +22,10 @@ public sealed class UncertaintyModel
 
     /// <summary>Bundles fitted parts.</summary>
     public UncertaintyModel(FeatureDensity density, LastLayerRigidity rigidity, LogErrorModel energyModel, NormalisedResidualQuantiles energyQuantiles,
-        LogErrorModel atomModel, NormalisedResidualQuantiles atomQuantiles, int topAtoms, JsonObject? provenance = null, NoveltyInflation? inflation = null)
+        LogErrorModel atomModel, NormalisedResidualQuantiles atomQuantiles, int topAtoms, JsonObject? provenance = null, NoveltyInflation? inflation = null, BondSupport? bonds = null)
     {
         Inflation = inflation;
+        Bonds = bonds;
         Density = density;
         Rigidity = rigidity;
         EnergyModel = energyModel;
@@ -56,6 +57,9 @@ public sealed class UncertaintyModel
     /// <summary>The out-of-domain novelty term; null for a model calibrated before it existed (factor 1 everywhere).</summary>
     public NoveltyInflation? Inflation { get; }
 
+    /// <summary>The geometric out-of-domain term; null for a model calibrated before it existed (factor 1 everywhere).</summary>
+    public BondSupport? Bonds { get; }
+
     /// <summary>k of the top-k mean novelty.</summary>
     public int TopAtoms { get; }
 
@@ -76,6 +80,7 @@ public sealed class UncertaintyModel
         {
             AtomCount = s.AtomCount,
             Numbers = s.Numbers,
+            NearestNeighbour = s.NearestNeighbour,
             AtomNovelty = nov,
             NoveltyMax = FeatureDensity.Max(nov),
             NoveltyTopMean = FeatureDensity.TopMean(nov, topAtoms),
@@ -99,13 +104,15 @@ public sealed class UncertaintyModel
         var row = EnergyModel.Names.Select(f.Feature).ToArray();
         double logU = EnergyModel.LogSize(row);
         double inflation = Inflation?.StructureFactor(f.AtomNovelty, f.Numbers) ?? 1.0;
-        double energyStd = Math.Exp(Math.Min(logU, 700)) * EnergyQuantiles.StdFactor * inflation;
+        var nn = Bonds is null ? null : f.NearestNeighbour;
+        double bond = nn is null ? 1.0 : Bonds!.StructureFactor(f.Numbers, nn);
+        double energyStd = Math.Exp(Math.Min(logU, 700)) * EnergyQuantiles.StdFactor * inflation * bond;
         var atoms = new double[f.AtomCount];
         double atomFactor = AtomQuantiles.StdFactor;
         for (int a = 0; a < atoms.Length; a++)
             atoms[a] = AtomModel.Size([Math.Log(Math.Max(f.AtomNovelty[a], 1e-300)), f.AtomRarity[a]]) * atomFactor
-                * (Inflation?.AtomFactor(f.Numbers[a], f.AtomNovelty[a]) ?? 1.0);
-        return new UncertaintyEstimate { EnergyStd = energyStd, AtomUncertainty = atoms, LogSize = logU, NoveltyInflation = inflation, Signals = f };
+                * (Inflation?.AtomFactor(f.Numbers[a], f.AtomNovelty[a]) ?? 1.0) * (nn is null ? 1.0 : Bonds!.AtomFactor(f.Numbers[a], nn[a]));
+        return new UncertaintyEstimate { EnergyStd = energyStd, AtomUncertainty = atoms, LogSize = logU, NoveltyInflation = inflation, BondFactor = bond, Signals = f };
     }
 
     /// <summary>The tensors and the metadata entry that store this model in a safetensors file.</summary>
@@ -156,6 +163,9 @@ public sealed class UncertaintyModel
             json["novelty_reference"] = new JsonObject(inf.ReferenceByElement.OrderBy(kv => kv.Key)
                 .Select(kv => KeyValuePair.Create(kv.Key.ToString(CultureInfo.InvariantCulture), (JsonNode?)kv.Value)));
         }
+        if (Bonds is { } bonds)
+            json["nearest_neighbour_range"] = new JsonObject(bonds.Range.OrderBy(kv => kv.Key)
+                .Select(kv => KeyValuePair.Create(kv.Key.ToString(CultureInfo.InvariantCulture), (JsonNode?)new JsonArray(kv.Value.Lo, kv.Value.Hi))));
         return (t, new(MetadataKey, json.ToJsonString()));
     }
 
@@ -210,7 +220,11 @@ public sealed class UncertaintyModel
                 inflation = new NoveltyInflation(
                     json["novelty_reference"]!.AsObject().ToDictionary(kv => int.Parse(kv.Key, CultureInfo.InvariantCulture), kv => (double)kv.Value!),
                     (double)json["novelty_reference_default"]!, (double)exponent);
-            return new UncertaintyModel(density, rigidity, em, eq, am, aq, (int)json["top_atoms"]!, json["provenance"] as JsonObject is { } p ? (JsonObject)p.DeepClone() : null, inflation);
+            BondSupport? bonds = null;
+            if (json["nearest_neighbour_range"] is JsonObject ranges)
+                bonds = new BondSupport(ranges.ToDictionary(kv => int.Parse(kv.Key, CultureInfo.InvariantCulture),
+                    kv => ((double)kv.Value!.AsArray()[0]!, (double)kv.Value!.AsArray()[1]!)));
+            return new UncertaintyModel(density, rigidity, em, eq, am, aq, (int)json["top_atoms"]!, json["provenance"] as JsonObject is { } p ? (JsonObject)p.DeepClone() : null, inflation, bonds);
         }
         catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException or System.Text.Json.JsonException or NullReferenceException)
         {

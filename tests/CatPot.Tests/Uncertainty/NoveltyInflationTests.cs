@@ -78,7 +78,7 @@ public sealed class NoveltyInflationTests
         var novel = SignalExtractor.Extract(model, Chains(10, 3, 0.5));
         var est = novel.Select(unc.Estimate).ToArray();
         Assert.Contains(est, e => e.NoveltyInflation > 1);
-        var off = new UncertaintyModel(unc.Density, unc.Rigidity, unc.EnergyModel, unc.EnergyQuantiles, unc.AtomModel, unc.AtomQuantiles, unc.TopAtoms);
+        var off = new UncertaintyModel(unc.Density, unc.Rigidity, unc.EnergyModel, unc.EnergyQuantiles, unc.AtomModel, unc.AtomQuantiles, unc.TopAtoms, bonds: unc.Bonds);
         for (int i = 0; i < novel.Length; i++)
         {
             var plain = off.Estimate(novel[i]);
