@@ -56,8 +56,10 @@ public sealed class BondSupport
     /// <summary>These ranges widened to take in more structures (the calibration atoms after the training ones).</summary>
     public BondSupport Including(IEnumerable<(int[] Numbers, double[] NearestNeighbour)> structures)
     {
-        var more = Fit(structures.Append(([.. _range.Keys], [.. _range.Values.Select(r => r.Lo)])).Append(([.. _range.Keys], [.. _range.Values.Select(r => r.Hi)])));
-        return more;
+        var range = new Dictionary<int, (double Lo, double Hi)>(_range);
+        foreach (var (z, more) in Fit(structures).Range)
+            range[z] = range.TryGetValue(z, out var old) ? (Math.Min(old.Lo, more.Lo), Math.Max(old.Hi, more.Hi)) : more;
+        return new BondSupport(range);
     }
 
     /// <summary>
