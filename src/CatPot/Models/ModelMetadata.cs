@@ -58,15 +58,15 @@ public sealed record ModelMetadata
     /// <summary>The description of a model with these settings (format from the head).</summary>
     public static ModelMetadata Of(PotentialConfig config, PotentialStatistics statistics, JsonObject? trainingSet = null) => new()
     {
-        // v1 (the peer's contract) when the head and the statistics fit in it; charge and spin references are CatPot's own.
+        // v1 (the peer's contract) when the head and the statistics fit in it; charge references are CatPot's own.
         Format = config.Head.Settings() is null && statistics.Charge.IsNone ? CurrentFormat : HeadSettingsFormat,
         Config = config,
         Statistics = statistics,
         TrainingSet = trainingSet is null ? [] : (JsonObject)trainingSet.DeepClone(),
     };
 
-    /// <summary>Σ_i ref[Z_i] plus the charge and spin terms, in eV.</summary>
-    public double ReferenceEnergy(ReadOnlySpan<int> numbers, int charge = 0, int spin = 1) => Statistics.ReferenceEnergy(numbers, charge, spin);
+    /// <summary>Σ_i ref[Z_i] plus the charge terms, in eV.</summary>
+    public double ReferenceEnergy(ReadOnlySpan<int> numbers, int charge = 0) => Statistics.ReferenceEnergy(numbers, charge);
 
     /// <summary>The normalised per-atom target y_n = ((E − Σ ref)/N − mu)/sd of a total energy.</summary>
     public double NormalisedTarget(double energy, int atomCount, double referenceEnergy) =>
@@ -112,7 +112,6 @@ public sealed record ModelMetadata
             {
                 ["charge"] = Statistics.Charge.PerCharge,
                 ["charge_squared"] = Statistics.Charge.PerChargeSquared,
-                ["unpaired_electron"] = Statistics.Charge.PerUnpairedElectron,
             };
         }
         return o;
@@ -292,7 +291,7 @@ public sealed record ModelMetadata
         return refs;
     }
 
-    private static readonly string[] ChargeReferenceKeys = ["charge", "charge_squared", "unpaired_electron"];
+    private static readonly string[] ChargeReferenceKeys = ["charge", "charge_squared"];
 
     private static ChargeReference ParseChargeReferences(JsonNode? node, string format, string source)
     {
@@ -310,7 +309,7 @@ public sealed record ModelMetadata
             if (!double.IsFinite(e) || Math.Abs(e) > 1e5) throw Fail($"[{k}] is {e} eV; expected a finite energy below 1e5 eV in size.");
             values[i] = e;
         }
-        return new ChargeReference(values[0], values[1], values[2]);
+        return new ChargeReference(values[0], values[1]);
     }
 
     /// <summary>Typed access to the fields, with messages that name the key.</summary>

@@ -136,14 +136,14 @@ public sealed class Trainer
     public static PotentialStatistics ComputeStatistics(IReadOnlyList<Structure> train, double[]? elementReferences = null)
     {
         var d = DatasetStatistics.Compute(train);
-        var stats = new PotentialStatistics { ElementReferences = [.. d.ReferenceEnergies], Charge = new ChargeReference(d.ChargeTerms[0], d.ChargeTerms[1], d.ChargeTerms[2]), Mu = d.Mu, Sd = d.Sd > 0 ? d.Sd : 1, ForceRms = d.ForceRms > 0 ? d.ForceRms : 1 };
+        var stats = new PotentialStatistics { ElementReferences = [.. d.ReferenceEnergies], Charge = new ChargeReference(d.ChargeTerms[0], d.ChargeTerms[1]), Mu = d.Mu, Sd = d.Sd > 0 ? d.Sd : 1, ForceRms = d.ForceRms > 0 ? d.ForceRms : 1 };
         if (elementReferences is not null) stats = WithReferences(stats, train, elementReferences);
         var yn = train.Where(s => s.Energy is not null).Select(s => NormalizedTarget(stats, s)).ToArray();
         var (lo, hi) = HLGaussSupport.RangeFromTargets(yn);
         return stats with { Lo = lo, Hi = hi };
     }
 
-    // The given E0s replace the fitted ones (and the charge and spin terms, which were fitted with them: isolated-atom
+    // The given E0s replace the fitted ones (and the charge terms, which were fitted with them: isolated-atom
     // E0s come with single-molecule data); mu and sd are those of the per-atom energies referenced to them.
     private static PotentialStatistics WithReferences(PotentialStatistics stats, IReadOnlyList<Structure> train, double[] references)
     {
@@ -159,7 +159,7 @@ public sealed class Trainer
 
     /// <summary>y_n = ((E − Σ ref)/N − mu)/sd.</summary>
     public static double NormalizedTarget(PotentialStatistics stats, Structure s)
-        => ((((double)s.Energy! - stats.ReferenceEnergy(s.Numbers, s.Charge, s.Spin)) / s.AtomCount) - stats.Mu) / stats.Sd;
+        => ((((double)s.Energy! - stats.ReferenceEnergy(s.Numbers, s.Charge)) / s.AtomCount) - stats.Mu) / stats.Sd;
 
     /// <summary>
     /// Trains until all epochs are done, early stopping triggers, <paramref name="maxEpochsThisCall"/> epochs have run,

@@ -44,7 +44,7 @@ public class PotentialTests
     [Fact]
     public void Charge_references_shift_each_structure_energy_by_their_term_and_leave_forces_alone()
     {
-        var charge = new ChargeReference(7.9, 1.8, -0.5);
+        var charge = new ChargeReference(7.9, 1.8);
         var plain = Model(SmallHL);
         var charged = new Potential<double>(SmallHL, Stats() with { Charge = charge });
         charged.InitializeParameters(1);
@@ -53,7 +53,7 @@ public class PotentialTests
         var b = charged.Forward(batch, conservativeForces: true);
         (int Q, int S)[] states = [(2, 3), (-1, 1), (0, 1)];
         for (int k = 0; k < states.Length; k++)
-            Assert.Equal(a.Energy[k] + charge.Energy(states[k].Q, states[k].S), b.Energy[k], 9);
+            Assert.Equal(a.Energy[k] + charge.Energy(states[k].Q), b.Energy[k], 9);
         Assert.Equal(a.ConservativeForces!.ToArray(), b.ConservativeForces!.ToArray());
     }
 
