@@ -70,14 +70,19 @@ public static class IndexedStructures
 
     private sealed class AseLmdbIndexed(string path, ExtXyzReaderOptions options) : Indexed
     {
-        // The reader stays open for the life of the process (a training run); LMDB maps the files read-only.
+        // The reader stays open for the life of the process (a training run); LMDB maps the files read-only. Every
+        // 1024 rows the mapped pages are released from the resident set (they stay in the page cache), so reading a
+        // dataset larger than memory does not grow the process's RSS towards the size of the files.
+        private const int ReleaseEvery = 1024;
         private readonly AseLmdbReader _reader = new(path);
+        private int _reads;
 
         public override int Count => _reader.Count;
 
         // The same label units and model-input checks as a full read (StructureFiles), row by row as batches need them.
         protected override Structure Read(int index)
         {
+            if (Interlocked.Increment(ref _reads) % ReleaseEvery == 0) _reader.ReleaseResidentPages();
             var structure = _reader.Read(index);
             string file = _reader.RowAt(index).FilePath;
             LabelUnit.Convert(structure, options.EnergyUnit, options.ForceUnit);
