@@ -14,6 +14,7 @@ OUT=${OUT:-$(mktemp -d)}
 dotnet build src/CatPot.Cli -c Release -v q -nologo > /dev/null
 CATPOT="dotnet src/CatPot.Cli/bin/Release/net10.0/CatPot.Cli.dll"
 T=$DATA/train.extxyz V=$DATA/val.extxyz
+rm -f "$OUT/rates"
 [[ -d $OUT/lmdb ]] || /usr/bin/python3 tools/make_jittered_aselmdb.py "$T" "$OUT/lmdb" --structures "$(grep -c Properties "$T")" --shard-size 5000 --jitter 0 > /dev/null
 COMMON=(train --val "$V" --test none --epochs 1 --threads 1 --seed 1 --features "$FEATURES" --layers "$LAYERS" --forces direct --no-uncertainty)
 run() { # name, extra args...
@@ -38,6 +39,17 @@ for r in $(seq 1 "$ROUNDS"); do
     i=$(run "idx-$kind-$r" --train "$src" --read-by-index)
     ratio=$(/usr/bin/python3 -c "print(f'{${i%% *}/${m%% *}:.2f}')")
     echo "| $r | $kind | ${m// /, } | ${i// /, } | $ratio |"
+    echo "$kind ${m%% *} ${i%% *}" >> "$OUT/rates"
   done
 done
+/usr/bin/python3 - "$OUT/rates" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+for kind in ("extxyz", "aselmdb"):
+    r = [(float(m), float(i)) for k, m, i in rows if k == kind]
+    ratios = sorted(i / m for m, i in r)
+    print(f"{kind}: median ratio {statistics.median(ratios):.2f} (range {ratios[0]:.2f}-{ratios[-1]:.2f}), "
+          f"mean struct/s in memory {statistics.mean(m for m, _ in r):.0f}, by index {statistics.mean(i for _, i in r):.0f}, "
+          f"ratio of means {statistics.mean(i for _, i in r) / statistics.mean(m for m, _ in r):.2f}")
+PY
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg); outputs in $OUT"

@@ -363,7 +363,7 @@ public sealed class Trainer
     private JsonObject TrainingSetDescription() => new()
     {
         ["structures"] = _train.Count,
-        ["atoms"] = _atomCounts.Sum(),
+        ["atoms"] = _atomCounts.Sum(c => (long)c),
         ["validation_structures"] = _validation.Count,
         ["epochs"] = _epochsDone,
         ["seed"] = Options.Seed,
