@@ -122,11 +122,8 @@ public static class TrainCommand
             // The small-data recipe (issue 17): conservative forces, force-dominated loss with the energy in eV/atom, small
             // batches, a long run ended by early stopping. Options given on the command line always win.
             string forceMode = parseResult.GetValue(conservative) ? "conservative" : parseResult.GetValue(forces)!;
-            // The built-in sample is the paper's multi-domain setting and the README's few-minute main job: it keeps the
-            // documented quick settings (direct forces, DefaultEpochs) rather than the long small-data recipe.
             bool builtInSample = trainPath.StartsWith(StructureFiles.SamplePrefix, StringComparison.Ordinal);
-            bool smallData = trainSet.Count <= SmallDataRecipe.MaxStructures && !builtInSample;
-            bool recipe = forceMode == "auto" && smallData;
+            bool recipe = SmallDataRecipe.Applies(forceMode, trainSet.Count, builtInSample);
             bool Given(Option o) => parseResult.GetResult(o) is { Implicit: false };
             var options = new TrainingOptions
             {

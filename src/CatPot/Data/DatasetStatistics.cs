@@ -6,7 +6,8 @@ namespace CatPot.Data;
 
 /// <summary>
 /// Training-set statistics that normalise the model's targets (see the model contract): element reference
-/// energies fitted by least squares of total energy on element counts, the mean and population standard
+/// energies fitted by least squares of total energy on element counts (with three structure-level columns beside them:
+/// total charge Q, Q² and unpaired electrons, see <see cref="ChargeTerms"/>), the mean and population standard
 /// deviation of the referenced per-atom energy <c>y = (E − Σ ref[Z]) / N</c>, the RMS of force components,
 /// and atom counts per element. Everything is computed in double precision and serialises to JSON so it
 /// can be stored with a model.
@@ -20,6 +21,13 @@ public sealed class DatasetStatistics
 
     /// <summary>Element reference energies in eV, indexed by Z (length <see cref="ElementSlots"/>); 0 for elements absent from the fit.</summary>
     public double[] ReferenceEnergies { get; init; } = new double[ElementSlots];
+
+    /// <summary>
+    /// Structure-level reference terms fitted with the element references, in eV: [0] per elementary charge Q, [1] per
+    /// Q², [2] per unpaired electron (multiplicity − 1). Zero where the training set does not vary them (the minimum-norm
+    /// solution leaves a column of zeros at zero), so single-charge, closed-shell data get element references only.
+    /// </summary>
+    public double[] ChargeTerms { get; init; } = new double[3];
 
     /// <summary>Number of atoms of each element over all structures, indexed by Z (length <see cref="ElementSlots"/>).</summary>
     public long[] ElementCounts { get; init; } = new long[ElementSlots];
@@ -55,19 +63,19 @@ public sealed class DatasetStatistics
     /// <summary>Number of force components averaged in <see cref="ForceRms"/>.</summary>
     public long ForceComponentCount { get; init; }
 
-    /// <summary>Σ_i ref[Z_i] over the given atoms, in eV.</summary>
-    public double ReferenceSum(ReadOnlySpan<int> numbers)
+    /// <summary>Σ_i ref[Z_i] over the atoms plus the charge and spin terms, in eV.</summary>
+    public double ReferenceEnergy(Structure structure)
     {
-        double sum = 0;
-        foreach (int z in numbers) sum += ReferenceEnergies[z];
+        double sum = (ChargeTerms[0] * structure.Charge) + (ChargeTerms[1] * structure.Charge * (double)structure.Charge) + (ChargeTerms[2] * (structure.Spin - 1));
+        foreach (int z in structure.Numbers) sum += ReferenceEnergies[z];
         return sum;
     }
 
-    /// <summary>Referenced per-atom energy <c>y = (E − Σ ref) / N</c> of a labelled structure, in eV/atom.</summary>
+    /// <summary>Referenced per-atom energy <c>y = (E − reference) / N</c> of a labelled structure, in eV/atom.</summary>
     public double PerAtomReferencedEnergy(Structure structure)
     {
         double e = structure.Energy ?? throw new ArgumentException("The structure has no energy.", nameof(structure));
-        return (e - ReferenceSum(structure.Numbers)) / structure.AtomCount;
+        return (e - ReferenceEnergy(structure)) / structure.AtomCount;
     }
 
     /// <summary>Computes the statistics of a training set.</summary>
@@ -112,7 +120,8 @@ public sealed class DatasetStatistics
             if (present[z]) elements.Add(z);
         }
 
-        int m = labelled, k = elements.Count;
+        // Three more columns: Q, Q² and unpaired electrons (all zero, hence zero coefficients, for neutral singlets).
+        int m = labelled, ke = elements.Count, k = ke + 3;
         var a = new double[m * k];
         var b = new double[m];
         int row = 0;
@@ -120,21 +129,23 @@ public sealed class DatasetStatistics
         {
             if (!st.Energy.HasValue) continue;
             foreach (int z in st.Numbers) a[columnOf[z] * m + row] += 1.0;
+            a[(ke * m) + row] = st.Charge;
+            a[((ke + 1) * m) + row] = st.Charge * (double)st.Charge;
+            a[((ke + 2) * m) + row] = st.Spin - 1;
             b[row] = st.Energy.Value;
             row++;
         }
         double[] x = LeastSquares.SolveMinimumNorm(a, m, k, b);
         var refs = new double[ElementSlots];
-        for (int c = 0; c < k; c++) refs[elements[c]] = x[c];
+        for (int c = 0; c < ke; c++) refs[elements[c]] = x[c];
+        var fitted = new DatasetStatistics { ReferenceEnergies = refs, ChargeTerms = [x[ke], x[ke + 1], x[ke + 2]] };
 
         var y = new double[m];
         row = 0;
         foreach (var st in structures)
         {
             if (!st.Energy.HasValue) continue;
-            double sum = 0;
-            foreach (int z in st.Numbers) sum += refs[z];
-            y[row++] = (st.Energy.Value - sum) / st.AtomCount;
+            y[row++] = fitted.PerAtomReferencedEnergy(st);
         }
         double mu = 0;
         foreach (double v in y) mu += v;
@@ -150,6 +161,7 @@ public sealed class DatasetStatistics
         return new DatasetStatistics
         {
             ReferenceEnergies = refs,
+            ChargeTerms = fitted.ChargeTerms,
             ElementCounts = counts,
             Mu = mu,
             Sd = Math.Sqrt(var2 / m),
@@ -172,6 +184,8 @@ public sealed class DatasetStatistics
     {
         var stats = JsonSerializer.Deserialize<DatasetStatistics>(json, JsonOptions)
             ?? throw new JsonException("Dataset statistics JSON was 'null'; expected an object with reference_energies, mu, sd, force_rms.");
+        if (stats.ChargeTerms.Length != 3)
+            throw new JsonException($"Dataset statistics JSON has {stats.ChargeTerms.Length} charge terms; expected 3 (per Q, per Q², per unpaired electron).");
         if (stats.ReferenceEnergies.Length != ElementSlots || stats.ElementCounts.Length != ElementSlots)
             throw new JsonException($"Dataset statistics JSON has {stats.ReferenceEnergies.Length} reference energies and {stats.ElementCounts.Length} element counts; expected {ElementSlots} each (index = Z).");
         return stats;

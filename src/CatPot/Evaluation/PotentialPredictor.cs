@@ -119,7 +119,7 @@ public static class PotentialPredictor
         for (int i = 0; i < structures.Count; i++)
         {
             if (structures[i].Energy is not double e) continue;
-            targets.Add(((e - stats.ReferenceSum(structures[i].Numbers)) / structures[i].AtomCount - stats.Mu) / stats.Sd);
+            targets.Add(((e - stats.ReferenceEnergy(structures[i].Numbers, structures[i].Charge, structures[i].Spin)) / structures[i].AtomCount - stats.Mu) / stats.Sd);
             points.Add(predictions[i].NormalizedEnergy);
         }
         return model.Head.Coverage(targets.ToArray(), points.ToArray());
@@ -138,7 +138,7 @@ public static class PotentialPredictor
             PredictedHistogram? histogram = null;
             if (p.Probabilities is not null && model.Head.HistogramEdges(p.NormalizedEnergy) is { } edges)
             {
-                double yn = ((e - stats.ReferenceSum(s.Numbers)) / s.AtomCount - stats.Mu) / stats.Sd;
+                double yn = ((e - stats.ReferenceEnergy(s.Numbers, s.Charge, s.Spin)) / s.AtomCount - stats.Mu) / stats.Sd;
                 histogram = new PredictedHistogram(p.Probabilities, edges, yn, s.AtomCount * stats.Sd);
             }
             list.Add(new StructurePrediction

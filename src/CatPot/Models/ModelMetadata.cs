@@ -38,7 +38,7 @@ public sealed record ModelMetadata
 
     /// <summary>Every key a model file's metadata may hold (besides <c>catpot</c>).</summary>
     public static IReadOnlyList<string> Keys { get; } =
-        ["format", "head", "F", "L", "n_rbf", "r_c", "K", "sigma_ratio", "T", "eps", "element_refs", "mu", "sd", "lo", "hi", "force_rms", "training_set", "head_settings"];
+        ["format", "head", "F", "L", "n_rbf", "r_c", "K", "sigma_ratio", "T", "eps", "element_refs", "mu", "sd", "lo", "hi", "force_rms", "training_set", "head_settings", "charge_refs"];
 
     private static readonly string[] RequiredKeys = ["head", "F", "L", "n_rbf", "mu", "sd", "force_rms", "element_refs"];
     private static readonly string[] SupportKeys = ["lo", "hi"];
@@ -58,14 +58,15 @@ public sealed record ModelMetadata
     /// <summary>The description of a model with these settings (format from the head).</summary>
     public static ModelMetadata Of(PotentialConfig config, PotentialStatistics statistics, JsonObject? trainingSet = null) => new()
     {
-        Format = config.Head.Settings() is null ? CurrentFormat : HeadSettingsFormat,
+        // v1 (the peer's contract) when the head and the statistics fit in it; charge and spin references are CatPot's own.
+        Format = config.Head.Settings() is null && statistics.Charge.IsNone ? CurrentFormat : HeadSettingsFormat,
         Config = config,
         Statistics = statistics,
         TrainingSet = trainingSet is null ? [] : (JsonObject)trainingSet.DeepClone(),
     };
 
-    /// <summary>Σ_i ref[Z_i] in eV.</summary>
-    public double ReferenceEnergy(ReadOnlySpan<int> numbers) => Statistics.ReferenceSum(numbers);
+    /// <summary>Σ_i ref[Z_i] plus the charge and spin terms, in eV.</summary>
+    public double ReferenceEnergy(ReadOnlySpan<int> numbers, int charge = 0, int spin = 1) => Statistics.ReferenceEnergy(numbers, charge, spin);
 
     /// <summary>The normalised per-atom target y_n = ((E − Σ ref)/N − mu)/sd of a total energy.</summary>
     public double NormalisedTarget(double energy, int atomCount, double referenceEnergy) =>
@@ -105,6 +106,15 @@ public sealed record ModelMetadata
             ["training_set"] = TrainingSet.DeepClone(),
         };
         if (Config.Head.Settings() is { } settings) o["head_settings"] = settings;
+        if (!Statistics.Charge.IsNone)
+        {
+            o["charge_refs"] = new JsonObject
+            {
+                ["charge"] = Statistics.Charge.PerCharge,
+                ["charge_squared"] = Statistics.Charge.PerChargeSquared,
+                ["unpaired_electron"] = Statistics.Charge.PerUnpairedElectron,
+            };
+        }
         return o;
     }
 
@@ -228,6 +238,7 @@ public sealed record ModelMetadata
             Lo = lo,
             Hi = hi,
             ForceRms = reader.Positive("force_rms", 1),
+            Charge = ParseChargeReferences(fields.GetValueOrDefault("charge_refs"), format, sourceName),
         };
         return new ModelMetadata
         {
@@ -279,6 +290,27 @@ public sealed record ModelMetadata
             refs[z] = e;
         }
         return refs;
+    }
+
+    private static readonly string[] ChargeReferenceKeys = ["charge", "charge_squared", "unpaired_electron"];
+
+    private static ChargeReference ParseChargeReferences(JsonNode? node, string format, string source)
+    {
+        ModelFileException Fail(string what) => new(source, "__metadata__", $"charge_refs {what}");
+        if (node is null) return ChargeReference.None;
+        if (format != HeadSettingsFormat) throw Fail($"needs format {HeadSettingsFormat} (found '{format}'): v1 files have element references only.");
+        if (node is not JsonObject obj) throw Fail($"must be an object {{{string.Join(", ", ChargeReferenceKeys.Select(k => $"\"{k}\": eV"))}}}; found {node.GetValueKind()}.");
+        var values = new double[ChargeReferenceKeys.Length];
+        foreach (var (k, v) in obj)
+        {
+            int i = Array.IndexOf(ChargeReferenceKeys, k);
+            if (i < 0) throw Fail($"has key '{k}'; expected {string.Join(", ", ChargeReferenceKeys)}.");
+            double e = v is JsonValue jv && jv.GetValueKind() == JsonValueKind.Number ? jv.GetValue<double>()
+                : throw Fail($"[{k}] must be a number of eV; found {v?.ToJsonString() ?? "null"}.");
+            if (!double.IsFinite(e) || Math.Abs(e) > 1e5) throw Fail($"[{k}] is {e} eV; expected a finite energy below 1e5 eV in size.");
+            values[i] = e;
+        }
+        return new ChargeReference(values[0], values[1], values[2]);
     }
 
     /// <summary>Typed access to the fields, with messages that name the key.</summary>

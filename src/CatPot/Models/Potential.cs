@@ -144,10 +144,11 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
         return output;
     }
 
-    /// <summary>Σ ref[Z] per structure, in double.</summary>
+    /// <summary>The reference energy per structure (Σ ref[Z] plus the charge and spin terms), in double.</summary>
     public double[] ReferenceSums(ModelInput<T> input)
     {
         var sums = new double[input.StructureCount];
+        for (int k = 0; k < sums.Length; k++) sums[k] = Statistics.Charge.Energy(input.Charges[k], input.Spins[k]);
         for (int a = 0; a < input.AtomCount; a++) sums[input.AtomToStructure[a]] += Statistics.ElementReferences[input.AtomicNumbers[a]];
         return sums;
     }

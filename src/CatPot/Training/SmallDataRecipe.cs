@@ -31,6 +31,14 @@ public static class SmallDataRecipe
     /// <summary>The small-data recipe aims at this many optimiser steps per epoch (small batches, as the field trains on ~1k structures).</summary>
     public const int TargetStepsPerEpoch = 64;
 
+    /// <summary>
+    /// Whether a run gets the recipe: <c>--forces auto</c> and at most <see cref="MaxStructures"/> training structures,
+    /// except the built-in sample, which is the paper's multi-domain setting and the README's few-minute main job and
+    /// so keeps the documented quick settings (direct forces, the default epochs).
+    /// </summary>
+    public static bool Applies(string forceMode, int trainingStructures, bool builtInSample)
+        => forceMode == "auto" && trainingStructures <= MaxStructures && !builtInSample;
+
     /// <summary>True for a one-atom frame or one whose <c>config_type</c> is <c>IsolatedAtom</c> (MACE's convention).</summary>
     public static bool IsIsolatedAtom(Structure s)
         => s.AtomCount == 1 || (s.Info.TryGetValue("config_type", out var t) && t is string type && type.Equals("IsolatedAtom", StringComparison.OrdinalIgnoreCase));

@@ -102,6 +102,30 @@ public class DatasetStatisticsTests
     }
 
     [Fact]
+    public void Charge_and_spin_terms_are_fitted_beside_the_element_references_and_are_zero_for_neutral_singlets()
+    {
+        var rng = new Random(5);
+        var data = new List<Structure>();
+        for (int s = 0; s < 40; s++)
+        {
+            int h = rng.Next(1, 8), c = rng.Next(1, 5), q = rng.Next(-2, 3), spin = rng.Next(1, 4);
+            var z = Enumerable.Repeat(1, h).Concat(Enumerable.Repeat(6, c)).ToArray();
+            double e = (-13.5 * h) - (1030.25 * c) + (7.9 * q) + (1.8 * q * q) - (0.5 * (spin - 1));
+            data.Add(new Structure(z, new double[3 * z.Length], q, spin) { Energy = e });
+        }
+        var stats = DatasetStatistics.Compute(data);
+        Assert.Equal(-13.5, stats.ReferenceEnergies[1], 8);
+        Assert.Equal(-1030.25, stats.ReferenceEnergies[6], 8);
+        Assert.Equal([7.9, 1.8, -0.5], stats.ChargeTerms.Select(t => Math.Round(t, 8)));
+        Assert.True(stats.Sd < 1e-9);
+        Assert.Equal(data[3].Energy!.Value, stats.ReferenceEnergy(data[3]), 8);
+
+        var neutral = data.Select(s => new Structure(s.Numbers, s.Positions) { Energy = s.Energy }).ToList();
+        Assert.Equal([0.0, 0.0, 0.0], DatasetStatistics.Compute(neutral).ChargeTerms);
+        Assert.Equal(stats.ChargeTerms, DatasetStatistics.FromJson(stats.ToJson()).ChargeTerms);
+    }
+
+    [Fact]
     public void Json_RoundTrips()
     {
         var stats = DatasetStatistics.Compute(LoadFixtureFrames());

@@ -141,6 +141,25 @@ public class ModelMetadataTests
     }
 
     [Fact]
+    public void Charge_references_make_a_v2_file_that_round_trips_and_a_v1_file_cannot_carry_them()
+    {
+        var plain = Sample();
+        var charged = ModelMetadata.Of(plain.Config, plain.Statistics with { Charge = new ChargeReference(7.9, 1.8, -0.5) });
+        var md = charged.ToSafeTensorsMetadata();
+        Assert.Equal("catpot-v2", md["format"]);
+        var back = ModelMetadata.FromSafeTensorsMetadata(md, "mem");
+        AssertSame(charged, back);
+        Assert.Equal(plain.ReferenceEnergy([1, 1, 8]) + (7.9 * 2) + (1.8 * 4) - (0.5 * 2), back.ReferenceEnergy([1, 1, 8], 2, 3), 12);
+
+        md.Remove("catpot");
+        md["format"] = "catpot-v1";
+        Assert.Contains("charge_refs", Refused(md).Message, StringComparison.Ordinal);
+        md["format"] = "catpot-v2";
+        md["charge_refs"] = "{\"charge\": 1, \"charge_cubed\": 2}";
+        Assert.Contains("charge_cubed", Refused(md).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Normalised_target_and_total_energy_are_inverse()
     {
         var m = Sample();

@@ -41,6 +41,22 @@ public class PotentialTests
         return new Structure(numbers, pos, charge, spin);
     }
 
+    [Fact]
+    public void Charge_references_shift_each_structure_energy_by_their_term_and_leave_forces_alone()
+    {
+        var charge = new ChargeReference(7.9, 1.8, -0.5);
+        var plain = Model(SmallHL);
+        var charged = new Potential<double>(SmallHL, Stats() with { Charge = charge });
+        charged.InitializeParameters(1);
+        var batch = Input(Molecule(1, charge: 2, spin: 3), Molecule(2, charge: -1), Molecule(3));
+        var a = plain.Forward(batch, conservativeForces: true);
+        var b = charged.Forward(batch, conservativeForces: true);
+        (int Q, int S)[] states = [(2, 3), (-1, 1), (0, 1)];
+        for (int k = 0; k < states.Length; k++)
+            Assert.Equal(a.Energy[k] + charge.Energy(states[k].Q, states[k].S), b.Energy[k], 9);
+        Assert.Equal(a.ConservativeForces!.ToArray(), b.ConservativeForces!.ToArray());
+    }
+
     private static ModelInput<double> Input(params Structure[] structures)
         => ModelInput<double>.FromBatch(GraphBatch.Create(structures, new NeighborListBuilder(SmallHL.Cutoff)));
 

@@ -58,6 +58,16 @@ public sealed class SmallDataRecipeTests : IDisposable
         Assert.Throws<ArgumentException>(() => SmallDataRecipe.SplitValidation(all, 1.0, 0));
     }
 
+    [Theory]
+    [InlineData("auto", 450, false, true)]
+    [InlineData("auto", SmallDataRecipe.MaxStructures, false, true)]
+    [InlineData("auto", SmallDataRecipe.MaxStructures + 1, false, false)]
+    [InlineData("auto", 450, true, false)]
+    [InlineData("direct", 450, false, false)]
+    [InlineData("conservative", 450, false, false)]
+    public void The_recipe_applies_to_small_user_datasets_under_auto_forces_only(string forces, int structures, bool builtInSample, bool expected)
+        => Assert.Equal(expected, SmallDataRecipe.Applies(forces, structures, builtInSample));
+
     [Fact]
     public void The_batch_budget_aims_at_a_fixed_number_of_steps_per_epoch()
     {

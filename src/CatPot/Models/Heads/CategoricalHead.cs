@@ -1,8 +1,5 @@
 using System.Globalization;
 using System.Numerics;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using CatPot.Tensors;
 
 namespace CatPot.Models.Heads;
@@ -10,36 +7,20 @@ namespace CatPot.Models.Heads;
 /// <summary>
 /// CatPot's categorical head (<c>"cat"</c>): a histogram over a <see cref="TailedSupport"/> (the training range padded
 /// by 5 % of its span plus 3σ, then two tail bins), σ given in meV/atom with the bin width w = σ / sigma_ratio derived
-/// from it (so K follows from the range, up to <see cref="MaxBins"/>), equal or quantile-blended bins, and the hybrid
+/// from it (so K follows from the range, up to <see cref="TailedHistogramHeadConfig.MaxBins"/>), equal or quantile-blended bins, and the hybrid
 /// loss CE + λ·|E_p[y] − y|. The atoms' hidden features are averaged before the last layer (a linear map commutes
 /// with the mean), so K costs one [S, F]·[F, K + 2] product per batch, not one per atom.
 /// </summary>
-public sealed record CategoricalHeadConfig : EnergyHeadConfig
+public sealed record CategoricalHeadConfig : TailedHistogramHeadConfig
 {
     /// <summary>The name in files and on the command line.</summary>
     public const string HeadName = "cat";
-
-    /// <summary>σ of the Gaussian target in meV/atom.</summary>
-    [JsonPropertyName("sigma_mev")]
-    public double SigmaMeV { get; init; } = 10.0;
-
-    /// <summary>σ divided by the (equal-spacing) bin width: w = σ / sigma_ratio.</summary>
-    public double SigmaRatio { get; init; } = 0.75;
-
-    /// <summary>Most finite bins; a wider range gets wider bins.</summary>
-    public int MaxBins { get; init; } = 1024;
 
     /// <summary>"uniform" (equal bins) or "quantile" (mean of equal-width and equal-count edges).</summary>
     public string Spacing { get; init; } = "quantile";
 
     /// <summary>Weight λ of |E_p[y] − y| (normalised units) beside the cross-entropy.</summary>
     public double ExpectationWeight { get; init; } = 1.0;
-
-    /// <summary>Softmax temperature T.</summary>
-    public double Temperature { get; init; } = 1.0;
-
-    /// <summary>The finite edges b_0 … b_K in y_n units, derived from the training targets by <see cref="Fit"/>.</summary>
-    public double[]? Edges { get; init; }
 
     /// <inheritdoc/>
     public override string Name => HeadName;
@@ -49,41 +30,24 @@ public sealed record CategoricalHeadConfig : EnergyHeadConfig
         $"Categorical ({Spacing}, σ = {SigmaMeV:0.##} meV/atom, σ/w = {SigmaRatio:0.##}, λ = {ExpectationWeight:0.##}, T = {Temperature:0.##}{(Edges is null ? "" : $", {Edges.Length - 1}+2 bins")})");
 
     /// <inheritdoc/>
-    public override bool IsDistributional => true;
-
-    /// <inheritdoc/>
-    public override bool IsFitted => Edges is not null;
+    protected override int ExtraOutputs => 0;
 
     /// <inheritdoc/>
     public override void Validate()
     {
-        CategoricalSettings.CheckCommon(SigmaMeV, SigmaRatio, MaxBins, Temperature);
+        base.Validate();
         if (Spacing is not ("uniform" or "quantile")) throw new ArgumentException($"spacing must be \"uniform\" or \"quantile\", got \"{Spacing}\".");
         if (!(ExpectationWeight >= 0) || !double.IsFinite(ExpectationWeight)) throw new ArgumentException($"expectation_weight must be ≥ 0, got {ExpectationWeight}.");
-        if (Edges is not null) _ = new TailedSupport(Edges);
-    }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<ModelParameterSpec> Parameters(int features)
-    {
-        int bins = RequireEdges().Length + 1;
-        return
-        [
-            new("energy.mlp1.weight", [features, features]),
-            new("energy.mlp1.bias", [features]),
-            new("energy.mlp2.weight", [bins, features]),
-            new("energy.mlp2.bias", [bins]),
-        ];
     }
 
     /// <inheritdoc/>
     public override EnergyHead<T> Create<T>(ParameterSet<T> parameters, int features, PotentialStatistics statistics) =>
-        new CategoricalHead<T>(this, parameters, features, new TailedSupport(RequireEdges()), SigmaMeV / 1000.0 / statistics.Sd);
+        new CategoricalHead<T>(this, parameters, features, new TailedSupport(RequireEdges()), Sigma(statistics));
 
     /// <inheritdoc/>
     public override EnergyHeadConfig Fit(ReadOnlySpan<double> trainingTargets, PotentialStatistics statistics)
     {
-        double sigma = SigmaMeV / 1000.0 / statistics.Sd;
+        double sigma = Sigma(statistics);
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
         foreach (double y in trainingTargets)
         {
@@ -94,19 +58,6 @@ public sealed record CategoricalHeadConfig : EnergyHeadConfig
         var edges = TailedSupport.BuildEdges(min - pad, max + pad, sigma / SigmaRatio, MaxBins, Spacing == "quantile" ? trainingTargets.ToArray() : null);
         return this with { Edges = edges };
     }
-
-    /// <inheritdoc/>
-    public override JsonObject? Settings() => EnergyHeads.Write(this);
-
-    /// <summary>Equal settings and equal edges (compared by value).</summary>
-    public bool Equals(CategoricalHeadConfig? other) =>
-        other is not null && EnergyHeads.Write(this).ToJsonString() == EnergyHeads.Write(other).ToJsonString();
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => EnergyHeads.Write(this).ToJsonString().GetHashCode(StringComparison.Ordinal);
-
-    private double[] RequireEdges() => Edges ?? throw new InvalidOperationException("The categorical head has no support yet: call Fit with the training targets (or load it from a model file).");
-
 }
 
 /// <summary>The runtime categorical head (see <see cref="CategoricalHeadConfig"/>).</summary>

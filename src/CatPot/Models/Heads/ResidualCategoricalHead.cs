@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Numerics;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using CatPot.Tensors;
 
@@ -15,33 +13,17 @@ namespace CatPot.Models.Heads;
 /// of the residual (ŷ_n is a constant there). Both readouts share the hidden layer; as in <c>"cat"</c> the atoms are
 /// averaged before the last layer. Entropy, std_E and the histogram describe E around the point energy.
 /// </summary>
-public sealed record ResidualCategoricalHeadConfig : EnergyHeadConfig
+public sealed record ResidualCategoricalHeadConfig : TailedHistogramHeadConfig
 {
     /// <summary>The name in files and on the command line.</summary>
     public const string HeadName = "catres";
-
-    /// <summary>σ of the Gaussian target in meV/atom.</summary>
-    [JsonPropertyName("sigma_mev")]
-    public double SigmaMeV { get; init; } = 10.0;
-
-    /// <summary>σ divided by the bin width.</summary>
-    public double SigmaRatio { get; init; } = 0.75;
 
     /// <summary>Half-width R of the residual support in meV/atom (beyond it: the tail bins).</summary>
     [JsonPropertyName("half_range_mev")]
     public double HalfRangeMeV { get; init; } = 1000.0;
 
-    /// <summary>Most finite bins; a wider range gets wider bins.</summary>
-    public int MaxBins { get; init; } = 1024;
-
     /// <summary>Weight of the cross-entropy beside the regression's |ŷ_n − y_n|.</summary>
     public double CrossEntropyWeight { get; init; } = 0.1;
-
-    /// <summary>Softmax temperature T.</summary>
-    public double Temperature { get; init; } = 1.0;
-
-    /// <summary>The residual support's finite edges in y_n units, set by <see cref="Fit"/> (needs sd).</summary>
-    public double[]? Edges { get; init; }
 
     /// <inheritdoc/>
     public override string Name => HeadName;
@@ -50,57 +32,27 @@ public sealed record ResidualCategoricalHeadConfig : EnergyHeadConfig
     public override string Label => string.Create(CultureInfo.InvariantCulture,
         $"Residual categorical (σ = {SigmaMeV:0.##} meV/atom, ±{HalfRangeMeV:0.##} meV/atom, CE weight {CrossEntropyWeight:0.###}, T = {Temperature:0.##})");
 
-    /// <inheritdoc/>
-    public override bool IsDistributional => true;
-
-    /// <inheritdoc/>
-    public override bool IsFitted => Edges is not null;
+    /// <summary>Row 0 of the last layer is the regression energy.</summary>
+    protected override int ExtraOutputs => 1;
 
     /// <inheritdoc/>
     public override void Validate()
     {
-        CategoricalSettings.CheckCommon(SigmaMeV, SigmaRatio, MaxBins, Temperature);
+        base.Validate();
         if (!(HalfRangeMeV > SigmaMeV) || !double.IsFinite(HalfRangeMeV)) throw new ArgumentException($"half_range_mev must be finite and > sigma_mev, got {HalfRangeMeV}.");
         if (!(CrossEntropyWeight >= 0) || !double.IsFinite(CrossEntropyWeight)) throw new ArgumentException($"cross_entropy_weight must be ≥ 0, got {CrossEntropyWeight}.");
-        if (Edges is not null) _ = new TailedSupport(Edges);
-    }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<ModelParameterSpec> Parameters(int features)
-    {
-        int outputs = 1 + RequireEdges().Length + 1;
-        return
-        [
-            new("energy.mlp1.weight", [features, features]),
-            new("energy.mlp1.bias", [features]),
-            new("energy.mlp2.weight", [outputs, features]),
-            new("energy.mlp2.bias", [outputs]),
-        ];
     }
 
     /// <inheritdoc/>
     public override EnergyHead<T> Create<T>(ParameterSet<T> parameters, int features, PotentialStatistics statistics) =>
-        new ResidualCategoricalHead<T>(this, parameters, features, new TailedSupport(RequireEdges()), SigmaMeV / 1000.0 / statistics.Sd);
+        new ResidualCategoricalHead<T>(this, parameters, features, new TailedSupport(RequireEdges()), Sigma(statistics));
 
     /// <inheritdoc/>
     public override EnergyHeadConfig Fit(ReadOnlySpan<double> trainingTargets, PotentialStatistics statistics)
     {
-        double sigma = SigmaMeV / 1000.0 / statistics.Sd, r = HalfRangeMeV / 1000.0 / statistics.Sd;
+        double sigma = Sigma(statistics), r = HalfRangeMeV / 1000.0 / statistics.Sd;
         return this with { Edges = TailedSupport.BuildEdges(-r, r, sigma / SigmaRatio, MaxBins, null) };
     }
-
-    /// <inheritdoc/>
-    public override JsonObject? Settings() => EnergyHeads.Write(this);
-
-    /// <summary>Equal settings and equal edges (compared by value).</summary>
-    public bool Equals(ResidualCategoricalHeadConfig? other) =>
-        other is not null && EnergyHeads.Write(this).ToJsonString() == EnergyHeads.Write(other).ToJsonString();
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => EnergyHeads.Write(this).ToJsonString().GetHashCode(StringComparison.Ordinal);
-
-    private double[] RequireEdges() => Edges ?? throw new InvalidOperationException("The residual categorical head has no support yet: call Fit (or load it from a model file).");
-
 }
 
 /// <summary>The runtime residual categorical head (see <see cref="ResidualCategoricalHeadConfig"/>).</summary>
