@@ -12,8 +12,8 @@ namespace CatPot.Training;
 /// <summary>
 /// Everything the trainer needs from its training set before the first step, from ONE pass that reads every structure
 /// once, in index order, and keeps none: the label checks, the atom counts (for the batch plan), the element references
-/// (least squares of total energy on element counts, fitted by a streaming Givens QR instead of a structures × elements
-/// matrix), the mean and standard deviation of the referenced per-atom energy, the force RMS, the HL-Gauss support and
+/// (least squares of total energy on element counts and the charge and spin columns Q, Q², unpaired electrons, fitted by
+/// a streaming Givens QR instead of a structures × columns matrix), the mean and standard deviation of the referenced per-atom energy, the force RMS, the HL-Gauss support and
 /// the normalised targets the energy head fits its support to.
 /// </summary>
 /// <remarks>
@@ -21,13 +21,17 @@ namespace CatPot.Training;
 /// compositions are stored once), so a set read by index (<see cref="IIndexedStructures"/>) costs no more memory here
 /// than those arrays. The results equal <see cref="Trainer.ComputeStatistics"/> (which reads an in-memory set several
 /// times and builds the dense matrix) to float64 round-off: the QR and the SVD of the full matrix differ in the order
-/// of their operations, and a structure's reference sum is Σ_Z n_Z·ref[Z] by element instead of atom by atom. The scan
+/// of their operations, and a structure's reference energy is summed by element (Σ_Z n_Z·ref[Z]) instead of atom by atom. The scan
 /// is deterministic, and under MPI rank 0 alone runs it and broadcasts the result (<see cref="Shared"/>), so every rank
 /// and every number of ranks trains from bit-identical statistics.
 /// </remarks>
 internal sealed class TrainingSetScan
 {
     private const int Slots = DatasetStatistics.ElementSlots;
+
+    // Least-squares columns: the element slots (by Z), then the structure-level terms Q, Q² and unpaired electrons, in
+    // the order DatasetStatistics uses.
+    private const int ChargeColumn = Slots, ChargeSquaredColumn = Slots + 1, UnpairedColumn = Slots + 2, Columns = Slots + 3;
 
     // 2^-52 (numpy's finfo(float64).eps), as in LeastSquares: the rank threshold of the full matrix's SVD.
     private const double MachineEpsilon = 2.220446049250313e-16;
@@ -56,11 +60,13 @@ internal sealed class TrainingSetScan
         var compositionOf = new int[n];
         var compositionIds = new Dictionary<string, int>(StringComparer.Ordinal);
         var compositions = new List<(int Z, int Count)[]>();
+        var compositionCharge = new List<(int Charge, int Spin)>();
         var elementCounts = new long[Slots];
         var counts = new int[Slots];
         var touched = new List<int>();
         var key = new StringBuilder();
-        var fit = elementReferences is null ? new StreamingLeastSquares(Slots) : null;
+        var fit = elementReferences is null ? new StreamingLeastSquares(Columns) : null;
+        var row = new List<(int Column, double Value)>();
         double forceSquares = 0;
         long forceComponents = 0;
 
@@ -90,17 +96,27 @@ internal sealed class TrainingSetScan
                 key.Append(z).Append(':').Append(counts[z]).Append(' ');
                 counts[z] = 0;
             }
+            key.Append('q').Append(s.Charge).Append('s').Append(s.Spin);
             string k = key.ToString();
             if (!compositionIds.TryGetValue(k, out int id))
             {
                 id = compositions.Count;
                 compositionIds.Add(k, id);
                 compositions.Add(composition);
+                compositionCharge.Add((s.Charge, s.Spin));
             }
             compositionOf[i] = id;
             atomCounts[i] = s.AtomCount;
             energies[i] = energy;
-            fit?.AddRow(composition, energy);
+            if (fit is not null)
+            {
+                row.Clear();
+                foreach (var (z, count) in composition) row.Add((z, count));
+                row.Add((ChargeColumn, s.Charge));
+                row.Add((ChargeSquaredColumn, s.Charge * (double)s.Charge));
+                row.Add((UnpairedColumn, s.Spin - 1));
+                fit.AddRow(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(row), energy);
+            }
             if (s.Forces is not null)
             {
                 foreach (double f in s.Forces) forceSquares += f * f;
@@ -109,9 +125,14 @@ internal sealed class TrainingSetScan
         }
 
         double[] references;
+        var charge = ChargeReference.None;
         if (fit is not null)
         {
-            references = fit.SolveMinimumNorm(MachineEpsilon * Math.Max(n, fit.ColumnCount));
+            // The dense fit always has the three charge columns (zero columns get zero coefficients): same rank threshold.
+            int elements = elementCounts.Count(c => c > 0);
+            var x = fit.SolveMinimumNorm(MachineEpsilon * Math.Max(n, elements + 3));
+            references = x[..Slots];
+            charge = new ChargeReference(x[ChargeColumn], x[ChargeSquaredColumn], x[UnpairedColumn]);
         }
         else
         {
@@ -125,7 +146,8 @@ internal sealed class TrainingSetScan
         var referenceSum = new double[compositions.Count];
         for (int c = 0; c < compositions.Count; c++)
         {
-            double sum = 0;
+            var (q, spin) = compositionCharge[c];
+            double sum = charge.Energy(q, spin);
             foreach (var (z, count) in compositions[c]) sum += count * references[z];
             referenceSum[c] = sum;
         }
@@ -142,7 +164,7 @@ internal sealed class TrainingSetScan
         foreach (double y in targets) variance += (y - mu) * (y - mu);
         double sd = Math.Sqrt(variance / n);
         double forceRms = forceComponents == 0 ? 0 : Math.Sqrt(forceSquares / forceComponents);
-        var statistics = new PotentialStatistics { ElementReferences = references, Mu = mu, Sd = sd > 0 ? sd : 1, ForceRms = forceRms > 0 ? forceRms : 1 };
+        var statistics = new PotentialStatistics { ElementReferences = references, Charge = charge, Mu = mu, Sd = sd > 0 ? sd : 1, ForceRms = forceRms > 0 ? forceRms : 1 };
         for (int i = 0; i < n; i++) targets[i] = (targets[i] - statistics.Mu) / statistics.Sd;
         var (lo, hi) = HLGaussSupport.RangeFromTargets(targets);
         return new TrainingSetScan { Statistics = statistics with { Lo = lo, Hi = hi }, AtomCounts = atomCounts, Targets = targets };
@@ -206,8 +228,8 @@ internal sealed class TrainingSetScan
 /// <summary>
 /// Least squares min ‖A x − b‖ over rows given one at a time: each row is rotated into an upper-triangular R (Givens),
 /// with Qᵀb alongside, so memory is columns² however many rows; the minimum-norm solution is then that of R x = Qᵀb
-/// (the same singular values as A), solved by <see cref="LeastSquares.SolveMinimumNorm"/>. Columns are element slots;
-/// only those that occurred are touched.
+/// (the same singular values as A), solved by <see cref="LeastSquares.SolveMinimumNorm"/>. Only the columns that had a
+/// nonzero value in some row are touched (the element slots that occurred, and the charge terms where charge or spin vary).
 /// </summary>
 internal sealed class StreamingLeastSquares(int columns)
 {
@@ -220,17 +242,17 @@ internal sealed class StreamingLeastSquares(int columns)
     /// <summary>Columns that occurred in some row.</summary>
     public int ColumnCount => _active.Count;
 
-    /// <summary>Adds the row with value count at column Z for each (Z, count) (ascending Z), and right-hand side b.</summary>
-    public void AddRow(ReadOnlySpan<(int Z, int Count)> entries, double b)
+    /// <summary>Adds the row with the given values at the given columns (ascending; other columns 0) and right-hand side b.</summary>
+    public void AddRow(ReadOnlySpan<(int Column, double Value)> entries, double b)
     {
-        foreach (var (z, _) in entries)
+        foreach (var (z, value) in entries)
         {
-            if (_seen[z]) continue;
+            if (value == 0 || _seen[z]) continue;
             _seen[z] = true;
             int at = _active.BinarySearch(z);
             _active.Insert(~at, z);
         }
-        foreach (var (z, count) in entries) _row[z] = count;
+        foreach (var (z, value) in entries) _row[z] = value;
         int n = columns;
         for (int a = 0; a < _active.Count; a++)
         {

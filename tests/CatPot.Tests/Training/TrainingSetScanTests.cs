@@ -25,6 +25,10 @@ public sealed class TrainingSetScanTests
         Assert.Equal(expected.Lo, actual.Lo, 1e-8 * (expected.Hi - expected.Lo));
         Assert.Equal(expected.Hi, actual.Hi, 1e-8 * (expected.Hi - expected.Lo));
         Assert.Equal(expected.ForceRms, actual.ForceRms);
+        double chargeScale = refScale + Math.Abs(expected.Charge.PerCharge) + Math.Abs(expected.Charge.PerChargeSquared) + Math.Abs(expected.Charge.PerUnpairedElectron);
+        Assert.Equal(expected.Charge.PerCharge, actual.Charge.PerCharge, 1e-10 * chargeScale);
+        Assert.Equal(expected.Charge.PerChargeSquared, actual.Charge.PerChargeSquared, 1e-10 * chargeScale);
+        Assert.Equal(expected.Charge.PerUnpairedElectron, actual.Charge.PerUnpairedElectron, 1e-10 * chargeScale);
         Assert.Equal(train.Select(s => s.AtomCount), scan.AtomCounts);
         for (int i = 0; i < train.Count; i++)
             Assert.Equal(Trainer.NormalizedTarget(expected, train[i]), scan.Targets[i], 1e-7);
@@ -37,6 +41,24 @@ public sealed class TrainingSetScanTests
     [Fact]
     public void One_pass_statistics_equal_the_in_memory_ones_with_fitted_references()
         => AssertMatchesInMemory(TrainerTests.Sample(SampleData.OpenTrain, 120), null);
+
+    [Fact]
+    public void One_pass_statistics_fit_the_charge_and_spin_terms_as_in_memory()
+    {
+        // Charges and multiplicities that vary, with a known ionisation-like term in the energies.
+        var train = TrainerTests.Sample(SampleData.OpenTrain, 80);
+        for (int i = 0; i < train.Count; i++)
+        {
+            var s = train[i];
+            int q = (i % 5) - 2, spin = 1 + (i % 3);
+            var charged = new Structure(s.Numbers, s.Positions, q, spin) { Energy = s.Energy + (7.5 * q) + (1.25 * q * q) + (0.3 * (spin - 1)), Forces = s.Forces };
+            foreach (var (key, value) in s.Info) charged.Info[key] = value;
+            train[i] = charged;
+        }
+        AssertMatchesInMemory(train, null);
+        var scan = TrainingSetScan.Run(train, null, requireForces: true);
+        Assert.False(scan.Statistics.Charge.IsNone);
+    }
 
     [Fact]
     public void One_pass_statistics_equal_the_in_memory_ones_with_given_references()
@@ -78,7 +100,7 @@ public sealed class TrainingSetScanTests
         var fit = new StreamingLeastSquares(DatasetStatistics.ElementSlots);
         for (int r = 0; r < m; r++)
         {
-            var entries = new List<(int Z, int Count)>();
+            var entries = new List<(int Column, double Value)>();
             for (int c = 0; c < columns.Length; c++)
             {
                 int count = random.Next(0, 4) == 0 ? 0 : random.Next(1, 12);
@@ -90,7 +112,7 @@ public sealed class TrainingSetScanTests
                 entries.Add((1, 1));
                 dense[r] = 1;
             }
-            b[r] = entries.Sum(e => e.Count * (-10.0 * e.Z)) + (random.NextDouble() - 0.5);
+            b[r] = entries.Sum(e => e.Value * (-10.0 * e.Column)) + (random.NextDouble() - 0.5);
             fit.AddRow(entries.ToArray(), b[r]);
         }
         var expected = LeastSquares.SolveMinimumNorm(dense, m, columns.Length, b);
