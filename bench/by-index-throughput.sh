@@ -11,6 +11,7 @@ ROUNDS=${ROUNDS:-2}
 FEATURES=${FEATURES:-32}
 LAYERS=${LAYERS:-1}
 OUT=${OUT:-$(mktemp -d)}
+mkdir -p "$OUT"
 dotnet build src/CatPot.Cli -c Release -v q -nologo > /dev/null
 CATPOT="dotnet src/CatPot.Cli/bin/Release/net10.0/CatPot.Cli.dll"
 T=$DATA/train.extxyz V=$DATA/val.extxyz
