@@ -24,6 +24,8 @@ if (args.Length < 5)
 string modelPath = args[0], trainPath = args[1], calibPath = args[2], testPath = args[3], outPath = args[4];
 int components = 1;
 double shrinkage = GaussianMixture.DefaultShrinkage;
+double noveltyExponent = NoveltyInflation.DefaultExponent;
+bool bondSupport = true;
 string? rowsPath = null;
 string? savePath = null;
 string[]? features = null;
@@ -33,6 +35,8 @@ for (int i = 5; i < args.Length; i++)
     switch (args[i])
     {
         case "--components": components = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--no-bond-support": bondSupport = false; break;
+        case "--novelty-exponent": noveltyExponent = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--shrinkage": shrinkage = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--rows": rowsPath = args[++i]; break;
         case "--save": savePath = args[++i]; break;
@@ -47,7 +51,7 @@ void Log(string s) => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,7:F
 var file = SafeTensorsFile.Read(modelPath);
 var model = PotentialFile.FromSafeTensors<float>(file, out _);
 model.FreezeForInference();
-var options = new CalibrationOptions { DensityComponents = components, Features = features, DensityShrinkage = shrinkage };
+var options = new CalibrationOptions { DensityComponents = components, Features = features, DensityShrinkage = shrinkage, NoveltyExponent = noveltyExponent, BondSupport = bondSupport };
 var train = StructureFiles.ReadAll(trainPath);
 var calib = StructureFiles.ReadAll(calibPath);
 var test = StructureFiles.ReadAll(testPath);
@@ -55,11 +59,12 @@ Log($"extracting {train.Count} training structures");
 var trainSig = SignalExtractor.Extract(model, train);
 Log("fitting density and rigidity");
 var (density, rigidity) = UncertaintyCalibrator.FitEstimators(trainSig, options);
+var bonds = UncertaintyCalibrator.FitBondSupport(trainSig);
 trainSig = null;
 Log($"extracting {calib.Count} calibration structures");
 var calSig = SignalExtractor.Extract(model, calib);
 var unc = UncertaintyCalibrator.Calibrate(density, rigidity, calSig, calib.Select(s => s.Energy!.Value).ToArray(), UncertaintyCalibrator.GroupsOf(calib), options,
-    new JsonObject { ["training_data"] = Path.GetFileName(trainPath), ["calibration_data"] = Path.GetFileName(calibPath), ["training_structures"] = train.Count });
+    new JsonObject { ["training_data"] = Path.GetFileName(trainPath), ["calibration_data"] = Path.GetFileName(calibPath), ["training_structures"] = train.Count }, bonds);
 train = null;
 Log($"fused weights: {string.Join(", ", unc.EnergyModel.Names.Zip(unc.EnergyModel.Weights, (n, w) => $"{n}={w:F3}"))}; std factor {unc.EnergyQuantiles.StdFactor:F3}");
 
@@ -75,6 +80,7 @@ var domains = test.Select(s => s.Domain ?? "all").ToArray();
 var scores = new Dictionary<string, double[]>
 {
     ["energy_std (fused, calibrated)"] = est.Select(e => e.EnergyStd).ToArray(),
+    ["energy_std without the out-of-domain factor"] = est.Select(e => e.EnergyStd / (e.NoveltyInflation * e.BondFactor)).ToArray(),
     ["density: max atom novelty"] = est.Select(e => e.Signals.NoveltyMax).ToArray(),
     ["density: top-3 mean novelty"] = est.Select(e => e.Signals.NoveltyTopMean).ToArray(),
     ["density: mean novelty"] = est.Select(e => e.Signals.NoveltyMean).ToArray(),
@@ -99,6 +105,11 @@ var report = new JsonObject
     ["fused_features"] = new JsonArray(unc.EnergyModel.Names.Select(n => (JsonNode)n).ToArray()),
     ["fused_weights"] = new JsonArray(unc.EnergyModel.Weights.Select(w => (JsonNode)w).ToArray()),
     ["std_factor"] = unc.EnergyQuantiles.StdFactor,
+    ["novelty_exponent"] = noveltyExponent,
+    ["test_frames_inflated"] = est.Count(e => e.NoveltyInflation > 1),
+    ["test_mean_novelty_inflation"] = est.Average(e => e.NoveltyInflation),
+    ["test_frames_bond_factor"] = est.Count(e => e.BondFactor > 1),
+    ["test_mean_bond_factor"] = est.Average(e => e.BondFactor),
     ["extract_seconds_test"] = extractSeconds,
     ["estimate_seconds_test"] = estimateSeconds,
 };
@@ -132,25 +143,33 @@ report["atom_uncertainty_max_vs_per_atom_error_spearman"] = RankStatistics.Spear
 Console.WriteLine($"max atom_uncertainty vs |ΔE|/N: Spearman {RankStatistics.Spearman(atomWorst, perAtomErr):F3}");
 
 var oodReport = new JsonObject();
+var oodFrames = new List<(string Name, List<Structure> Frames, StructureSignals[] Signals)>();
 foreach (var (name, path) in ood)
 {
     var frames = StructureFiles.ReadAll(path);
     var fs = SignalExtractor.Extract(model, frames);
+    oodFrames.Add((name, frames, fs));
     var fe = fs.Select(unc.Estimate).ToArray();
     var o = new JsonObject
     {
         ["frames"] = frames.Count,
         ["mean_energy_std"] = fe.Average(e => e.EnergyStd),
+        ["mean_energy_std_without_ood_factor"] = fe.Average(e => e.EnergyStd / (e.NoveltyInflation * e.BondFactor)),
+        ["mean_novelty_inflation"] = fe.Average(e => e.NoveltyInflation),
+        ["frames_inflated"] = fe.Count(e => e.NoveltyInflation > 1),
+        ["mean_bond_factor"] = fe.Average(e => e.BondFactor),
+        ["frames_bond_factor"] = fe.Count(e => e.BondFactor > 1),
         ["mean_novelty_max"] = fe.Average(e => e.Signals.NoveltyMax),
         ["mean_rigidity"] = fe.Average(e => e.Signals.Rigidity),
     };
     if (frames.All(f => f.Energy is not null)) o["energy_mae"] = frames.Select((f, i) => Math.Abs(fs[i].Energy - f.Energy!.Value)).Average();
-    foreach (var key in new[] { "OH_dist", "separation" })
+    foreach (var key in new[] { "OH_dist", "separation", "temperature_K" })
         if (frames.All(f => f.Info.ContainsKey(key)))
         {
             var x = frames.Select(f => Convert.ToDouble(f.Info[key], CultureInfo.InvariantCulture)).ToArray();
             o[$"spearman_energy_std_vs_{key}"] = RankStatistics.Spearman(fe.Select(e => e.EnergyStd).ToArray(), x);
             o[$"spearman_novelty_max_vs_{key}"] = RankStatistics.Spearman(fe.Select(e => e.Signals.NoveltyMax).ToArray(), x);
+            o[$"spearman_energy_std_without_ood_factor_vs_{key}"] = RankStatistics.Spearman(fe.Select(e => e.EnergyStd / (e.NoveltyInflation * e.BondFactor)).ToArray(), x);
             // the stretched side only (bond longer than 1.0 Å): the dissociation the guard should catch
             var far = Enumerable.Range(0, x.Length).Where(i => x[i] >= 1.0).ToArray();
             if (far.Length > 2)
@@ -168,7 +187,7 @@ if (rowsPath is not null)
 {
     // one row per calibration and test structure, for exploring fusions outside this tool
     using var w = new StreamWriter(rowsPath);
-    w.WriteLine("split,domain,parent,atoms,charge,metal_or_ion,abs_err,novelty_max,novelty_top,novelty_mean,rarity_max,rigidity,entropy,hist_std,tail_mass,energy_std");
+    w.WriteLine("split,domain,parent,atoms,charge,metal_or_ion,abs_err,novelty_max,novelty_top,novelty_mean,rarity_max,rigidity,entropy,hist_std,tail_mass,energy_std,novelty_inflation,bond_factor,x");
     void Rows(string split, List<Structure> st, StructureSignals[] sg)
     {
         for (int i = 0; i < st.Count; i++)
@@ -176,15 +195,17 @@ if (rowsPath is not null)
             var e = unc.Estimate(sg[i]);
             var f = e.Signals;
             w.WriteLine(string.Join(",", split, st[i].Domain, UncertaintyCalibrator.GroupsOf([st[i]])[0], st[i].AtomCount, st[i].Charge, DomainPrior.MetalOrIon(st[i]),
-                Math.Abs(sg[i].Energy - st[i].Energy!.Value).ToString("R", CultureInfo.InvariantCulture),
+                Math.Abs(sg[i].Energy - (st[i].Energy ?? double.NaN)).ToString("R", CultureInfo.InvariantCulture),
                 f.NoveltyMax.ToString("R", CultureInfo.InvariantCulture), f.NoveltyTopMean.ToString("R", CultureInfo.InvariantCulture), f.NoveltyMean.ToString("R", CultureInfo.InvariantCulture), f.RarityMax.ToString("R", CultureInfo.InvariantCulture),
                 f.Rigidity.ToString("R", CultureInfo.InvariantCulture), (f.Entropy ?? double.NaN).ToString("R", CultureInfo.InvariantCulture),
                 (f.HistogramStd ?? double.NaN).ToString("R", CultureInfo.InvariantCulture), (f.TailMass ?? double.NaN).ToString("R", CultureInfo.InvariantCulture),
-                e.EnergyStd.ToString("R", CultureInfo.InvariantCulture)));
+                e.EnergyStd.ToString("R", CultureInfo.InvariantCulture), e.NoveltyInflation.ToString("R", CultureInfo.InvariantCulture), e.BondFactor.ToString("R", CultureInfo.InvariantCulture),
+                st[i].Info.TryGetValue("OH_dist", out var oh) ? oh : st[i].Info.TryGetValue("separation", out var sep) ? sep : ""));
         }
     }
     Rows("calib", calib, calSig);
     Rows("test", test, sig);
+    foreach (var (name, frames, fs) in oodFrames) Rows(name, frames, fs);
 }
 if (savePath is not null)
 {

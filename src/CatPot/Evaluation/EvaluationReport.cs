@@ -43,8 +43,30 @@ public sealed record EvaluationReport
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     /// <summary>Reads a report written by <see cref="ToJson"/>.</summary>
-    public static EvaluationReport FromJson(string json) =>
-        JsonSerializer.Deserialize<EvaluationReport>(json, JsonOptions) ?? throw new JsonException("The JSON holds no evaluation report.");
+    /// <remarks>Reports written before the output-vocabulary rename (<see cref="UncertaintyMetrics.LegacyKeys"/>) read too.</remarks>
+    public static EvaluationReport FromJson(string json)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(json) ?? throw new JsonException("The JSON holds no evaluation report.");
+        RenameLegacyKeys(node);
+        return node.Deserialize<EvaluationReport>(JsonOptions) ?? throw new JsonException("The JSON holds no evaluation report.");
+    }
+
+    private static void RenameLegacyKeys(System.Text.Json.Nodes.JsonNode? node)
+    {
+        if (node is System.Text.Json.Nodes.JsonObject obj)
+        {
+            foreach (var (old, current) in UncertaintyMetrics.LegacyKeys)
+                if (obj.ContainsKey(old) && !obj.ContainsKey(current))
+                {
+                    var value = obj[old];
+                    obj.Remove(old);
+                    obj[current] = value;
+                }
+            foreach (var child in obj.Select(kv => kv.Value).ToList()) RenameLegacyKeys(child);
+        }
+        else if (node is System.Text.Json.Nodes.JsonArray array)
+            foreach (var child in array) RenameLegacyKeys(child);
+    }
 
     /// <summary>Plain markdown: an error table, and an uncertainty table when any group has uncertainty metrics.</summary>
     public string ToMarkdown()

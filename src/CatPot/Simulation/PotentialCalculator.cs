@@ -150,9 +150,28 @@ public sealed class PotentialCalculator<T> : IForceCalculator where T : unmanage
             Entropy = double.IsNaN(result.Entropy) ? null : result.Entropy,
             HistogramStd = double.IsNaN(result.EnergyStd) ? null : result.EnergyStd,
             TailMass = tailMass,
+            NearestNeighbour = NearestNeighbourDistances(structure),
         });
         result.EnergyStd = estimate.EnergyStd;
         result.AtomUncertainty = estimate.AtomUncertainty;
+    }
+
+    // Each atom's nearest-neighbour distance for the uncertainty's geometric term (CatPot.Uncertainty.BondSupport), from
+    // the pairs of the neighbour list; the list keeps no periodic shifts, so periodic structures go without the term.
+    private double[]? NearestNeighbourDistances(Structure structure)
+    {
+        if (structure.Pbc.Any(p => p)) return null;
+        var pos = structure.Positions;
+        var rec = _neighbors.Receivers;
+        var snd = _neighbors.Senders;
+        var distances = new double[rec.Length];
+        for (int e = 0; e < distances.Length; e++)
+        {
+            int i = rec[e], j = snd[e];
+            double dx = pos[3 * j] - pos[3 * i], dy = pos[(3 * j) + 1] - pos[(3 * i) + 1], dz = pos[(3 * j) + 2] - pos[(3 * i) + 2];
+            distances[e] = Math.Sqrt((dx * dx) + (dy * dy) + (dz * dz));
+        }
+        return CatPot.Uncertainty.BondSupport.NearestNeighbour(structure.AtomCount, 0, rec, distances, Model.Config.Cutoff);
     }
 
     private ModelInput<T> InputFor(Structure structure)

@@ -55,7 +55,7 @@ public static class SignalExtractor
                 var hSpan = h.Span;
                 for (int st = 0; st < indices.Length; st++)
                 {
-                    int n = batch.AtomCounts[st], off = batch.AtomOffsets[st];
+                    int n = batch.AtomCounts[st], off = batch.AtomOffsets[st], e0 = batch.EdgeOffsets[st], e1 = batch.EdgeOffsets[st + 1];
                     var atom = new double[n * f];
                     for (int i = 0; i < atom.Length; i++) atom[i] = sSpan[(off * f) + i];
                     var readout = new double[dh];
@@ -78,6 +78,8 @@ public static class SignalExtractor
                         Entropy = output.Entropy?[st],
                         HistogramStd = output.EnergyStd?[st],
                         TailMass = tailMass,
+                        NearestNeighbour = BondSupport.NearestNeighbour(n, off, batch.Receivers.AsSpan(e0, e1 - e0),
+                            Array.ConvertAll(batch.EdgeDistances[e0..e1], d => (double)d), model.Config.Cutoff),
                     };
                 }
                 done += indices.Length;

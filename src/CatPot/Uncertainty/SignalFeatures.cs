@@ -9,8 +9,14 @@ public sealed record SignalFeatures
     /// <summary>Number of atoms.</summary>
     public required int AtomCount { get; init; }
 
+    /// <summary>Atomic numbers [N] (the elements the novelties and rarities belong to).</summary>
+    public required int[] Numbers { get; init; }
+
     /// <summary>Per-atom feature novelty (squared Mahalanobis distance / d to the atom's element mixture).</summary>
     public required double[] AtomNovelty { get; init; }
+
+    /// <summary>Each atom's nearest-neighbour distance, Å (null when not computed).</summary>
+    public double[]? NearestNeighbour { get; init; }
 
     /// <summary>Largest atom novelty.</summary>
     public required double NoveltyMax { get; init; }

@@ -28,6 +28,12 @@ public sealed record StructureSignals
     /// <summary>Histogram mass in the outermost bins (<see cref="SignalExtractor.TailFraction"/> of the bins at each end); null for a regression head.</summary>
     public double? TailMass { get; init; }
 
+    /// <summary>
+    /// Each atom's distance to its nearest neighbour within the model's cutoff (the cutoff when it has none), Å; null
+    /// when the caller did not compute it (then <see cref="BondSupport"/> is not applied).
+    /// </summary>
+    public double[]? NearestNeighbour { get; init; }
+
     /// <summary>Number of atoms.</summary>
     public int AtomCount => Numbers.Length;
 }

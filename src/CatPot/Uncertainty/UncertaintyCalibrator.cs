@@ -28,6 +28,15 @@ public sealed record CalibrationOptions
     /// <summary>Inputs of the fused model; null for <see cref="SignalFeatures.FusedNames"/>.</summary>
     public string[]? Features { get; init; }
 
+    /// <summary>
+    /// Exponent β of the out-of-domain term (<see cref="NoveltyInflation"/>): energy_std grows as (ν/ν_ref)^β beyond the
+    /// calibration set's largest atom novelty ν_ref of each element; 0 switches it off.
+    /// </summary>
+    public double NoveltyExponent { get; init; } = NoveltyInflation.DefaultExponent;
+
+    /// <summary>Whether to fit the geometric out-of-domain term (<see cref="Uncertainty.BondSupport"/>).</summary>
+    public bool BondSupport { get; init; } = true;
+
     /// <summary>Seed of the mixture initialisation.</summary>
     public int Seed { get; init; }
 
@@ -67,6 +76,10 @@ public static class UncertaintyCalibrator
         return (density, rigidity);
     }
 
+    /// <summary>The nearest-neighbour ranges of the training atoms, or null when the signals lack the distances.</summary>
+    public static BondSupport? FitBondSupport(IReadOnlyList<StructureSignals> training) =>
+        training.Count > 0 && training.All(s => s.NearestNeighbour is not null) ? BondSupport.Fit(training.Select(s => (s.Numbers, s.NearestNeighbour!))) : null;
+
     /// <summary>
     /// Fits the fused model and the conformal factors on calibration structures with known energies.
     /// </summary>
@@ -77,8 +90,11 @@ public static class UncertaintyCalibrator
     /// <param name="groups">Their parent (or other group) labels; folds never split a group.</param>
     /// <param name="options">Settings.</param>
     /// <param name="provenance">Stored with the model (data names, counts).</param>
+    /// <param name="trainingBonds">Nearest-neighbour ranges of the training atoms (<see cref="FitBondSupport"/>), widened here by the
+    /// calibration atoms; null leaves the geometric term out.</param>
     public static UncertaintyModel Calibrate(FeatureDensity density, LastLayerRigidity rigidity, IReadOnlyList<StructureSignals> calibration,
-        IReadOnlyList<double> trueEnergies, IReadOnlyList<string> groups, CalibrationOptions? options = null, JsonObject? provenance = null)
+        IReadOnlyList<double> trueEnergies, IReadOnlyList<string> groups, CalibrationOptions? options = null, JsonObject? provenance = null,
+        BondSupport? trainingBonds = null)
     {
         options ??= new CalibrationOptions();
         int n = calibration.Count;
@@ -125,8 +141,12 @@ public static class UncertaintyCalibrator
         prov["calibration_groups"] = groups.Distinct(StringComparer.Ordinal).Count();
         prov["folds"] = folds;
         prov["density_components"] = options.DensityComponents;
+        var inflation = NoveltyInflation.Fit(signals.Select(s => (s.AtomNovelty, s.Numbers)), options.NoveltyExponent);
+        var bonds = trainingBonds is not null && options.BondSupport && calibration.All(s => s.NearestNeighbour is not null)
+            ? trainingBonds.Including(calibration.Select(s => (s.Numbers, s.NearestNeighbour!)))
+            : null;
         return new UncertaintyModel(density, rigidity, energyModel, NormalisedResidualQuantiles.Fit(err, oof),
-            atomModel, NormalisedResidualQuantiles.Fit(atomErr, atomOof), options.TopAtoms, prov);
+            atomModel, NormalisedResidualQuantiles.Fit(atomErr, atomOof), options.TopAtoms, prov, inflation, bonds);
     }
 
     /// <summary>
@@ -142,12 +162,13 @@ public static class UncertaintyCalibrator
         var train = SignalExtractor.Extract(model, training, options.MaxAtoms);
         log?.Invoke("fitting feature density and last-layer rigidity");
         var (density, rigidity) = FitEstimators(train, options);
+        var bonds = FitBondSupport(train);
         train = null;
         log?.Invoke($"extracting features of {labelled.Count} calibration structures");
         var cal = SignalExtractor.Extract(model, labelled, options.MaxAtoms);
         var prov = provenance is null ? new JsonObject() : (JsonObject)provenance.DeepClone();
         prov["training_structures"] = training.Count;
-        return Calibrate(density, rigidity, cal, labelled.Select(s => s.Energy!.Value).ToArray(), GroupsOf(labelled), options, prov);
+        return Calibrate(density, rigidity, cal, labelled.Select(s => s.Energy!.Value).ToArray(), GroupsOf(labelled), options, prov, bonds);
     }
 
     /// <summary>The <c>parent</c> info value of each structure, or a unique label when absent.</summary>

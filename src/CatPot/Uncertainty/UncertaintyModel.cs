@@ -22,8 +22,10 @@ public sealed class UncertaintyModel
 
     /// <summary>Bundles fitted parts.</summary>
     public UncertaintyModel(FeatureDensity density, LastLayerRigidity rigidity, LogErrorModel energyModel, NormalisedResidualQuantiles energyQuantiles,
-        LogErrorModel atomModel, NormalisedResidualQuantiles atomQuantiles, int topAtoms, JsonObject? provenance = null)
+        LogErrorModel atomModel, NormalisedResidualQuantiles atomQuantiles, int topAtoms, JsonObject? provenance = null, NoveltyInflation? inflation = null, BondSupport? bonds = null)
     {
+        Inflation = inflation;
+        Bonds = bonds;
         Density = density;
         Rigidity = rigidity;
         EnergyModel = energyModel;
@@ -52,6 +54,12 @@ public sealed class UncertaintyModel
     /// <summary>Conformal ratios of the per-atom model.</summary>
     public NormalisedResidualQuantiles AtomQuantiles { get; }
 
+    /// <summary>The out-of-domain novelty term; null for a model calibrated before it existed (factor 1 everywhere).</summary>
+    public NoveltyInflation? Inflation { get; }
+
+    /// <summary>The geometric out-of-domain term; null for a model calibrated before it existed (factor 1 everywhere).</summary>
+    public BondSupport? Bonds { get; }
+
     /// <summary>k of the top-k mean novelty.</summary>
     public int TopAtoms { get; }
 
@@ -71,6 +79,8 @@ public sealed class UncertaintyModel
         return new SignalFeatures
         {
             AtomCount = s.AtomCount,
+            Numbers = s.Numbers,
+            NearestNeighbour = s.NearestNeighbour,
             AtomNovelty = nov,
             NoveltyMax = FeatureDensity.Max(nov),
             NoveltyTopMean = FeatureDensity.TopMean(nov, topAtoms),
@@ -93,12 +103,16 @@ public sealed class UncertaintyModel
     {
         var row = EnergyModel.Names.Select(f.Feature).ToArray();
         double logU = EnergyModel.LogSize(row);
-        double energyStd = Math.Exp(Math.Min(logU, 700)) * EnergyQuantiles.StdFactor;
+        double inflation = Inflation?.StructureFactor(f.AtomNovelty, f.Numbers) ?? 1.0;
+        var nn = Bonds is null ? null : f.NearestNeighbour;
+        double bond = nn is null ? 1.0 : Bonds!.StructureFactor(f.Numbers, nn);
+        double energyStd = Math.Exp(Math.Min(logU, 700)) * EnergyQuantiles.StdFactor * inflation * bond;
         var atoms = new double[f.AtomCount];
         double atomFactor = AtomQuantiles.StdFactor;
         for (int a = 0; a < atoms.Length; a++)
-            atoms[a] = AtomModel.Size([Math.Log(Math.Max(f.AtomNovelty[a], 1e-300)), f.AtomRarity[a]]) * atomFactor;
-        return new UncertaintyEstimate { EnergyStd = energyStd, AtomUncertainty = atoms, LogSize = logU, Signals = f };
+            atoms[a] = AtomModel.Size([Math.Log(Math.Max(f.AtomNovelty[a], 1e-300)), f.AtomRarity[a]]) * atomFactor
+                * (Inflation?.AtomFactor(f.Numbers[a], f.AtomNovelty[a]) ?? 1.0) * (nn is null ? 1.0 : Bonds!.AtomFactor(f.Numbers[a], nn[a]));
+        return new UncertaintyEstimate { EnergyStd = energyStd, AtomUncertainty = atoms, LogSize = logU, NoveltyInflation = inflation, BondFactor = bond, Signals = f };
     }
 
     /// <summary>The tensors and the metadata entry that store this model in a safetensors file.</summary>
@@ -142,6 +156,16 @@ public sealed class UncertaintyModel
             ["atom_std_factor"] = AtomQuantiles.StdFactor,
             ["provenance"] = Provenance.DeepClone(),
         };
+        if (Inflation is { } inf)
+        {
+            json["novelty_exponent"] = inf.Exponent;
+            json["novelty_reference_default"] = inf.DefaultReference;
+            json["novelty_reference"] = new JsonObject(inf.ReferenceByElement.OrderBy(kv => kv.Key)
+                .Select(kv => KeyValuePair.Create(kv.Key.ToString(CultureInfo.InvariantCulture), (JsonNode?)kv.Value)));
+        }
+        if (Bonds is { } bonds)
+            json["nearest_neighbour_range"] = new JsonObject(bonds.Range.OrderBy(kv => kv.Key)
+                .Select(kv => KeyValuePair.Create(kv.Key.ToString(CultureInfo.InvariantCulture), (JsonNode?)new JsonArray(kv.Value.Lo, kv.Value.Hi))));
         return (t, new(MetadataKey, json.ToJsonString()));
     }
 
@@ -191,7 +215,16 @@ public sealed class UncertaintyModel
                  new NormalisedResidualQuantiles(T(name + ".ratios")));
             var (em, eq) = Model("energy", "energy_features", "energy_intercept");
             var (am, aq) = Model("atom", "atom_features", "atom_intercept");
-            return new UncertaintyModel(density, rigidity, em, eq, am, aq, (int)json["top_atoms"]!, json["provenance"] as JsonObject is { } p ? (JsonObject)p.DeepClone() : null);
+            NoveltyInflation? inflation = null;
+            if (json["novelty_exponent"] is { } exponent)
+                inflation = new NoveltyInflation(
+                    json["novelty_reference"]!.AsObject().ToDictionary(kv => int.Parse(kv.Key, CultureInfo.InvariantCulture), kv => (double)kv.Value!),
+                    (double)json["novelty_reference_default"]!, (double)exponent);
+            BondSupport? bonds = null;
+            if (json["nearest_neighbour_range"] is JsonObject ranges)
+                bonds = new BondSupport(ranges.ToDictionary(kv => int.Parse(kv.Key, CultureInfo.InvariantCulture),
+                    kv => ((double)kv.Value!.AsArray()[0]!, (double)kv.Value!.AsArray()[1]!)));
+            return new UncertaintyModel(density, rigidity, em, eq, am, aq, (int)json["top_atoms"]!, json["provenance"] as JsonObject is { } p ? (JsonObject)p.DeepClone() : null, inflation, bonds);
         }
         catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException or System.Text.Json.JsonException or NullReferenceException)
         {

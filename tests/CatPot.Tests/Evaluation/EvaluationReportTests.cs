@@ -85,6 +85,22 @@ public class EvaluationReportTests
     }
 
     [Fact]
+    public void Json_keys_use_the_output_vocabulary_and_old_reports_still_read()
+    {
+        var report = EvaluationReport.Compute(Load(PeerFixtures.Json("metrics_cases.json")));
+        string json = report.ToJson();
+        foreach (var key in UncertaintyMetrics.LegacyKeys.Values) Assert.Contains($"\"{key}\"", json, StringComparison.Ordinal);
+        foreach (var key in UncertaintyMetrics.LegacyKeys.Keys) Assert.DoesNotContain($"\"{key}\"", json, StringComparison.Ordinal);
+        // a report as written before the rename: the old keys map onto the same properties
+        string old = json;
+        foreach (var (legacy, current) in UncertaintyMetrics.LegacyKeys) old = old.Replace($"\"{current}\"", $"\"{legacy}\"", StringComparison.Ordinal);
+        var back = EvaluationReport.FromJson(old);
+        Assert.Equal(report.Overall.Uncertainty!.SpearmanEntropy, back.Overall.Uncertainty!.SpearmanEntropy);
+        Assert.Equal(report.Domains[1].Uncertainty!.AurocStdE, back.Domains[1].Uncertainty!.AurocStdE);
+        Assert.Equal(report.Overall.Uncertainty!.MeanStdE, back.Overall.Uncertainty!.MeanStdE);
+    }
+
+    [Fact]
     public void Hand_checkable_case()
     {
         // two structures: errors +1 eV (2 atoms) and −3 eV (1 atom); one atom's true force is zero
