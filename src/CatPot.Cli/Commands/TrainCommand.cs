@@ -199,11 +199,15 @@ public static class TrainCommand
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 // The validation parents are not trained on, so the validation set is the calibration set.
-                uncertainty = ModelUncertainty.FitAndStore(bestPath, trainSet, valSet, trainPath, valPath ?? "validation split of " + trainPath, bestPath,
+                // Read by index, the set may be far larger than memory: the uncertainty's density and rigidity are fitted
+                // on at most UncertaintyFitStructures of it, evenly spaced (an in-memory set is used whole, as before).
+                var fitSet = indexed is not null && trainSet.Count > UncertaintyFitStructures ? EvenlySpaced(trainSet, UncertaintyFitStructures) : trainSet;
+                if (!ReferenceEquals(fitSet, trainSet)) context.Error.WriteLine($"catpot: the uncertainty is fitted on {fitSet.Count} of the {trainSet.Count} training structures read by index (evenly spaced).");
+                uncertainty = ModelUncertainty.FitAndStore(bestPath, fitSet, valSet, trainPath, valPath ?? "validation split of " + trainPath, bestPath,
                     trainer.Options.MaxAtoms, 1, context.Verbose ? m => context.Error.WriteLine($"catpot: uncertainty: {m}") : null);
                 if (valPath is null)
                     context.Error.WriteLine("catpot: note: the uncertainty was calibrated on a random split of --train; structures of the same parent may sit on both sides, so energy_std may be optimistic (give --val from unseen parents, or recalibrate with 'catpot calibrate').");
-                context.Error.WriteLine($"catpot: fitted the uncertainty (energy_std, atom_uncertainty) on {trainSet.Count} training structures, calibrated on {valSet.Count} validation structures; stored in {bestPath}");
+                context.Error.WriteLine($"catpot: fitted the uncertainty (energy_std, atom_uncertainty) on {fitSet.Count} training structures, calibrated on {valSet.Count} validation structures; stored in {bestPath}");
             }
 
             if (testSet is null) return Task.FromResult(ExitCodes.Ok);
@@ -223,6 +227,16 @@ public static class TrainCommand
             }
             return Task.FromResult(ExitCodes.Ok);
         }
+    }
+
+    /// <summary>Most training structures the uncertainty is fitted on when the training set is read by index.</summary>
+    public const int UncertaintyFitStructures = 10_000;
+
+    private static List<Structure> EvenlySpaced(IReadOnlyList<Structure> set, int count)
+    {
+        var subset = new List<Structure>(count);
+        for (int k = 0; k < count; k++) subset.Add(set[(int)((long)k * set.Count / count)]);
+        return subset;
     }
 
     /// <summary>

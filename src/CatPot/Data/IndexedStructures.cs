@@ -70,14 +70,19 @@ public static class IndexedStructures
 
     private sealed class AseLmdbIndexed(string path, ExtXyzReaderOptions options) : Indexed
     {
-        // The reader stays open for the life of the process (a training run); LMDB maps the files read-only.
+        // The reader stays open for the life of the process (a training run); LMDB maps the files read-only. Every
+        // 1024 rows the mapped pages are released from the resident set (they stay in the page cache), so reading a
+        // dataset larger than memory does not grow the process's RSS towards the size of the files.
+        private const int ReleaseEvery = 1024;
         private readonly AseLmdbReader _reader = new(path);
+        private int _reads;
 
         public override int Count => _reader.Count;
 
         // The same label units and model-input checks as a full read (StructureFiles), row by row as batches need them.
         protected override Structure Read(int index)
         {
+            if (Interlocked.Increment(ref _reads) % ReleaseEvery == 0) _reader.ReleaseResidentPages();
             var structure = _reader.Read(index);
             string file = _reader.RowAt(index).FilePath;
             LabelUnit.Convert(structure, options.EnergyUnit, options.ForceUnit);
@@ -109,27 +114,39 @@ public static class IndexedStructures
 
         public override int Count => _offsets.Length;
 
-        // A pass in index order (statistics, validation of labels) continues one open reader instead of seeking.
+        // One open file handle, one buffer and one reader for every frame: a read is one positioned read of the frame's
+        // bytes and a parse, with no file opened and no reader buffers allocated.
         private readonly Lock _gate = new();
-        private FileStream? _stream;
+        private Microsoft.Win32.SafeHandles.SafeFileHandle? _file;
+        private long _length;
+        private readonly MemoryStream _frame = new();
         private ExtXyzReader? _reader;
-        private int _next = -1;
 
         protected override Structure Read(int index)
         {
             lock (_gate)
             {
-                if (_reader is null || index != _next)
+                if (_file is null)
                 {
-                    _reader?.Dispose();
-                    _stream?.Dispose();
-                    _stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-                    _stream.Position = _offsets[index];
-                    _reader = new ExtXyzReader(_stream, $"{_path} (from frame {index})", _options, leaveOpen: true);
+                    _file = File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.Read);
+                    _length = RandomAccess.GetLength(_file);
                 }
-                if (!_reader.TryRead(out var s))
+                long start = _offsets[index], end = index + 1 < _offsets.Length ? _offsets[index + 1] : _length;
+                int length = checked((int)Math.Max(0, end - start));
+                _frame.SetLength(length);
+                var buffer = _frame.GetBuffer();
+                int read = 0;
+                while (read < length)
+                {
+                    int r = RandomAccess.Read(_file, buffer.AsSpan(read, length - read), start + read);
+                    if (r == 0) break;
+                    read += r;
+                }
+                _frame.Position = 0;
+                _reader ??= new ExtXyzReader(_frame, $"{_path} (line numbers counted from the frame's count line)", _options, leaveOpen: true);
+                _reader.Restart(index, read);
+                if (read < length || !_reader.TryRead(out var s))
                     throw new StructureFormatException(_path, index, null, $"frame {index} at byte {_offsets[index]} is missing; the file changed after its index was built (delete {IndexPathOf(_path)}).");
-                _next = index + 1;
                 return s;
             }
         }
@@ -137,7 +154,7 @@ public static class IndexedStructures
         public override void Dispose()
         {
             _reader?.Dispose();
-            _stream?.Dispose();
+            _file?.Dispose();
             base.Dispose();
         }
 

@@ -129,6 +129,13 @@ public sealed class AseLmdbReader : IDisposable
         }
     }
 
+    /// <summary>Drops the process's mapping of the files' pages (see <see cref="LmdbFile.ReleaseResidentPages"/>).</summary>
+    internal void ReleaseResidentPages()
+    {
+        foreach (var shard in _shards)
+            shard.File.ReleaseResidentPages();
+    }
+
     /// <summary>Closes the files.</summary>
     public void Dispose()
     {

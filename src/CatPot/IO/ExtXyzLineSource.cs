@@ -16,7 +16,7 @@ internal sealed class ExtXyzLineSource : IDisposable
     private readonly bool _leaveOpen;
     private readonly Decoder _decoder;
     private readonly byte[] _bytes = new byte[1 << 16];
-    private readonly long? _streamLength;
+    private long? _streamLength;
     private char[] _chars = new char[(1 << 17) + 8];
     private int _start;
     private int _end;
@@ -29,6 +29,20 @@ internal sealed class ExtXyzLineSource : IDisposable
         _streamLength = streamLength;
         _decoder = new UTF8Encoding(false, false).GetDecoder();
         _decoder.Fallback = new DecoderReplacementFallback("\uFFFD");
+    }
+
+    /// <summary>
+    /// Drops the buffered text and counts lines and bytes afresh from the stream's current position, which the caller
+    /// has moved (reading frames by index); <paramref name="streamLength"/> is what remains readable from there.
+    /// </summary>
+    public void Restart(long? streamLength)
+    {
+        _start = _end = 0;
+        _eof = false;
+        _decoder.Reset();
+        LineNumber = 0;
+        BytesRead = 0;
+        _streamLength = streamLength;
     }
 
     /// <summary>1-based number of the line last returned (0 before the first).</summary>

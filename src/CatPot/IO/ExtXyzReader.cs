@@ -73,6 +73,22 @@ public sealed class ExtXyzReader : IDisposable
         while (reader.TryRead(out var s)) yield return s;
     }
 
+    /// <summary>
+    /// Continues with frame <paramref name="frameIndex"/> at the stream's current position, after the caller moved the
+    /// stream there (reading by index reuses one reader and its buffers for every frame); line numbers in errors then
+    /// count from that position. <paramref name="remainingBytes"/> is the stream length from there.
+    /// </summary>
+    internal void Restart(int frameIndex, long remainingBytes)
+    {
+        _lines.Restart(remainingBytes);
+        _done = false;
+        _pendingLine = null;
+        _pendingLineNumber = 0;
+        _previousCount = 0;
+        _previousCountLine = 0;
+        FramesRead = frameIndex;
+    }
+
     /// <summary>Reads the next frame; false at the end of the file.</summary>
     /// <exception cref="StructureFormatException">The frame is malformed or physically invalid.</exception>
     public bool TryRead([NotNullWhen(true)] out Structure? structure)

@@ -53,8 +53,8 @@ public sealed class Trainer
     private readonly LearningRateSchedule _schedule;
     private readonly BatchPlanner _planner;
     private readonly int[] _atomCounts;
-    private readonly Func<int, NeighborList> _neighbors;
-    private readonly double[] _targets;            // y_n per training structure
+    private readonly TrainingBatchSource _source;
+    private readonly PotentialStatistics _scannedStatistics; // of the data given, to check a resumed checkpoint against
     private double _outsideCount, _nearEdgeCount;   // this epoch's training targets relative to the head's support
     private readonly Communicator _communicator;
     private readonly GradientReducer _reducer;
@@ -81,26 +81,29 @@ public sealed class Trainer
         options.Validate();
         if (train.Count == 0) throw new ArgumentException("The training set is empty.", nameof(train));
         if (validation.Count == 0) throw new ArgumentException("The validation set is empty: model selection and early stopping need one.", nameof(validation));
-        RequireLabels(train, "training", options.ForceWeight > 0);
         RequireLabels(validation, "validation", options.ForceWeight > 0);
         Options = options;
         _train = train;
         _validation = validation;
         _outputDirectory = outputDirectory;
         TensorThreading.MaxThreads = Math.Max(1, options.Threads);
+        _communicator = communicator ?? Communicator.SingleProcess;
 
-        Statistics = statistics ?? ComputeStatistics(train, options.ElementReferences);
-        _targets = [.. train.Select(s => NormalizedTarget(Statistics, s))];
+        // One pass over the training set (labels, atom counts, statistics, targets), on rank 0 only under MPI.
+        var scan = TrainingSetScan.Shared(train, options.ElementReferences, options.ForceWeight > 0, _communicator);
+        _scannedStatistics = scan.Statistics;
+        Statistics = statistics ?? scan.Statistics;
+        bool sameStatistics = statistics is null || (statistics.Mu == scan.Statistics.Mu && statistics.Sd == scan.Statistics.Sd);
+        var targets = sameStatistics ? scan.Targets : [.. scan.Targets.Select(y => ((y * scan.Statistics.Sd) + scan.Statistics.Mu - statistics!.Mu) / statistics.Sd)];
         // The head takes what it needs from the training targets (e.g. its support); the same data give the same head on resume.
-        Model = new Potential<float>(options.Model with { Head = options.Model.Head.Fit(_targets, Statistics) }, Statistics);
+        Model = new Potential<float>(options.Model with { Head = options.Model.Head.Fit(targets, Statistics) }, Statistics);
         Model.InitializeParameters(options.Seed);
         _parameters = [.. Model.Parameters.Items.Select(p => new Parameter(p.Name, p.Tensor, p.Decay))];
         _optimizer = new AdamW(_parameters, options.LearningRate, options.Beta1, options.Beta2, options.AdamEps, options.WeightDecay);
         _ema = new ExponentialMovingAverage(_parameters, options.EmaDecay);
-        _communicator = communicator ?? Communicator.SingleProcess;
         _reducer = new GradientReducer(_parameters, _communicator, options.MicroBatches);
 
-        _atomCounts = [.. train.Select(s => s.AtomCount)];
+        _atomCounts = scan.AtomCounts;
         _planner = new BatchPlanner(options.Seed, options.MaxAtoms, OversizeStructurePolicy.OwnBatch);
         long total = 0;
         for (int e = 0; e < options.Epochs; e++) total += _planner.Plan(_atomCounts, e).Batches.Count;
@@ -108,7 +111,7 @@ public sealed class Trainer
         double stepsPerEpoch = (double)total / options.Epochs;
         long warmup = Math.Max((long)Math.Ceiling(options.WarmupFraction * total), (long)Math.Ceiling(options.MinWarmupEpochs * stepsPerEpoch));
         _schedule = new LearningRateSchedule(options.LearningRate, total, Math.Min(warmup, total), options.WarmupStartFactor, options.MinLearningRateFactor);
-        _neighbors = TrainingNeighborLists.For(train, options.Model.Cutoff);
+        _source = new TrainingBatchSource(train, options.Model.Cutoff);
 
     }
 
@@ -197,6 +200,8 @@ public sealed class Trainer
         {
             cancellation.ThrowIfCancellationRequested();
             var indices = plan.Batches[b];
+            // A set read by index reads the next step's structures while this step computes.
+            _source.StartStep(OwnIndices(indices), b + 1 < plan.Batches.Count ? OwnIndices(plan.Batches[b + 1]) : null);
             var (loss, eLoss, fLoss) = TrainStep(indices);
             lossSum += loss;
             energySum += eLoss;
@@ -245,6 +250,21 @@ public sealed class Trainer
         return record;
     }
 
+    /// <summary>The structures of a batch that this rank computes (its micro-batches), in micro-batch order.</summary>
+    private int[] OwnIndices(int[] batch)
+    {
+        int m = Options.MicroBatches;
+        if (m == 1 && _communicator.Size == 1) return batch;
+        var parts = MicroBatchPlanner.Split(batch, _atomCounts, m);
+        var own = new List<int>();
+        for (int slot = 0; slot < _reducer.Slots; slot++)
+        {
+            int part = MicroBatchPlanner.MicroBatchOf(slot, _communicator.Rank, _communicator.Size);
+            if (part < m) own.AddRange(parts[part]);
+        }
+        return [.. own];
+    }
+
     private (double Loss, double Energy, double Forces) TrainStep(int[] indices)
     {
         // The batch is split into micro-batches (one when MicroBatches is 1); this rank computes the gradients of its
@@ -285,14 +305,17 @@ public sealed class Trainer
     /// </summary>
     private (double Loss, double Energy, double Forces) BackwardPass(int[] indices, double weight)
     {
-        var batch = GraphBatch.Create(_train, indices, _neighbors);
+        var (structures, lists) = _source.Get(indices);
+        var local = new int[indices.Length];
+        for (int i = 0; i < local.Length; i++) local[i] = i;
+        var batch = GraphBatch.Create(structures, local, k => lists[k]);
         var input = ModelInput<float>.FromBatch(batch);
         bool conservative = Options.ConservativeForces;
         var output = Model.Forward(input, directForces: !conservative, conservativeForces: conservative, createGraph: conservative);
         int s = indices.Length;
 
         var y = new double[s];
-        for (int i = 0; i < s; i++) y[i] = _targets[indices[i]];
+        for (int i = 0; i < s; i++) y[i] = NormalizedTarget(Statistics, structures[i]);
         var energyLoss = Model.Head.Loss(output.Head, y);
         if (Model.Head.BinCount > 0)
         {
@@ -341,7 +364,7 @@ public sealed class Trainer
     private JsonObject TrainingSetDescription() => new()
     {
         ["structures"] = _train.Count,
-        ["atoms"] = _atomCounts.Sum(),
+        ["atoms"] = _atomCounts.Sum(c => (long)c),
         ["validation_structures"] = _validation.Count,
         ["epochs"] = _epochsDone,
         ["seed"] = Options.Seed,
@@ -440,8 +463,10 @@ public sealed class Trainer
             throw new ModelFileException(path, null, $"the checkpoint state cannot be read ({e.Message}).", e);
         }
         var trainer = new Trainer(state.Options, train, validation, outputDirectory, state.Statistics, communicator);
-        var fresh = ComputeStatistics(train, state.Options.ElementReferences);
-        if (fresh.Mu != state.Statistics.Mu || fresh.Sd != state.Statistics.Sd)
+        // The same data give the same statistics (bit for bit with this version; to round-off with a checkpoint of an older one).
+        var fresh = trainer._scannedStatistics;
+        static bool Near(double a, double b, double scale) => Math.Abs(a - b) <= 1e-9 * scale;
+        if (!Near(fresh.Mu, state.Statistics.Mu, Math.Abs(state.Statistics.Mu) + state.Statistics.Sd) || !Near(fresh.Sd, state.Statistics.Sd, state.Statistics.Sd))
             throw new ModelFileException(path, null, "the training data differ from the data this checkpoint was trained on (different energy statistics). Resume with the same --train file.");
 
         float[] Get(string name, Parameter p)

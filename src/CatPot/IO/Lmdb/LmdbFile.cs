@@ -96,6 +96,25 @@ public sealed unsafe class LmdbFile : IDisposable
         return new LmdbFile(displayPath, (byte*)pin.AddrOfPinnedObject(), image.Length, null, null, pin);
     }
 
+    /// <summary>
+    /// Drops this process's mapping of the file's pages (Linux: madvise MADV_DONTNEED on the read-only map). The pages
+    /// stay in the kernel's page cache and fault back in on the next access, but no longer count in the process's
+    /// resident set, so reading a dataset larger than memory by index keeps the resident set bounded. Safe while other
+    /// threads read (they refault); a no-op for in-memory images and on other systems.
+    /// </summary>
+    internal void ReleaseResidentPages()
+    {
+        if (_map is null || !OperatingSystem.IsLinux()) return;
+        long page = Environment.SystemPageSize;
+        long start = (long)_base & ~(page - 1);
+        _ = Madvise((nint)start, (nuint)(_length + ((long)_base - start)), MadviseDontNeed);
+    }
+
+    private const int MadviseDontNeed = 4;
+
+    [DllImport("libc", EntryPoint = "madvise")]
+    private static extern int Madvise(nint address, nuint length, int advice);
+
     /// <summary>The file this database was opened from.</summary>
     public string FilePath { get; }
 
