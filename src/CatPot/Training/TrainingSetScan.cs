@@ -12,7 +12,7 @@ namespace CatPot.Training;
 /// <summary>
 /// Everything the trainer needs from its training set before the first step, from ONE pass that reads every structure
 /// once, in index order, and keeps none: the label checks, the atom counts (for the batch plan), the element references
-/// (least squares of total energy on element counts and the charge and spin columns Q, Q², unpaired electrons, fitted by
+/// (least squares of total energy on element counts and the charge columns Q and Q², fitted by
 /// a streaming Givens QR instead of a structures × columns matrix), the mean and standard deviation of the referenced per-atom energy, the force RMS, the HL-Gauss support and
 /// the normalised targets the energy head fits its support to.
 /// </summary>
@@ -29,9 +29,9 @@ internal sealed class TrainingSetScan
 {
     private const int Slots = DatasetStatistics.ElementSlots;
 
-    // Least-squares columns: the element slots (by Z), then the structure-level terms Q, Q² and unpaired electrons, in
-    // the order DatasetStatistics uses.
-    private const int ChargeColumn = Slots, ChargeSquaredColumn = Slots + 1, UnpairedColumn = Slots + 2, Columns = Slots + 3;
+    // Least-squares columns: the element slots (by Z), then the structure-level terms Q and Q², in the order
+    // DatasetStatistics uses.
+    private const int ChargeColumn = Slots, ChargeSquaredColumn = Slots + 1, Columns = Slots + 2;
 
     // 2^-52 (numpy's finfo(float64).eps), as in LeastSquares: the rank threshold of the full matrix's SVD.
     private const double MachineEpsilon = 2.220446049250313e-16;
@@ -60,7 +60,7 @@ internal sealed class TrainingSetScan
         var compositionOf = new int[n];
         var compositionIds = new Dictionary<string, int>(StringComparer.Ordinal);
         var compositions = new List<(int Z, int Count)[]>();
-        var compositionCharge = new List<(int Charge, int Spin)>();
+        var compositionCharge = new List<int>();
         var elementCounts = new long[Slots];
         var counts = new int[Slots];
         var touched = new List<int>();
@@ -96,14 +96,14 @@ internal sealed class TrainingSetScan
                 key.Append(z).Append(':').Append(counts[z]).Append(' ');
                 counts[z] = 0;
             }
-            key.Append('q').Append(s.Charge).Append('s').Append(s.Spin);
+            key.Append('q').Append(s.Charge);
             string k = key.ToString();
             if (!compositionIds.TryGetValue(k, out int id))
             {
                 id = compositions.Count;
                 compositionIds.Add(k, id);
                 compositions.Add(composition);
-                compositionCharge.Add((s.Charge, s.Spin));
+                compositionCharge.Add(s.Charge);
             }
             compositionOf[i] = id;
             atomCounts[i] = s.AtomCount;
@@ -114,7 +114,6 @@ internal sealed class TrainingSetScan
                 foreach (var (z, count) in composition) row.Add((z, count));
                 row.Add((ChargeColumn, s.Charge));
                 row.Add((ChargeSquaredColumn, s.Charge * (double)s.Charge));
-                row.Add((UnpairedColumn, s.Spin - 1));
                 fit.AddRow(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(row), energy);
             }
             if (s.Forces is not null)
@@ -128,11 +127,11 @@ internal sealed class TrainingSetScan
         var charge = ChargeReference.None;
         if (fit is not null)
         {
-            // The dense fit always has the three charge columns (zero columns get zero coefficients): same rank threshold.
+            // The dense fit always has the two charge columns (zero columns get zero coefficients): same rank threshold.
             int elements = elementCounts.Count(c => c > 0);
-            var x = fit.SolveMinimumNorm(MachineEpsilon * Math.Max(n, elements + 3));
+            var x = fit.SolveMinimumNorm(MachineEpsilon * Math.Max(n, elements + 2));
             references = x[..Slots];
-            charge = new ChargeReference(x[ChargeColumn], x[ChargeSquaredColumn], x[UnpairedColumn]);
+            charge = new ChargeReference(x[ChargeColumn], x[ChargeSquaredColumn]);
         }
         else
         {
@@ -146,8 +145,7 @@ internal sealed class TrainingSetScan
         var referenceSum = new double[compositions.Count];
         for (int c = 0; c < compositions.Count; c++)
         {
-            var (q, spin) = compositionCharge[c];
-            double sum = charge.Energy(q, spin);
+            double sum = charge.Energy(compositionCharge[c]);
             foreach (var (z, count) in compositions[c]) sum += count * references[z];
             referenceSum[c] = sum;
         }
@@ -229,7 +227,7 @@ internal sealed class TrainingSetScan
 /// Least squares min ‖A x − b‖ over rows given one at a time: each row is rotated into an upper-triangular R (Givens),
 /// with Qᵀb alongside, so memory is columns² however many rows; the minimum-norm solution is then that of R x = Qᵀb
 /// (the same singular values as A), solved by <see cref="LeastSquares.SolveMinimumNorm"/>. Only the columns that had a
-/// nonzero value in some row are touched (the element slots that occurred, and the charge terms where charge or spin vary).
+/// nonzero value in some row are touched (the element slots that occurred, and the charge terms where the charge varies).
 /// </summary>
 internal sealed class StreamingLeastSquares(int columns)
 {
