@@ -63,10 +63,14 @@ public sealed class DatasetStatistics
     /// <summary>Number of force components averaged in <see cref="ForceRms"/>.</summary>
     public long ForceComponentCount { get; init; }
 
+    /// <summary>The charge terms as a <see cref="ChargeReference"/>.</summary>
+    [JsonIgnore]
+    public ChargeReference Charge => new(ChargeTerms[0], ChargeTerms[1]);
+
     /// <summary>Σ_i ref[Z_i] over the atoms plus the charge terms, in eV.</summary>
     public double ReferenceEnergy(Structure structure)
     {
-        double sum = (ChargeTerms[0] * structure.Charge) + (ChargeTerms[1] * structure.Charge * (double)structure.Charge);
+        double sum = Charge.Energy(structure.Charge);
         foreach (int z in structure.Numbers) sum += ReferenceEnergies[z];
         return sum;
     }

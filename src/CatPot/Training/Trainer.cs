@@ -139,7 +139,7 @@ public sealed class Trainer
     public static PotentialStatistics ComputeStatistics(IReadOnlyList<Structure> train, double[]? elementReferences = null)
     {
         var d = DatasetStatistics.Compute(train);
-        var stats = new PotentialStatistics { ElementReferences = [.. d.ReferenceEnergies], Charge = new ChargeReference(d.ChargeTerms[0], d.ChargeTerms[1]), Mu = d.Mu, Sd = d.Sd > 0 ? d.Sd : 1, ForceRms = d.ForceRms > 0 ? d.ForceRms : 1 };
+        var stats = new PotentialStatistics { ElementReferences = [.. d.ReferenceEnergies], Charge = d.Charge, Mu = d.Mu, Sd = d.Sd > 0 ? d.Sd : 1, ForceRms = d.ForceRms > 0 ? d.ForceRms : 1 };
         if (elementReferences is not null) stats = WithReferences(stats, train, elementReferences);
         var yn = train.Where(s => s.Energy is not null).Select(s => NormalizedTarget(stats, s)).ToArray();
         var (lo, hi) = HLGaussSupport.RangeFromTargets(yn);

@@ -1,3 +1,4 @@
+using CatPot.Chemistry;
 using System.Text.Json.Nodes;
 using CatPot.Models;
 using CatPot.Models.Heads;
