@@ -19,7 +19,7 @@ namespace CatPot.Training;
 /// <remarks>
 /// Per structure it keeps its atom count, its energy and the id of its composition (16 bytes with the target; distinct
 /// compositions are stored once), so a set read by index (<see cref="IIndexedStructures"/>) costs no more memory here
-/// than those arrays. The results equal <see cref="Trainer.ComputeStatistics"/> (which reads an in-memory set several
+/// than those arrays. The results equal the plain in-memory computation (tests: <c>InMemoryStatistics</c>, which reads the set several
 /// times and builds the dense matrix) to float64 round-off: the QR and the SVD of the full matrix differ in the order
 /// of their operations, and a structure's reference energy is summed by element (Σ_Z n_Z·ref[Z]) instead of atom by atom. The scan
 /// is deterministic, and under MPI rank 0 alone runs it and broadcasts the result (<see cref="Shared"/>), so every rank

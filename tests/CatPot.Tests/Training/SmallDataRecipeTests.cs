@@ -86,14 +86,14 @@ public sealed class SmallDataRecipeTests : IDisposable
         var refs = new double[DatasetStatistics.ElementSlots];
         foreach (var s in train)
             foreach (int z in s.Numbers) refs[z] = -10.0 * z;
-        var stats = Trainer.ComputeStatistics(train, refs);
+        var stats = InMemoryStatistics.Compute(train, refs);
         Assert.Equal(-10.0, stats.ElementReferences[1]);
         var y = train.Select(s => ((double)s.Energy! - s.Numbers.Sum(z => refs[z])) / s.AtomCount).ToArray();
         Assert.Equal(y.Average(), stats.Mu, 10);
         Assert.Equal(Math.Sqrt(y.Sum(v => (v - y.Average()) * (v - y.Average())) / y.Length), stats.Sd, 10);
         var missing = (double[])refs.Clone();
         missing[train[0].Numbers[0]] = 0;
-        Assert.Throws<ArgumentException>(() => Trainer.ComputeStatistics(train, missing));
+        Assert.Throws<ArgumentException>(() => InMemoryStatistics.Compute(train, missing));
     }
 
     [Fact]

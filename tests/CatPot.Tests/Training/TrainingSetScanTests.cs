@@ -10,11 +10,11 @@ namespace CatPot.Tests.Training;
 
 public sealed class TrainingSetScanTests
 {
-    // The one-pass statistics against the in-memory reference (Trainer.ComputeStatistics: dense matrix, SVD, atom-order
+    // The one-pass statistics against the in-memory reference (InMemoryStatistics.Compute: dense matrix, SVD, atom-order
     // reference sums): equal to float64 round-off, the force RMS (same additions in the same order) exactly.
     private static void AssertMatchesInMemory(IReadOnlyList<Structure> train, double[]? references)
     {
-        var expected = Trainer.ComputeStatistics(train, references);
+        var expected = InMemoryStatistics.Compute(train, references);
         var scan = TrainingSetScan.Run(train, references, requireForces: false);
         var actual = scan.Statistics;
         double refScale = expected.ElementReferences.Max(Math.Abs);
