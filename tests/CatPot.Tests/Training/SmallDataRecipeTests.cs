@@ -69,6 +69,18 @@ public sealed class SmallDataRecipeTests : IDisposable
         => Assert.Equal(expected, SmallDataRecipe.Applies(forces, structures, builtInSample));
 
     [Fact]
+    public void The_length_is_an_atom_epoch_budget_within_bounds()
+    {
+        static List<Structure> Molecules(int count, int atoms)
+            => Enumerable.Range(0, count).Select(_ => new Structure(Enumerable.Repeat(1, atoms).ToArray(), new double[3 * atoms])).ToList();
+        // acac with the default validation fraction: 450 frames of 15 atoms; ethanol: 900 of 9.
+        Assert.Equal(296, SmallDataRecipe.EpochsFor(Molecules(450, 15)));
+        Assert.Equal(247, SmallDataRecipe.EpochsFor(Molecules(900, 9)));
+        Assert.Equal(SmallDataRecipe.MaxEpochs, SmallDataRecipe.EpochsFor(Molecules(10, 3)));
+        Assert.Equal(SmallDataRecipe.MinEpochs, SmallDataRecipe.EpochsFor(Molecules(5000, 100)));
+    }
+
+    [Fact]
     public void The_batch_budget_aims_at_a_fixed_number_of_steps_per_epoch()
     {
         var all = TrainerTests.Sample(SampleData.OpenTrain, 40);
