@@ -3,8 +3,9 @@
 # Settings (environment):
 #   CATPOT      command that runs the CLI (default: dotnet run --project src/CatPot.Cli -c Release --)
 #   SEED        seed of the train/validation/test splits and of training (default 0)
-#   VAL         split (default): hold out a seeded validation part of the training file and pass it as --val;
-#               none: pass no --val (for a CLI that splits its own validation fraction off --train)
+#   VAL         none (default): train on the whole training file with no --val, so the CLI splits its own seeded
+#               validation fraction off it (the acceptance command of issue 17, for acac and ethanol); split: hold
+#               out a seeded validation part here and pass it as --val (CLI versions before --val became optional)
 #   E0          1: put the DFT isolated-atom frames (energy only) in front of the training file, for a recipe that
 #               takes reference energies from them (CLI versions that need forces on every frame refuse this, exit 2)
 #   EXTRA_ARGS  further `catpot train` options, appended verbatim (e.g. "--conservative --threads 2")
@@ -21,7 +22,7 @@ EPOCHS=${1:-default}
 HEADS=${2:-mae default}
 OUT_ROOT=${3:-/tmp/catpot-dft}
 SEED=${SEED:-0}
-VAL=${VAL:-split}
+VAL=${VAL:-none}
 E0=${E0:-0}
 EXTRA_ARGS=${EXTRA_ARGS:-}
 NICE=${NICE:-0}

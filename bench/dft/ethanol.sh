@@ -8,10 +8,12 @@ OUT=$OUT_ROOT/ethanol; mkdir -p "$OUT"
 ISO=$DFT/ethanol/isolated_atoms.xyz
 split "$DFT/ethanol/train.xyz" "$OUT/split" train:950 val:rest
 { settings; header; } > "$OUT/summary.md"
+# VAL=none: the whole file goes to --train and the CLI holds out its own validation fraction.
+TRAIN=$OUT/split/train.xyz; [[ "$VAL" == none ]] && TRAIN=$DFT/ethanol/train.xyz
 curves="| head | curve | points | E RMSE (meV) | E MAE (meV) | shape RMSE (meV) | DFT min (eV) | model min (eV) |\n|---|---|---|---|---|---|---|---|\n"
 for head in $HEADS; do
   dir=$OUT/$head
-  train_one ethanol "$OUT/split/train.xyz" "$OUT/split/val.xyz" "$DFT/ethanol/test_MD.xyz" "$ISO" "$head" "$dir"
+  train_one ethanol "$TRAIN" "$OUT/split/val.xyz" "$DFT/ethanol/test_MD.xyz" "$ISO" "$head" "$dir"
   row ethanol test_MD "$head" "$dir" >> "$OUT/summary.md"
   for set in test_H_removal test_dimers; do
     nice -n "$NICE" $CATPOT predict "$dir/model.safetensors" "$DFT/ethanol/$set.xyz" -o "$dir/$set.pred.xyz" 2>> "$dir/train.log"
