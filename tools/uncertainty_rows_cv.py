@@ -10,7 +10,7 @@ CatPot.Uncertainty.LogErrorModel) and the normalised conformal ratios, and repor
     of parents sees; pooling the folds hides the shift between parent sets (pooled area 0.005 vs per fold 0.07–0.11
     on xtb4 val);
   * --within: the weights fitted on the variation inside parents (the C# default since session 6,
-    CalibrationOptions.FusedWithinParents); --pooled (default here, for comparison with earlier notes) on all rows;
+    CalibrationOptions.FusedWithinParents); without it, the pooled fit on all rows (as before session 6);
   * --mondrian mi: conformal ratios per "metal or ion" group (Mondrian split-conformal) instead of pooled.
 Usage: uncertainty_rows_cv.py ROWS.csv [ROWS.csv ...] [--features a,b,c ...] [--within] [--mondrian mi]
 Needs numpy and scipy (/usr/bin/python3 on Debian: python3-numpy, python3-scipy).
