@@ -302,8 +302,8 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
             using var noGrad = Autograd.NoGrad();
             wt = Tensor.Transpose(layer.Weight).Clone().Data;
         }
-        var (freq, piOverCutoff, eps) = _backbone.EdgeFeatureConstants;
-        return new ChunkedPaiNNMessage.Filter<T>(wt, layer.Bias!.Data, freq.Data, piOverCutoff, eps, freq.Length);
+        var (freq, _, eps) = _backbone.EdgeFeatureConstants;
+        return new ChunkedPaiNNMessage.Filter<T>(wt, layer.Bias!.Data, Math.PI / _model.Config.Cutoff, eps, freq.Length);
     }
 
     /// <summary>Runs <paramref name="body"/>(first atom, count) for consecutive chunks, each inside its own arena scope.</summary>
