@@ -14,7 +14,7 @@ namespace CatPot.Models;
 /// the message runs per chunk of edges with its edge features computed from the positions (<see cref="ChunkedPaiNNMessage"/>).
 /// What stays for the whole call: the features of the current layer, φ and the message ([N, F], [N, 3F], [N, 3F], [N, 4F]).</para>
 /// <para>Conservative forces are a reverse pass written out layer by layer (gradient checkpointing): the forward keeps the
-/// features entering each layer and, up to <see cref="KeepMessagesUpToBytes"/>, each layer's message; the reverse pass recomputes
+/// features entering each layer and, up to <see cref="KeepMessagesUpToBytes"/>, the last layers' messages; the reverse pass recomputes
 /// a layer's φ (and its message when not kept), differentiates its update block chunk by chunk with <see cref="Autograd"/>, runs
 /// the message's reverse pass, which turns edge-feature gradients into edge-vector gradients at once, and finally sums
 /// edge-vector gradients into per-atom forces. No [E, n_rbf] array exists in either pass.</para>
@@ -33,10 +33,11 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     internal const long ReleaseAboveBytes = 64L << 20;
 
     /// <summary>
-    /// Conservative forces keep every layer's message ([N, 4F] each) from the forward pass for the reverse pass, instead of
-    /// recomputing it there, while these arrays take at most this many bytes (about 125,000 atoms at F = 128, L = 3 in float).
+    /// Conservative forces keep the messages ([N, 4F] each) of as many of the last layers as fit in this many bytes from the
+    /// forward pass for the reverse pass, instead of recomputing them there: all three layers up to ~87,000 atoms at F = 128,
+    /// L = 3 in float, two at 100,800 atoms (+0.4 GB), none from ~260,000 atoms.
     /// </summary>
-    internal const long KeepMessagesUpToBytes = 768L << 20;
+    internal const long KeepMessagesUpToBytes = 512L << 20;
 
     private readonly int _atomChunk;
     private readonly long _keepMessagesUpToBytes;
@@ -50,8 +51,10 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     // is updated in place). State 0's vectors are zero and never stored.
     private T[][] _s = [], _v = [];
     private T[] _phi = [], _message = [], _grad = [], _dvMessage = [], _dEdge = [];
-    // Conservative forces within KeepMessagesUpToBytes: the message of every layer, kept from the forward pass (empty otherwise).
+    // Conservative forces within KeepMessagesUpToBytes: the messages of the last _kept layers, kept from the forward pass (the
+    // other entries empty; the other layers write theirs into the last layer's array, free before and after it is used).
     private T[][] _messages = [];
+    private int _kept;
 
     /// <param name="model">The model.</param>
     /// <param name="atomChunk">Atoms per chunk of the atom-wise blocks.</param>
@@ -88,16 +91,17 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         int n = input.AtomCount, f = _f, f3 = 3 * f, f4 = 4 * f;
         bool conservative = conservativeForces is not null;
         long messageBytes = (long)n * f4 * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-        bool keep = conservative && messageBytes * _layers <= _keepMessagesUpToBytes;
+        _kept = !conservative ? 0 : messageBytes == 0 ? _layers : (int)Math.Min(_layers, _keepMessagesUpToBytes / messageBytes);
         Ensure(ref _phi, n * f3);
-        if (keep)
+        if (_kept > 0)
         {
             _message = [];
             if (_messages.Length != _layers) _messages = new T[_layers][];
             for (int l = 0; l < _layers; l++)
             {
                 _messages[l] ??= [];
-                Ensure(ref _messages[l], n * f4);
+                if (l >= _layers - _kept) Ensure(ref _messages[l], n * f4);
+                else _messages[l] = [];
             }
         }
         else
@@ -134,7 +138,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         for (int l = 0; l < _layers; l++)
         {
             int x = conservative ? l : 0, y = conservative ? l + 1 : 0;
-            LayerForward(l, input, topology, filters[l], _s[x], l == 0 ? null : _v[x], _s[y], conservative && l == _layers - 1 ? null : _v[y], keep ? _messages[l] : _message, n);
+            LayerForward(l, input, topology, filters[l], _s[x], l == 0 ? null : _v[x], _s[y], conservative && l == _layers - 1 ? null : _v[y], MessageBuffer(l), n);
         }
 
         int last = conservative ? _layers : 0;
@@ -176,7 +180,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
             _headArena.Trim();
             GC.Collect();
             Ensure(ref _phi, n * f3);
-            if (!keep) Ensure(ref _message, n * f4);
+            if (_kept == 0) Ensure(ref _message, n * f4);
         }
         if (directForces is not null)
         {
@@ -229,6 +233,12 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         });
     }
 
+    /// <summary>
+    /// Where layer <paramref name="l"/>'s message goes: its kept array, or (not kept) the last layer's, which holds nothing
+    /// before the last layer's forward and after its reverse step, or the shared buffer when nothing is kept.
+    /// </summary>
+    private T[] MessageBuffer(int l) => _kept == 0 ? _message : _messages[l >= _layers - _kept ? l : _layers - 1];
+
     /// <summary>The message from <see cref="_phi"/> and vector features <paramref name="v"/> (null: zero) into <paramref name="message"/> [N, 4F].</summary>
     private void Message(ModelInput<T> input, EdgeTopology topology, in ChunkedPaiNNMessage.Filter<T> filter, T[]? v, T[] message, int n)
     {
@@ -260,7 +270,6 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         Ensure(ref _dEdge, e * 3);
         // grad holds dE/d(state) as [N, 4F]: scalar row, then vector rows, filled from the head's gradient.
         var grad = _grad;
-        bool keep = _messages.Length > 0;
         _dEdge.AsSpan(0, e * 3).Clear();
         Ensure(ref _dvMessage, n * f3);
         var dvMessage = _dvMessage;
@@ -270,10 +279,10 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
             T[]? vx = l > 0 ? _v[l] : null;
             // The message: kept from the forward pass, or recomputed. dφ then shares its buffer: the message is dead once the
             // update block's gradient is taken.
-            var message = keep ? _messages[l] : _message;
+            var message = MessageBuffer(l);
             var dphi = message;
             Context(l, sx, n);
-            if (!keep) Message(input, topology, filters[l], vx, message, n);
+            if (l < _layers - _kept) Message(input, topology, filters[l], vx, message, n);
             int layer = l;
             // Update block: grad (of the layer's output) -> gradient of the features after the message, chunk by chunk.
             ForAtomChunks(n, (a0, count) =>
