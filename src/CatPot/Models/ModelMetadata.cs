@@ -199,6 +199,8 @@ public sealed record ModelMetadata
             if (fields.GetValueOrDefault("head_settings") is not JsonObject settings) throw Fail("head_settings", $"must be a JSON object with the settings of head '{headName}'.");
             try
             {
+                foreach (var (key, value) in EnergyHeads.Default(headName).ImpliedByOlderFiles())
+                    if (!settings.ContainsKey(key)) settings = new JsonObject(settings.Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()))) { [key] = value };
                 head = EnergyHeads.Read(headName, settings);
             }
             catch (ArgumentException e)

@@ -58,13 +58,21 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>
-    /// PyTorch-style initialisation: linear weights uniform(±1/√in), biases 0, embeddings N(0, 1), from a seeded generator.
+    /// PyTorch-style initialisation: linear weights uniform(±1/√in), biases 0, embeddings N(0, 1), from seeded
+    /// generators: the backbone (embeddings and PaiNN layers) draws from <c>seed</c> itself, and each head
+    /// (<c>energy.*</c>, <c>forces.*</c>) from its own stream derived from <c>seed</c> and its name. So changing the
+    /// energy head changes no other parameter's initial value, and two heads whose first rows have the same shape
+    /// (the <c>catres</c> regression row and the <c>mae</c> head) start from the same weights: a comparison of heads
+    /// at one seed is then a paired comparison, not two unrelated draws.
     /// </summary>
     public void InitializeParameters(ulong seed)
     {
-        var rng = new Xoshiro256StarStar(seed);
+        var streams = new Dictionary<string, Xoshiro256StarStar>(StringComparer.Ordinal);
         foreach (var (name, t, _) in Parameters.Items)
         {
+            string stream = InitializationStream(name);
+            if (!streams.TryGetValue(stream, out var rng))
+                streams[stream] = rng = new Xoshiro256StarStar(stream.Length == 0 ? seed : StreamSeed(seed, stream));
             if (name.StartsWith("embedding.", StringComparison.Ordinal)) Init.Normal(t, rng);
             else if (name.EndsWith(".bias", StringComparison.Ordinal)) t.Span.Clear();
             else
@@ -73,6 +81,23 @@ public sealed class Potential<T> where T : unmanaged, IFloatingPointIeee754<T>
                 Init.Uniform(t, -bound, bound, rng);
             }
         }
+    }
+
+    /// <summary>The head a parameter belongs to (<c>energy</c>, <c>forces</c>), or "" for the backbone.</summary>
+    private static string InitializationStream(string name)
+    {
+        int dot = name.IndexOf('.', StringComparison.Ordinal);
+        string module = dot < 0 ? name : name[..dot];
+        return module is "energy" or "forces" ? module : "";
+    }
+
+    /// <summary>The seed of a head's stream: FNV-1a of its name mixed into <paramref name="seed"/> (stable across runs and platforms).</summary>
+    private static ulong StreamSeed(ulong seed, string stream)
+    {
+        ulong h = 14695981039346656037UL;
+        foreach (char c in stream) h = (h ^ c) * 1099511628211UL;
+        ulong x = seed ^ h;
+        return Xoshiro256StarStar.SplitMix64(ref x);
     }
 
     /// <summary>Runs the model.</summary>

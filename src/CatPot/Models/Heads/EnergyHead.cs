@@ -45,6 +45,13 @@ public abstract record EnergyHeadConfig
     /// settings are the contract's top-level keys K, sigma_ratio and T).
     /// </summary>
     public abstract JsonObject? Settings();
+
+    /// <summary>
+    /// Settings added after model files of this head were first written, with the value those older files imply
+    /// (their <c>head_settings</c> lack the key). The model-file reader fills them in before reading; the defaults of
+    /// new configurations are the record's own.
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, double> ImpliedByOlderFiles() => new Dictionary<string, double>();
 }
 
 /// <summary>What a head's forward pass gives: the normalised point energy and, for distributional heads, log-probabilities.</summary>

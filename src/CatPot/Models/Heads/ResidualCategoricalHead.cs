@@ -25,12 +25,26 @@ public sealed record ResidualCategoricalHeadConfig : TailedHistogramHeadConfig
     /// <summary>Weight of the cross-entropy beside the regression's |ŷ_n − y_n|.</summary>
     public double CrossEntropyWeight { get; init; } = 0.1;
 
+    /// <summary>
+    /// Width of the hidden layer as a fraction of F. The default 0.5 gives the <c>mae</c> head's F/2, so the regression
+    /// row is the baseline head exactly (same shapes, and the same initial weights at the same seed: the head's
+    /// initialisation stream draws mlp1 and then row 0 of mlp2 first) and the histogram rows are what the head adds.
+    /// Files written before this setting existed used 1 (F).
+    /// </summary>
+    public double HiddenRatio { get; init; } = 0.5;
+
+    /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, double> ImpliedByOlderFiles() => new Dictionary<string, double> { ["hidden_ratio"] = 1.0 };
+
+    /// <inheritdoc/>
+    public override int HiddenFeatures(int features) => (int)Math.Round(features * HiddenRatio);
+
     /// <inheritdoc/>
     public override string Name => HeadName;
 
     /// <inheritdoc/>
     public override string Label => string.Create(CultureInfo.InvariantCulture,
-        $"Residual categorical (σ = {SigmaMeV:0.##} meV/atom, ±{HalfRangeMeV:0.##} meV/atom, CE weight {CrossEntropyWeight:0.###}, T = {Temperature:0.##})");
+        $"Residual categorical (σ = {SigmaMeV:0.##} meV/atom, ±{HalfRangeMeV:0.##} meV/atom, CE weight {CrossEntropyWeight:0.###}, T = {Temperature:0.##}{(HiddenRatio == 0.5 ? "" : $", hidden {HiddenRatio:0.##}·F")})");
 
     /// <summary>Row 0 of the last layer is the regression energy.</summary>
     protected override int ExtraOutputs => 1;
@@ -41,6 +55,7 @@ public sealed record ResidualCategoricalHeadConfig : TailedHistogramHeadConfig
         base.Validate();
         if (!(HalfRangeMeV > SigmaMeV) || !double.IsFinite(HalfRangeMeV)) throw new ArgumentException($"half_range_mev must be finite and > sigma_mev, got {HalfRangeMeV}.");
         if (!(CrossEntropyWeight >= 0) || !double.IsFinite(CrossEntropyWeight)) throw new ArgumentException($"cross_entropy_weight must be ≥ 0, got {CrossEntropyWeight}.");
+        if (!(HiddenRatio > 0 && HiddenRatio <= 1)) throw new ArgumentException($"hidden_ratio must be in (0, 1] (the hidden width as a fraction of F), got {HiddenRatio}.");
     }
 
     /// <inheritdoc/>
@@ -64,14 +79,16 @@ public sealed class ResidualCategoricalHead<T> : EnergyHead<T> where T : unmanag
     private readonly TailedSupport _support;
     private readonly double _sigma;
 
-    /// <summary>Registers <c>energy.mlp1</c> [F, F] and <c>energy.mlp2</c> [1 + K + 2, F] (row 0: the regression).</summary>
+    /// <summary>Registers <c>energy.mlp1</c> [H, F] and <c>energy.mlp2</c> [1 + K + 2, H] (row 0: the regression; H = hidden_ratio·F).</summary>
     public ResidualCategoricalHead(ResidualCategoricalHeadConfig config, ParameterSet<T> parameters, int features, TailedSupport support, double sigma)
     {
         _config = config;
         _support = support;
         _sigma = sigma;
-        _mlp1 = new LinearLayer<T>(parameters, "energy.mlp1", features, features);
-        _mlp2 = new LinearLayer<T>(parameters, "energy.mlp2", features, 1 + support.BinCount);
+        int hidden = config.HiddenFeatures(features);
+        if (hidden < 1) throw new ArgumentException($"hidden_ratio {config.HiddenRatio} leaves no hidden feature at F = {features}.");
+        _mlp1 = new LinearLayer<T>(parameters, "energy.mlp1", features, hidden);
+        _mlp2 = new LinearLayer<T>(parameters, "energy.mlp2", hidden, 1 + support.BinCount);
         _inverseTemperature = T.CreateChecked(1.0 / config.Temperature);
     }
 
@@ -87,7 +104,7 @@ public sealed class ResidualCategoricalHead<T> : EnergyHead<T> where T : unmanag
     /// <inheritdoc/>
     public override HeadOutput<T> Forward(Tensor<T> s, ModelInput<T> input)
     {
-        var hidden = HeadMath.StructureMean(Tensor.Silu(_mlp1.Forward(s)), input);      // [S,F]
+        var hidden = HeadMath.StructureMean(Tensor.Silu(_mlp1.Forward(s)), input);      // [S,H]
         var all = _mlp2.Forward(hidden);                                                   // [S,1+K+2]
         var yHat = Tensor.Reshape(Tensor.Narrow(all, 1, 0, 1), input.StructureCount);
         var logp = Tensor.LogSoftmax(Tensor.Narrow(all, 1, 1, _support.BinCount) * _inverseTemperature);

@@ -46,15 +46,18 @@ public abstract record TailedHistogramHeadConfig : EnergyHeadConfig
     /// <inheritdoc/>
     public override IReadOnlyList<ModelParameterSpec> Parameters(int features)
     {
-        int outputs = ExtraOutputs + RequireEdges().Length + 1;
+        int outputs = ExtraOutputs + RequireEdges().Length + 1, hidden = HiddenFeatures(features);
         return
         [
-            new("energy.mlp1.weight", [features, features]),
-            new("energy.mlp1.bias", [features]),
-            new("energy.mlp2.weight", [outputs, features]),
+            new("energy.mlp1.weight", [hidden, features]),
+            new("energy.mlp1.bias", [hidden]),
+            new("energy.mlp2.weight", [outputs, hidden]),
             new("energy.mlp2.bias", [outputs]),
         ];
     }
+
+    /// <summary>Width of the head's hidden layer for backbone width <paramref name="features"/> (F unless a head says otherwise).</summary>
+    public virtual int HiddenFeatures(int features) => features;
 
     /// <inheritdoc/>
     public override JsonObject? Settings() => EnergyHeads.Write(this);

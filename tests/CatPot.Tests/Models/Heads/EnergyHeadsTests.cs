@@ -164,4 +164,52 @@ public sealed class EnergyHeadsTests : IDisposable
         double expected = (Math.Abs(pointB - point) / 2) + (0.1 * (ce0 + ce1) / 2);
         Assert.Equal(expected, loss.ToScalar(), 10);
     }
+    [Fact]
+    public void Changing_the_energy_head_changes_no_other_initial_weight_and_the_residual_regression_row_starts_as_the_mae_head()
+    {
+        var stats = Stats();
+        var config = new PotentialConfig { Features = 8, Layers = 2, RadialBasis = 6, Head = new MaeHeadConfig() };
+        var mae = new Potential<double>(config, stats);
+        var res = new Potential<double>(config with { Head = new ResidualCategoricalHeadConfig { SigmaMeV = 70, HalfRangeMeV = 700 }.Fit([0.0], stats) }, stats);
+        var hl = new Potential<double>(config with { Head = new HLGaussHeadConfig { Bins = 16 } }, stats);
+        foreach (var m in new[] { mae, res, hl }) m.InitializeParameters(11);
+        var maeParameters = mae.Parameters.Items.ToDictionary(p => p.Name, p => p.Tensor.ToArray());
+        foreach (var other in new[] { res, hl })
+            foreach (var (name, t, _) in other.Parameters.Items)
+                if (!name.StartsWith("energy.", StringComparison.Ordinal))
+                    Assert.Equal(maeParameters[name], t.ToArray());
+        // catres: mlp1 [F/2, F] as mae's, and row 0 of mlp2 (the regression) equal to mae's mlp2
+        var resParameters = res.Parameters.Items.ToDictionary(p => p.Name, p => p.Tensor.ToArray());
+        Assert.Equal(maeParameters["energy.mlp1.weight"], resParameters["energy.mlp1.weight"]);
+        Assert.Equal(maeParameters["energy.mlp2.weight"], resParameters["energy.mlp2.weight"][..4]);
+        Assert.NotEqual(resParameters["energy.mlp2.weight"][4..8], resParameters["energy.mlp2.weight"][..4]);
+        // a different seed gives different head weights (the streams depend on the seed)
+        string forceWeight = mae.Parameters.Names.First(n => n.StartsWith("forces.", StringComparison.Ordinal) && n.EndsWith(".weight", StringComparison.Ordinal));
+        mae.InitializeParameters(12);
+        Assert.NotEqual(maeParameters[forceWeight], mae.Parameters.Items.First(p => p.Name == forceWeight).Tensor.ToArray());
+    }
+
+    [Fact]
+    public void A_residual_head_file_written_before_hidden_ratio_existed_reads_as_the_full_width_head()
+    {
+        var head = new ResidualCategoricalHeadConfig { SigmaMeV = 70, HalfRangeMeV = 700, HiddenRatio = 1.0 }.Fit([0.0], Stats());
+        var model = new Potential<float>(new PotentialConfig { Features = 8, Layers = 1, RadialBasis = 4, Head = head }, Stats());
+        model.InitializeParameters(5);
+        string path = Path.Combine(_dir, "old-catres.safetensors");
+        PotentialFile.Save(model, path);
+        // rewrite the metadata as an older CatPot wrote it: head_settings without hidden_ratio
+        var file = SafeTensorsFile.Read(path);
+        var metadata = new Dictionary<string, string>(file.Metadata);
+        var settings = System.Text.Json.Nodes.JsonNode.Parse(metadata["head_settings"])!.AsObject();
+        Assert.True(settings.Remove("hidden_ratio"));
+        metadata["head_settings"] = settings.ToJsonString();
+        string old = Path.Combine(_dir, "old-catres-stripped.safetensors");
+        new SafeTensorsFile(file.Tensors, metadata).Write(old);
+
+        var back = PotentialFile.Load<float>(old, out var read);
+        Assert.Equal(1.0, ((ResidualCategoricalHeadConfig)read.Config.Head).HiddenRatio);
+        Assert.Equal(model.Parameters.Names, back.Parameters.Names);
+        // and a new file's default is the mae head's width
+        Assert.Equal(4, new ResidualCategoricalHeadConfig().HiddenFeatures(8));
+    }
 }
