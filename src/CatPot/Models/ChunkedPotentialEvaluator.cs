@@ -46,9 +46,6 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     private readonly PaiNN<T> _backbone;
     private readonly int _f, _layers;
     private readonly TensorArena _chunkArena = new();
-    // One arena per thread for chunks that run concurrently (an arena belongs to one thread at a time; evaluators on the
-    // same thread share it, one scope after another).
-    [ThreadStatic] private static TensorArena? t_chunkArena;
     private readonly TensorArena _headArena = new(); // the energy head's whole-system intermediates, reused by the next call
     // Features entering layer l: scalars [N, F] and vectors [N, 3F] (conservative forces keep every layer's; otherwise one pair
     // is updated in place). State 0's vectors are zero and never stored.
@@ -353,30 +350,14 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         return new ChunkedPaiNNMessage.Filter<T>(wt, layer.Bias!.Data, Math.PI / _model.Config.Cutoff, eps, freq.Length);
     }
 
-    /// <summary>
-    /// Runs <paramref name="body"/>(first atom, count) for every chunk of atoms, each inside a scope of its thread's arena.
-    /// Chunks run concurrently on the calling thread and the pool's helpers, each wholly on one thread (its products then
-    /// stay on that thread): the element-wise work between the products uses both cores too, and a chunk's results do not
-    /// depend on which thread ran it (chunks write disjoint rows; the GEMM's blocking never depends on the thread count).
-    /// </summary>
+    /// <summary>Runs <paramref name="body"/>(first atom, count) for consecutive chunks, each inside its own arena scope.</summary>
     private void ForAtomChunks(int n, Action<int, int> body)
     {
-        int chunks = (n + _atomChunk - 1) / _atomChunk;
-        if (chunks <= 1 || TensorThreading.MaxThreads <= 1 || SpinningThreadPool.HelperCount == 0)
+        for (int a0 = 0; a0 < n; a0 += _atomChunk)
         {
-            for (int a0 = 0; a0 < n; a0 += _atomChunk)
-            {
-                using var scope = _chunkArena.Use();
-                body(a0, Math.Min(_atomChunk, n - a0));
-            }
-            return;
-        }
-        SpinningThreadPool.For(chunks, c =>
-        {
-            using var scope = (t_chunkArena ??= new TensorArena()).Use();
-            int a0 = c * _atomChunk;
+            using var scope = _chunkArena.Use();
             body(a0, Math.Min(_atomChunk, n - a0));
-        });
+        }
     }
 
     /// <summary>The output with its tensors copied out of the chunk arena.</summary>
