@@ -4,7 +4,7 @@
 // signal against the energy errors of a test set, overall and per domain, next to the trivial baselines.
 //
 //   dotnet run tools/uncertainty_study.cs -- MODEL TRAIN CALIB TEST OUT.json [--components K] [--save MODEL_OUT]
-//       [--features a,b,c] [--ood NAME=PATH ...]
+//       [--features a,b,c] [--pooled-fit] [--rows ROWS.csv] [--ood NAME=PATH ...]
 // CALIB must come from parents not used in training (xtb4: val.extxyz). --ood files get mean energy_std (and, with
 // an OH_dist or separation key, the Spearman of energy_std with it).
 using System.Globalization;
@@ -26,6 +26,7 @@ int components = 1;
 double shrinkage = GaussianMixture.DefaultShrinkage;
 double noveltyExponent = NoveltyInflation.DefaultExponent;
 bool bondSupport = true;
+bool withinParents = true;
 string? rowsPath = null;
 string? savePath = null;
 string[]? features = null;
@@ -36,6 +37,7 @@ for (int i = 5; i < args.Length; i++)
     {
         case "--components": components = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--no-bond-support": bondSupport = false; break;
+        case "--pooled-fit": withinParents = false; break; // the fused weights from the pooled structures (before session 6)
         case "--novelty-exponent": noveltyExponent = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--shrinkage": shrinkage = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--rows": rowsPath = args[++i]; break;
@@ -51,7 +53,7 @@ void Log(string s) => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,7:F
 var file = SafeTensorsFile.Read(modelPath);
 var model = PotentialFile.FromSafeTensors<float>(file, out _);
 model.FreezeForInference();
-var options = new CalibrationOptions { DensityComponents = components, Features = features, DensityShrinkage = shrinkage, NoveltyExponent = noveltyExponent, BondSupport = bondSupport };
+var options = new CalibrationOptions { DensityComponents = components, Features = features, DensityShrinkage = shrinkage, NoveltyExponent = noveltyExponent, BondSupport = bondSupport, FusedWithinParents = withinParents };
 var train = StructureFiles.ReadAll(trainPath);
 var calib = StructureFiles.ReadAll(calibPath);
 var test = StructureFiles.ReadAll(testPath);
@@ -60,12 +62,12 @@ var trainSig = SignalExtractor.Extract(model, train);
 Log("fitting density and rigidity");
 var (density, rigidity) = UncertaintyCalibrator.FitEstimators(trainSig, options);
 var bonds = UncertaintyCalibrator.FitBondSupport(trainSig);
-trainSig = null;
+if (rowsPath is null) trainSig = null; // kept for the training rows (in-sample errors) otherwise
 Log($"extracting {calib.Count} calibration structures");
 var calSig = SignalExtractor.Extract(model, calib);
 var unc = UncertaintyCalibrator.Calibrate(density, rigidity, calSig, calib.Select(s => s.Energy!.Value).ToArray(), UncertaintyCalibrator.GroupsOf(calib), options,
     new JsonObject { ["training_data"] = Path.GetFileName(trainPath), ["calibration_data"] = Path.GetFileName(calibPath), ["training_structures"] = train.Count }, bonds);
-train = null;
+if (rowsPath is null) train = null;
 Log($"fused weights: {string.Join(", ", unc.EnergyModel.Names.Zip(unc.EnergyModel.Weights, (n, w) => $"{n}={w:F3}"))}; std factor {unc.EnergyQuantiles.StdFactor:F3}");
 
 Log($"test: {test.Count} structures");
@@ -106,6 +108,7 @@ var report = new JsonObject
     ["fused_weights"] = new JsonArray(unc.EnergyModel.Weights.Select(w => (JsonNode)w).ToArray()),
     ["std_factor"] = unc.EnergyQuantiles.StdFactor,
     ["novelty_exponent"] = noveltyExponent,
+    ["fused_fit"] = withinParents ? "within_parents" : "pooled",
     ["test_frames_inflated"] = est.Count(e => e.NoveltyInflation > 1),
     ["test_mean_novelty_inflation"] = est.Average(e => e.NoveltyInflation),
     ["test_frames_bond_factor"] = est.Count(e => e.BondFactor > 1),
@@ -187,7 +190,7 @@ if (rowsPath is not null)
 {
     // one row per calibration and test structure, for exploring fusions outside this tool
     using var w = new StreamWriter(rowsPath);
-    w.WriteLine("split,domain,parent,atoms,charge,metal_or_ion,abs_err,novelty_max,novelty_top,novelty_mean,rarity_max,rigidity,entropy,hist_std,tail_mass,energy_std,novelty_inflation,bond_factor,x");
+    w.WriteLine("split,domain,parent,atoms,charge,metal_or_ion,abs_err,novelty_max,novelty_top,novelty_mean,rarity_max,rigidity,entropy,hist_std,tail_mass,energy_std,novelty_inflation,bond_factor,x,signed_err");
     void Rows(string split, List<Structure> st, StructureSignals[] sg)
     {
         for (int i = 0; i < st.Count; i++)
@@ -200,9 +203,11 @@ if (rowsPath is not null)
                 f.Rigidity.ToString("R", CultureInfo.InvariantCulture), (f.Entropy ?? double.NaN).ToString("R", CultureInfo.InvariantCulture),
                 (f.HistogramStd ?? double.NaN).ToString("R", CultureInfo.InvariantCulture), (f.TailMass ?? double.NaN).ToString("R", CultureInfo.InvariantCulture),
                 e.EnergyStd.ToString("R", CultureInfo.InvariantCulture), e.NoveltyInflation.ToString("R", CultureInfo.InvariantCulture), e.BondFactor.ToString("R", CultureInfo.InvariantCulture),
-                st[i].Info.TryGetValue("OH_dist", out var oh) ? oh : st[i].Info.TryGetValue("separation", out var sep) ? sep : ""));
+                st[i].Info.TryGetValue("OH_dist", out var oh) ? oh : st[i].Info.TryGetValue("separation", out var sep) ? sep : "",
+                (sg[i].Energy - (st[i].Energy ?? double.NaN)).ToString("R", CultureInfo.InvariantCulture)));
         }
     }
+    if (train is not null && trainSig is not null) Rows("train", train, trainSig); // in-sample errors: for exploration only
     Rows("calib", calib, calSig);
     Rows("test", test, sig);
     foreach (var (name, frames, fs) in oodFrames) Rows(name, frames, fs);

@@ -48,6 +48,7 @@ public static class LearnCommand
         var labelTimeout = new Option<double>("--label-timeout") { Description = "Seconds before a labeller call is killed and the frame skipped", DefaultValueFactory = _ => 300 };
         var epochs = new Option<int>("--epochs") { Description = "Training epochs of the first round", DefaultValueFactory = _ => 60 };
         var retrainEpochs = new Option<int>("--retrain-epochs") { Description = "Training epochs of later rounds", DefaultValueFactory = _ => 30 };
+        var histogramStd = new Option<bool>("--histogram-std") { Description = "Flag and rank frames by the histogram's own std_E instead of the calibrated energy_std fitted after every round (docs/uncertainty.md)" };
         var cold = new Option<bool>("--cold-start") { Description = "Train every round from fresh seeded weights (default: warm start from the previous round)" };
         var features = new Option<int>("--features") { Description = "PaiNN width F", DefaultValueFactory = _ => 64 };
         var layers = new Option<int>("--layers") { Description = "PaiNN layers L", DefaultValueFactory = _ => 3 };
@@ -64,7 +65,7 @@ public static class LearnCommand
         {
             output, resume, initial, start, initialFrames, initialInterval, test, budget, perRound, maxRounds, selection, temperatures,
             trajectories, mdSteps, dt, friction, sampleInterval, maxFlagged, maxStd, thresholdFactor, minDistance, fill, forces, labeller, xtb,
-            labelTimeout, epochs, retrainEpochs, cold, features, layers, cutoff, bins, lr, maxAtoms, seed, threads, compare, reportOnly,
+            labelTimeout, epochs, retrainEpochs, cold, histogramStd, features, layers, cutoff, bins, lr, maxAtoms, seed, threads, compare, reportOnly,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -114,6 +115,7 @@ public static class LearnCommand
                     LabelTimeoutSeconds = parse.GetValue(labelTimeout),
                     RetrainEpochs = parse.GetValue(retrainEpochs),
                     WarmStart = !parse.GetValue(cold),
+                    CalibratedUncertainty = !parse.GetValue(histogramStd),
                     Seed = parse.GetValue(seed),
                     Training = new TrainingOptions
                     {

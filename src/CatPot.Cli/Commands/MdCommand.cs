@@ -21,6 +21,7 @@ public static class MdCommand
         var temperature = new Option<double>("--temperature", "-T") { Description = "Initial Maxwell–Boltzmann and Langevin temperature, K", DefaultValueFactory = _ => 300 };
         var thermostat = new Option<string>("--thermostat") { Description = "none (NVE, velocity Verlet) or langevin (NVT, BAOAB)", DefaultValueFactory = _ => "none" };
         thermostat.AcceptOnlyFromAmong("none", "langevin");
+        var rampTo = new Option<double?>("--ramp-to") { Description = "Langevin only: ramp the target temperature linearly from -T at the first step to this value (K) at the last (--steps), e.g. a heating run -T 300 --ramp-to 3000" };
         var friction = new Option<double>("--friction") { Description = "Langevin friction, 1/fs", DefaultValueFactory = _ => 0.01 };
         var seed = new Option<ulong>("--seed") { Description = "Seed for initial velocities and Langevin noise", DefaultValueFactory = _ => 1 };
         var forces = SimulationInputs.ForcesOption();
@@ -39,7 +40,7 @@ public static class MdCommand
 
         var command = new Command("md", "Run molecular dynamics (NVE or Langevin NVT) with an uncertainty guard")
         {
-            model, structure, steps, dt, temperature, thermostat, friction, seed, forces, frame, output, flushInterval, interval,
+            model, structure, steps, dt, temperature, rampTo, thermostat, friction, seed, forces, frame, output, flushInterval, interval,
             maxStd, maxEntropy, maxEdge, maxAtomUnc, flag, flagged, log, randomModel,
         };
         command.SetAction((parse, cancellationToken) =>
@@ -61,6 +62,8 @@ public static class MdCommand
                 TimeStep = parse.GetValue(dt),
                 Thermostat = parse.GetValue(thermostat) == "langevin" ? Thermostat.Langevin : Thermostat.None,
                 Temperature = parse.GetValue(temperature),
+                FinalTemperature = parse.GetValue(rampTo),
+                RampSteps = Math.Max(1, parse.GetValue(steps)),
                 Friction = parse.GetValue(friction),
                 Seed = parse.GetValue(seed) + 1,
             };

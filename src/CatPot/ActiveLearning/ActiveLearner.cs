@@ -213,7 +213,7 @@ public sealed class ActiveLearner
         }
 
         // 2. Explore.
-        var (pool, trajectories, threshold, mdSeconds) = Explore(r, rdir, model, [.. train, .. val], starts, cancellation);
+        var (pool, trajectories, threshold, mdSeconds) = Explore(r, rdir, model, train, val, starts, cancellation);
         var record = new RoundRecord
         {
             Round = r,
@@ -331,7 +331,7 @@ public sealed class ActiveLearner
     }
 
     private (List<PoolFrame> Pool, List<TrajectoryRecord> Trajectories, double Threshold, double Seconds) Explore(
-        int r, string rdir, Potential<float> model, List<Structure> labelled, List<Structure> starts, CancellationToken cancellation)
+        int r, string rdir, Potential<float> model, List<Structure> train, List<Structure> val, List<Structure> starts, CancellationToken cancellation)
     {
         string poolPath = Path.Combine(rdir, "pool.extxyz");
         string mdPath = Path.Combine(rdir, "md.json");
@@ -343,7 +343,8 @@ public sealed class ActiveLearner
         }
         Checkpoint?.Invoke($"md {r}");
         var clock = Stopwatch.StartNew();
-        var calculator = new PotentialCalculator<float>(model, _settings.Forces);
+        List<Structure> labelled = [.. train, .. val];
+        var calculator = new PotentialCalculator<float>(model, _settings.Forces) { Uncertainty = _settings.CalibratedUncertainty ? FitUncertainty(r, model, train, val) : null };
         double threshold = _settings.MaxUncertainty ?? AutomaticThreshold(calculator, labelled);
         var frames = new List<PoolFrame>();
         var trajectories = new List<TrajectoryRecord>();
@@ -359,6 +360,27 @@ public sealed class ActiveLearner
         ExtXyzWriter.WriteFile(poolPath, frames.Select(f => f.Structure));
         AtomicFile.WriteAllText(mdPath, JsonSerializer.Serialize(new ExplorationFile(threshold, seconds, trajectories), Json));
         return (frames, trajectories, threshold, seconds);
+    }
+
+    /// <summary>
+    /// The round's calibrated uncertainty: density and bond ranges on the training frames, calibration on the held-out
+    /// frames when there are at least ten, otherwise on every labelled frame (in-sample, so too small in eV; the
+    /// automatic threshold is relative to the same frames, so only the ranking matters there). Null, with a note, when
+    /// the fit is impossible (the exploration then uses the histogram's std_E).
+    /// </summary>
+    private CatPot.Uncertainty.UncertaintyModel? FitUncertainty(int r, Potential<float> model, List<Structure> train, List<Structure> val)
+    {
+        const int MinCalibration = 10;
+        List<Structure> calibration = val.Count(s => s.Energy is not null) >= MinCalibration ? val : [.. train, .. val];
+        try
+        {
+            return CatPot.Uncertainty.UncertaintyCalibrator.Fit(model, train, calibration, new CatPot.Uncertainty.CalibrationOptions { MaxAtoms = _settings.Training.MaxAtoms });
+        }
+        catch (ArgumentException e)
+        {
+            _progress.WriteLine($"learn: round {r}: the calibrated uncertainty could not be fitted ({e.Message}); exploring with the histogram's std_E");
+            return null;
+        }
     }
 
     private sealed record ExplorationFile(double Threshold, double Seconds, List<TrajectoryRecord> Trajectories);

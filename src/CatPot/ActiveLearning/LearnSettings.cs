@@ -91,6 +91,13 @@ public sealed record LearnSettings
     /// <summary>Start every later round from the previous round's weights (true) or from fresh seeded weights.</summary>
     public bool WarmStart { get; init; } = true;
 
+    /// <summary>
+    /// Explore with the calibrated <c>energy_std</c>: after each round's training the model's uncertainty is fitted
+    /// (feature density and bond ranges on the training frames, calibration on the held-out ones; docs/uncertainty.md)
+    /// and the MD flags and ranks frames by it. False: the histogram's own std_E (before session 6).
+    /// </summary>
+    public bool CalibratedUncertainty { get; init; } = true;
+
     /// <summary>The reference method: <c>xtb</c>, or a shell command with <c>{input}</c> and <c>{output}</c> (see <see cref="CatPot.Labelling.ExternalCommandLabeller"/>).</summary>
     public string Labeller { get; init; } = "xtb";
 

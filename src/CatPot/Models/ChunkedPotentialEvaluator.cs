@@ -13,10 +13,11 @@ namespace CatPot.Models;
 /// <see cref="DefaultAtomChunk"/> (512) atoms in a nested <see cref="TensorArena"/> scope, so their intermediates live for one chunk;
 /// the message runs per chunk of edges with its edge features computed from the positions (<see cref="ChunkedPaiNNMessage"/>).
 /// What stays for the whole call: the features of the current layer, φ and the message ([N, F], [N, 3F], [N, 3F], [N, 4F]).</para>
-/// <para>Conservative forces are a reverse pass written out layer by layer (gradient checkpointing): the forward keeps only the
-/// features entering each layer; the reverse pass recomputes a layer's φ and message, differentiates its update block chunk by
-/// chunk with <see cref="Autograd"/>, runs the message's reverse pass, which turns edge-feature gradients into edge-vector
-/// gradients at once, and finally sums edge-vector gradients into per-atom forces. No [E, n_rbf] array exists in either pass.</para>
+/// <para>Conservative forces are a reverse pass written out layer by layer (gradient checkpointing): the forward keeps the
+/// features entering each layer and, up to <see cref="KeepMessagesUpToBytes"/>, the last layers' messages; the reverse pass recomputes
+/// a layer's φ (and its message when not kept), differentiates its update block chunk by chunk with <see cref="Autograd"/>, runs
+/// the message's reverse pass, which turns edge-feature gradients into edge-vector gradients at once, and finally sums
+/// edge-vector gradients into per-atom forces. No [E, n_rbf] array exists in either pass.</para>
 /// <para>Buffers are kept between calls, so an MD loop reuses them. Every parallel kernel splits work over disjoint outputs:
 /// results do not depend on the thread count. Needs a symmetric, receiver-sorted edge list (any neighbour list is).</para>
 /// </remarks>
@@ -31,7 +32,15 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     /// </summary>
     internal const long ReleaseAboveBytes = 64L << 20;
 
+    /// <summary>
+    /// Conservative forces keep the messages ([N, 4F] each) of as many of the last layers as fit in this many bytes from the
+    /// forward pass for the reverse pass, instead of recomputing them there: all three layers up to ~87,000 atoms at F = 128,
+    /// L = 3 in float, two at 100,800 atoms (+0.4 GB), none from ~260,000 atoms.
+    /// </summary>
+    internal const long KeepMessagesUpToBytes = 512L << 20;
+
     private readonly int _atomChunk;
+    private readonly long _keepMessagesUpToBytes;
 
     private readonly Potential<T> _model;
     private readonly PaiNN<T> _backbone;
@@ -42,11 +51,19 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     // is updated in place). State 0's vectors are zero and never stored.
     private T[][] _s = [], _v = [];
     private T[] _phi = [], _message = [], _grad = [], _dvMessage = [], _dEdge = [];
+    // Conservative forces within KeepMessagesUpToBytes: the messages of the last _kept layers, kept from the forward pass (the
+    // other entries empty; the other layers write theirs into the last layer's array, free before and after it is used).
+    private T[][] _messages = [];
+    private int _kept;
 
-    public ChunkedPotentialEvaluator(Potential<T> model, int atomChunk = DefaultAtomChunk)
+    /// <param name="model">The model.</param>
+    /// <param name="atomChunk">Atoms per chunk of the atom-wise blocks.</param>
+    /// <param name="keepMessagesUpToBytes">Keep the layers' messages for the reverse pass up to this size (default <see cref="KeepMessagesUpToBytes"/>; 0 always recomputes).</param>
+    public ChunkedPotentialEvaluator(Potential<T> model, int atomChunk = DefaultAtomChunk, long keepMessagesUpToBytes = KeepMessagesUpToBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(atomChunk, 1);
         _atomChunk = atomChunk;
+        _keepMessagesUpToBytes = keepMessagesUpToBytes;
         _model = model;
         _backbone = model.Backbone;
         _f = _backbone.Features;
@@ -72,9 +89,26 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     {
         var topology = input.Topology ?? throw new ArgumentException("The chunked evaluator needs a symmetric, receiver-sorted edge list.", nameof(input));
         int n = input.AtomCount, f = _f, f3 = 3 * f, f4 = 4 * f;
-        Ensure(ref _phi, n * f3);
-        Ensure(ref _message, n * f4);
         bool conservative = conservativeForces is not null;
+        long messageBytes = (long)n * f4 * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        _kept = !conservative ? 0 : messageBytes == 0 ? _layers : (int)Math.Min(_layers, _keepMessagesUpToBytes / messageBytes);
+        Ensure(ref _phi, n * f3);
+        if (_kept > 0)
+        {
+            _message = [];
+            if (_messages.Length != _layers) _messages = new T[_layers][];
+            for (int l = 0; l < _layers; l++)
+            {
+                _messages[l] ??= [];
+                if (l >= _layers - _kept) Ensure(ref _messages[l], n * f4);
+                else _messages[l] = [];
+            }
+        }
+        else
+        {
+            _messages = [];
+            Ensure(ref _message, n * f4);
+        }
         int stateCount = conservative ? _layers + 1 : 1;
         if (_s.Length < stateCount)
         {
@@ -104,7 +138,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         for (int l = 0; l < _layers; l++)
         {
             int x = conservative ? l : 0, y = conservative ? l + 1 : 0;
-            LayerForward(l, input, topology, filters[l], _s[x], l == 0 ? null : _v[x], _s[y], conservative && l == _layers - 1 ? null : _v[y], n);
+            LayerForward(l, input, topology, filters[l], _s[x], l == 0 ? null : _v[x], _s[y], conservative && l == _layers - 1 ? null : _v[y], MessageBuffer(l), n);
         }
 
         int last = conservative ? _layers : 0;
@@ -112,7 +146,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         // Above this size the energy head's whole-system intermediates would sit on top of φ and the message: give those
         // back first (they are recomputed, into fresh arrays, by the reverse pass or the next call), and drop the head's
         // arrays afterwards, so that the head reuses their memory instead of adding to the peak.
-        bool release = (long)n * f4 * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() > ReleaseAboveBytes;
+        bool release = messageBytes > ReleaseAboveBytes;
         if (release)
         {
             _phi = [];
@@ -146,7 +180,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
             _headArena.Trim();
             GC.Collect();
             Ensure(ref _phi, n * f3);
-            Ensure(ref _message, n * f4);
+            if (_kept == 0) Ensure(ref _message, n * f4);
         }
         if (directForces is not null)
         {
@@ -166,16 +200,19 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         return output;
     }
 
-    /// <summary>One layer: φ of (sx, vx), the message, then the update block row by row into (sy, vy), which may be (sx, vx).</summary>
-    private void LayerForward(int l, ModelInput<T> input, EdgeTopology topology, in ChunkedPaiNNMessage.Filter<T> filter, T[] sx, T[]? vx, T[] sy, T[]? vy, int n)
+    /// <summary>
+    /// One layer: φ of (sx, vx), the message into <paramref name="message"/>, then the update block row by row into (sy, vy),
+    /// which may be (sx, vx).
+    /// </summary>
+    private void LayerForward(int l, ModelInput<T> input, EdgeTopology topology, in ChunkedPaiNNMessage.Filter<T> filter, T[] sx, T[]? vx, T[] sy, T[]? vy, T[] message, int n)
     {
         int f = _f, f3 = 3 * f;
         Context(l, sx, n);
-        Message(input, topology, filter, vx, n);
+        Message(input, topology, filter, vx, message, n);
         ForAtomChunks(n, (a0, count) =>
         {
             using var noGrad = Autograd.NoGrad();
-            var (s, v) = MidTensors(sx, vx, a0, count);
+            var (s, v) = MidTensors(sx, vx, message, a0, count);
             var (s1, v1) = _backbone.Update(l, s, v);
             s1.Span.CopyTo(sy.AsSpan(a0 * f, count * f));
             if (vy is not null) v1.Span.CopyTo(vy.AsSpan(a0 * f3, count * f3));
@@ -196,18 +233,23 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         });
     }
 
-    /// <summary>The message from <see cref="_phi"/> and vector features <paramref name="v"/> (null: zero) into <see cref="_message"/>.</summary>
-    private void Message(ModelInput<T> input, EdgeTopology topology, in ChunkedPaiNNMessage.Filter<T> filter, T[]? v, int n)
+    /// <summary>
+    /// Where layer <paramref name="l"/>'s message goes: its kept array, or (not kept) the last layer's, which holds nothing
+    /// before the last layer's forward and after its reverse step, or the shared buffer when nothing is kept.
+    /// </summary>
+    private T[] MessageBuffer(int l) => _kept == 0 ? _message : _messages[l >= _layers - _kept ? l : _layers - 1];
+
+    /// <summary>The message from <see cref="_phi"/> and vector features <paramref name="v"/> (null: zero) into <paramref name="message"/> [N, 4F].</summary>
+    private void Message(ModelInput<T> input, EdgeTopology topology, in ChunkedPaiNNMessage.Filter<T> filter, T[]? v, T[] message, int n)
     {
-        _message.AsSpan(0, n * 4 * _f).Clear();
-        ChunkedPaiNNMessage.Forward(_f, _phi, v, input.Positions.Data, input.Senders, topology, filter, _message);
+        message.AsSpan(0, n * 4 * _f).Clear();
+        ChunkedPaiNNMessage.Forward(_f, _phi, v, input.Positions.Data, input.Senders, topology, filter, message);
     }
 
     /// <summary>Features after the message for atoms [a0, a0 + count): state plus message, as [count, F] and [count, 3, F] tensors.</summary>
-    private (Tensor<T> S, Tensor<T> V) MidTensors(T[] sx, T[]? vx, int a0, int count)
+    private (Tensor<T> S, Tensor<T> V) MidTensors(T[] sx, T[]? vx, T[] message, int a0, int count)
     {
         int f = _f, f3 = 3 * f, f4 = 4 * f;
-        var message = _message;
         var s = Tensor<T>.Scratch(count, f);
         var v = Tensor<T>.Scratch(count, 3, f);
         for (int a = 0; a < count; a++)
@@ -228,8 +270,6 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         Ensure(ref _dEdge, e * 3);
         // grad holds dE/d(state) as [N, 4F]: scalar row, then vector rows, filled from the head's gradient.
         var grad = _grad;
-        // dφ shares the message's buffer: the message is dead once the update block's gradient is taken.
-        var dphi = _message;
         _dEdge.AsSpan(0, e * 3).Clear();
         Ensure(ref _dvMessage, n * f3);
         var dvMessage = _dvMessage;
@@ -237,13 +277,17 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         {
             T[] sx = _s[l];
             T[]? vx = l > 0 ? _v[l] : null;
+            // The message: kept from the forward pass, or recomputed. dφ then shares its buffer: the message is dead once the
+            // update block's gradient is taken.
+            var message = MessageBuffer(l);
+            var dphi = message;
             Context(l, sx, n);
-            Message(input, topology, filters[l], vx, n);
+            if (l < _layers - _kept) Message(input, topology, filters[l], vx, message, n);
             int layer = l;
             // Update block: grad (of the layer's output) -> gradient of the features after the message, chunk by chunk.
             ForAtomChunks(n, (a0, count) =>
             {
-                var (s, v) = MidTensors(sx, vx, a0, count);
+                var (s, v) = MidTensors(sx, vx, message, a0, count);
                 s.RequiresGrad = true;
                 v.RequiresGrad = true;
                 var (s1, v1) = _backbone.Update(layer, s, v);
@@ -302,8 +346,8 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
             using var noGrad = Autograd.NoGrad();
             wt = Tensor.Transpose(layer.Weight).Clone().Data;
         }
-        var (freq, piOverCutoff, eps) = _backbone.EdgeFeatureConstants;
-        return new ChunkedPaiNNMessage.Filter<T>(wt, layer.Bias!.Data, freq.Data, piOverCutoff, eps, freq.Length);
+        var (freq, _, eps) = _backbone.EdgeFeatureConstants;
+        return new ChunkedPaiNNMessage.Filter<T>(wt, layer.Bias!.Data, Math.PI / _model.Config.Cutoff, eps, freq.Length);
     }
 
     /// <summary>Runs <paramref name="body"/>(first atom, count) for consecutive chunks, each inside its own arena scope.</summary>

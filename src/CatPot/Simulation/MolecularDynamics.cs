@@ -76,6 +76,9 @@ public sealed class MolecularDynamics
     /// <summary>Instantaneous temperature in K.</summary>
     public double Temperature => Kinetics.Temperature(KineticEnergy, DegreesOfFreedom);
 
+    /// <summary>The thermostat's target temperature for the next step, K (follows the ramp when there is one).</summary>
+    public double TargetTemperature => Settings.TargetTemperature(StepCount);
+
     /// <summary>Advances one time step.</summary>
     public void Step()
     {
@@ -122,7 +125,7 @@ public sealed class MolecularDynamics
     {
         double c = Math.Exp(-Settings.Friction * dt);
         double noise = Math.Sqrt(Math.Max(1 - c * c, 0));
-        double kT = AseUnits.Boltzmann * Settings.Temperature * AseUnits.AccelerationPerForceOverMass;
+        double kT = AseUnits.Boltzmann * Settings.TargetTemperature(StepCount) * AseUnits.AccelerationPerForceOverMass;
         var v = Velocities;
         for (int a = 0; a < _masses.Length; a++)
         {

@@ -150,6 +150,7 @@ public static class MolecularDynamicsRun
         frame.Info["kinetic_energy"] = ke;
         frame.Info["total_energy"] = r.Energy + ke;
         frame.Info["temperature"] = Kinetics.Temperature(ke, md.DegreesOfFreedom);
+        if (md.Settings.FinalTemperature is not null) frame.Info["target_temperature"] = md.TargetTemperature;
         frame.Info["outside_trust_region"] = outsideTrustRegion;
         frame.PerAtom["velocities"] = new PerAtomColumn((double[])md.Velocities.Clone(), 3);
         return frame;

@@ -45,11 +45,26 @@ public sealed class LogErrorModel
     /// Fits the model: <paramref name="features"/> row-major [n, p], <paramref name="absoluteErrors"/> |ΔE| [n]; the
     /// target is ln(|ΔE| + <paramref name="floor"/>), the penalty <paramref name="ridge"/>·½‖w‖² on standardised columns.
     /// </summary>
+    /// <param name="names">Input names, in column order.</param>
+    /// <param name="features">Inputs, row-major [n, p].</param>
+    /// <param name="absoluteErrors">|ΔE| of each row (eV).</param>
+    /// <param name="floor">Added to |ΔE| before the logarithm.</param>
+    /// <param name="ridge">Penalty on the standardised weights.</param>
+    /// <param name="sweeps">Most coordinate-descent sweeps.</param>
+    /// <param name="groups">Parent (or other group) of each row, or null. When given, the weights are fitted on the
+    /// variation <em>inside</em> groups (every column and the target minus their group means: parent fixed effects), and
+    /// one common factor c ≥ 0 then scales them to the pooled data (least squares of the target on the fitted score).
+    /// With a calibration set of a few dozen parents, which parents happen to be hard confounds the pooled fit (on xtb4
+    /// val the larger molecules were the hard ones, on test the small charged ones); the many within-parent comparisons
+    /// say which signals track the error of the model itself. Inputs constant inside every group (ln N, the rarest
+    /// element) get weight 0 this way. Falls back to the pooled fit when no group has two rows or no weight is positive.</param>
     /// <exception cref="ArgumentException">Lengths do not match or a value is not finite.</exception>
-    public static LogErrorModel Fit(string[] names, ReadOnlySpan<double> features, ReadOnlySpan<double> absoluteErrors, double floor = 1e-3, double ridge = 1e-2, int sweeps = 2000)
+    public static LogErrorModel Fit(string[] names, ReadOnlySpan<double> features, ReadOnlySpan<double> absoluteErrors, double floor = 1e-3, double ridge = 1e-2, int sweeps = 2000,
+        IReadOnlyList<string>? groups = null)
     {
         int p = names.Length, n = absoluteErrors.Length;
         if (n < 2 || features.Length != n * p) throw new ArgumentException($"{n} structures × {p} features need {n * p} values; got {features.Length} (and at least 2 structures).");
+        if (groups is not null && groups.Count != n) throw new ArgumentException($"Need one group per structure; got {groups.Count} for {n}.", nameof(groups));
         var means = new double[p];
         var scales = new double[p];
         var z = new double[n * p];
@@ -74,8 +89,69 @@ public sealed class LogErrorModel
         double ym = 0;
         for (int i = 0; i < n; i++) { y[i] = Math.Log(Math.Abs(absoluteErrors[i]) + floor); ym += y[i]; }
         ym /= n;
-        var r = new double[n]; // residual y − ym − Z w
-        for (int i = 0; i < n; i++) r[i] = y[i] - ym;
+        var centred = new double[n];
+        for (int i = 0; i < n; i++) centred[i] = y[i] - ym;
+        double[]? w = null;
+        if (groups is not null && WithinGroupDeviations(z, y, n, p, groups) is { } within)
+        {
+            var wg = NonNegativeRidge(within.Z, within.Y, n, p, ridge, sweeps);
+            // one common factor c ≥ 0 for the pooled data: least squares of (y − ȳ) on the score s = z·w (mean 0)
+            double ss = 0, sy = 0;
+            for (int i = 0; i < n; i++)
+            {
+                double s = 0;
+                for (int j = 0; j < p; j++) s += z[(i * p) + j] * wg[j];
+                ss += s * s;
+                sy += s * centred[i];
+            }
+            if (ss > 0 && sy > 0)
+            {
+                double c = sy / ss;
+                w = wg.Select(v => v * c).ToArray();
+            }
+        }
+        w ??= NonNegativeRidge(z, centred, n, p, ridge, sweeps);
+        return new LogErrorModel((string[])names.Clone(), means, scales, w, ym);
+    }
+
+    // Columns and target minus their group means, over the rows of groups with at least two members (singletons carry
+    // no within-group information and become zero rows); null when no group has two rows.
+    private static (double[] Z, double[] Y)? WithinGroupDeviations(double[] z, double[] y, int n, int p, IReadOnlyList<string> groups)
+    {
+        var members = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (int i = 0; i < n; i++)
+        {
+            if (!members.TryGetValue(groups[i], out var list)) members[groups[i]] = list = [];
+            list.Add(i);
+        }
+        if (members.Values.All(l => l.Count < 2)) return null;
+        var zc = new double[n * p];
+        var yc = new double[n];
+        var mean = new double[p];
+        foreach (var rows in members.Values)
+        {
+            if (rows.Count < 2) continue;
+            Array.Clear(mean);
+            double my = 0;
+            foreach (int i in rows)
+            {
+                for (int j = 0; j < p; j++) mean[j] += z[(i * p) + j];
+                my += y[i];
+            }
+            my /= rows.Count;
+            foreach (int i in rows)
+            {
+                for (int j = 0; j < p; j++) zc[(i * p) + j] = z[(i * p) + j] - (mean[j] / rows.Count);
+                yc[i] = y[i] - my;
+            }
+        }
+        return (zc, yc);
+    }
+
+    // min ½·mean((r − Z w)²) + ½·ridge·‖w‖² subject to w ≥ 0, by cyclic coordinate descent; r is centred.
+    private static double[] NonNegativeRidge(double[] z, double[] target, int n, int p, double ridge, int sweeps)
+    {
+        var r = (double[])target.Clone(); // residual target − Z w
         var w = new double[p];
         var colSq = new double[p];
         for (int j = 0; j < p; j++)
@@ -85,7 +161,7 @@ public sealed class LogErrorModel
             double change = 0;
             for (int j = 0; j < p; j++)
             {
-                if (colSq[j] == 0) continue;
+                if (colSq[j] < 1e-20) continue; // constant column (or constant inside every group)
                 double dot = 0;
                 for (int i = 0; i < n; i++) dot += z[(i * p) + j] * r[i];
                 dot /= n;
@@ -98,7 +174,7 @@ public sealed class LogErrorModel
             }
             if (change < 1e-10) break;
         }
-        return new LogErrorModel((string[])names.Clone(), means, scales, w, ym);
+        return w;
     }
 
     /// <summary>ln u of one structure's feature row (in <see cref="Names"/> order).</summary>

@@ -25,6 +25,13 @@ public sealed record CalibrationOptions
     /// <summary>Added to |ΔE| (eV) before the logarithm.</summary>
     public double ErrorFloor { get; init; } = 1e-3;
 
+    /// <summary>
+    /// Whether the fused model's weights are fitted on the variation inside calibration parents (parent fixed effects,
+    /// then one common scale; <see cref="LogErrorModel.Fit"/>) rather than on the pooled structures. Default true: with
+    /// a few dozen calibration parents the pooled fit learns which parents happened to be hard (docs/uncertainty.md).
+    /// </summary>
+    public bool FusedWithinParents { get; init; } = true;
+
     /// <summary>Inputs of the fused model; null for <see cref="SignalFeatures.FusedNames"/>.</summary>
     public string[]? Features { get; init; }
 
@@ -125,7 +132,8 @@ public static class UncertaintyCalibrator
         {
             var train = Enumerable.Range(0, n).Where(i => fold[i] != f).ToArray();
             if (train.Length < 2) train = Enumerable.Range(0, n).ToArray();
-            var m = LogErrorModel.Fit(names, Rows(x, p, train), train.Select(i => err[i]).ToArray(), options.ErrorFloor, options.Ridge);
+            var m = LogErrorModel.Fit(names, Rows(x, p, train), train.Select(i => err[i]).ToArray(), options.ErrorFloor, options.Ridge,
+                groups: options.FusedWithinParents ? train.Select(i => groups[i]).ToArray() : null);
             var am = LogErrorModel.Fit(atomNames, Rows(atomX, 2, train), train.Select(i => atomErr[i]).ToArray(), options.ErrorFloor / 10, options.Ridge);
             for (int i = 0; i < n; i++)
                 if (fold[i] == f)
@@ -134,13 +142,14 @@ public static class UncertaintyCalibrator
                     atomOof[i] = am.Size(atomX.AsSpan(2 * i, 2));
                 }
         }
-        var energyModel = LogErrorModel.Fit(names, x, err, options.ErrorFloor, options.Ridge);
+        var energyModel = LogErrorModel.Fit(names, x, err, options.ErrorFloor, options.Ridge, groups: options.FusedWithinParents ? groups : null);
         var atomModel = LogErrorModel.Fit(atomNames, atomX, atomErr, options.ErrorFloor / 10, options.Ridge);
         var prov = provenance is null ? new JsonObject() : (JsonObject)provenance.DeepClone();
         prov["calibration_structures"] = n;
         prov["calibration_groups"] = groups.Distinct(StringComparer.Ordinal).Count();
         prov["folds"] = folds;
         prov["density_components"] = options.DensityComponents;
+        prov["fused_fit"] = options.FusedWithinParents ? "within_parents" : "pooled";
         var inflation = NoveltyInflation.Fit(signals.Select(s => (s.AtomNovelty, s.Numbers)), options.NoveltyExponent);
         var bonds = trainingBonds is not null && options.BondSupport && calibration.All(s => s.NearestNeighbour is not null)
             ? trainingBonds.Including(calibration.Select(s => (s.Numbers, s.NearestNeighbour!)))

@@ -2,6 +2,7 @@ using CatPot.ActiveLearning;
 using CatPot.Chemistry;
 using CatPot.IO;
 using CatPot.Models;
+using CatPot.Simulation;
 using CatPot.Tests.Cli;
 using CatPot.Training;
 using Xunit;
@@ -99,6 +100,37 @@ public sealed class ActiveLearnerTests
         var again = new FakeLabeller();
         Run(run, Settings(dir), again);
         Assert.Equal(0, again.Calls);
+    }
+
+    [Fact]
+    public void ExplorationScoresFramesByTheCalibratedEnergyStdUnlessAskedForTheHistogramStd()
+    {
+        using var dir = new TempDirectory();
+        var settings = Settings(dir) with { MaxRounds = 1, MaxUncertainty = null, ThresholdFactor = 2 };
+        string calibrated = dir.File("calibrated"), histogram = dir.File("histogram");
+        string progress = Run(calibrated, settings, new FakeLabeller());
+        Run(histogram, settings with { CalibratedUncertainty = false }, new FakeLabeller());
+        List<Structure> Pool(string run) => [.. ExtXyzReader.ReadAll(Path.Combine(ActiveLearner.RoundDirectory(run, 0), "pool.extxyz"))];
+        double Score(Structure s) => Convert.ToDouble(s.Info["al_uncertainty"], System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.DoesNotContain("could not be fitted", progress, StringComparison.Ordinal);
+        var a = Pool(calibrated);
+        var b = Pool(histogram);
+        Assert.NotEmpty(a);
+        // same model and trajectories until a flag stops one; the scores differ: the calibrated energy_std is not std_E
+        Assert.NotEqual(Score(a[0]), Score(b[0]), 6);
+        // and it is what the round's model with its uncertainty fitted on the labelled frames reports for the frame
+        var model = PotentialFile.Load<float>(ActiveLearner.ModelPath(calibrated, 0));
+        var frame = a[0];
+        var result = new CalculationResult(frame.AtomCount);
+        var dataset = ExtXyzReader.ReadAll(Path.Combine(calibrated, "dataset.extxyz"));
+        bool Initial(Structure f) => Convert.ToInt64(f.Info["al_round"], System.Globalization.CultureInfo.InvariantCulture) < 0;
+        var trainFrames = dataset.Where(f => Initial(f) && (string)f.Info["al_split"] == "train").ToList();
+        var valFrames = dataset.Where(f => Initial(f) && (string)f.Info["al_split"] == "val").ToList();
+        Assert.True(valFrames.Count < 10);   // too few to calibrate on: the loop calibrates on every labelled frame
+        var fitted = CatPot.Uncertainty.UncertaintyCalibrator.Fit(model, trainFrames, [.. trainFrames, .. valFrames], new CatPot.Uncertainty.CalibrationOptions { MaxAtoms = settings.Training.MaxAtoms });
+        new PotentialCalculator<float>(model, settings.Forces) { Uncertainty = fitted }.Calculate(frame, result);
+        Assert.Equal(result.EnergyStd, Score(frame), 6);
     }
 
     [Fact]

@@ -41,10 +41,12 @@ public class ChunkedPotentialEvaluatorTests
         => ModelInput<T>.FromBatch(GraphBatch.Create(structures, new NeighborListBuilder(cutoff)));
 
     [Theory]
-    [InlineData("hlgauss", 7)]
-    [InlineData("mae", 7)]
-    [InlineData("hlgauss", 1000)]
-    public void Matches_the_autodiff_path_in_float64(string head, int atomChunk)
+    [InlineData("hlgauss", 7, 3)]
+    [InlineData("mae", 7, 3)]
+    [InlineData("hlgauss", 1000, 3)]
+    [InlineData("hlgauss", 7, 0)]
+    [InlineData("mae", 7, 1)]
+    public void Matches_the_autodiff_path_in_float64(string head, int atomChunk, int keptLayers)
     {
         var config = new PotentialConfig { Features = 8, Layers = 3, RadialBasis = 6, Cutoff = 3.5, Head = head == "hlgauss" ? new CatPot.Models.Heads.HLGaussHeadConfig { Bins = 12 } : TestHeads.Of(head) };
         var model = new Potential<double>(config, Stats());
@@ -56,7 +58,7 @@ public class ChunkedPotentialEvaluatorTests
         var expected = model.Forward(reference, directForces: true, conservativeForces: true);
         var input = Input<double>(config.Cutoff, batch);
         Assert.True(input.EdgeCount > 300);
-        var evaluator = new ChunkedPotentialEvaluator<double>(model, atomChunk);
+        var evaluator = new ChunkedPotentialEvaluator<double>(model, atomChunk, keptLayers * MessageBytes<double>(input.AtomCount, config.Features));
         var conservative = evaluator.Evaluate(input, directForces: false, conservativeForces: true);
         PotentialOutput<double> direct;
         using (Autograd.NoGrad()) direct = evaluator.Evaluate(input, directForces: true, conservativeForces: false);
@@ -99,6 +101,32 @@ public class ChunkedPotentialEvaluatorTests
     }
 
     [Fact]
+    public void Kept_and_recomputed_messages_give_the_same_bits()
+    {
+        var model = new Potential<float>(new PotentialConfig { Features = 32, Layers = 3 }, Stats());
+        model.InitializeParameters(13);
+        model.Parameters.SetRequiresGrad(false);
+        var structure = Cloud(17, 400);
+        var results = new List<(double, float[])>();
+        foreach (int keptLayers in new[] { 3, 2, 1, 0 })
+        {
+            var evaluator = new ChunkedPotentialEvaluator<float>(model, 100, keptLayers * MessageBytes<float>(structure.AtomCount, 32));
+            // Twice: the second call reuses the arrays the first one sized.
+            for (int call = 0; call < 2; call++)
+            {
+                var output = evaluator.Evaluate(Input<float>(5.0, structure), directForces: false, conservativeForces: true);
+                results.Add((output.Energy[0], output.ConservativeForces!.ToArray()));
+            }
+        }
+        Assert.Contains(results[0].Item2, x => MathF.Abs(x) > 1e-3f);
+        foreach (var r in results.Skip(1))
+        {
+            Assert.Equal(results[0].Item1, r.Item1);
+            Assert.Equal(results[0].Item2, r.Item2);
+        }
+    }
+
+    [Fact]
     public void Results_do_not_depend_on_the_thread_count()
     {
         var model = new Potential<float>(new PotentialConfig { Features = 32, Layers = 2 }, Stats());
@@ -131,6 +159,9 @@ public class ChunkedPotentialEvaluatorTests
             Assert.Equal(results[0].Item3, r.Item3);
         }
     }
+
+    /// <summary>Bytes of one layer's message [N, 4F].</summary>
+    private static long MessageBytes<T>(int atoms, int features) where T : unmanaged => (long)atoms * 4 * features * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
 
     /// <summary>Float32 agreement: each component within 1e-3 of the largest force component, relative.</summary>
     private static void AssertClose(float[] expected, float[] actual)

@@ -101,6 +101,39 @@ public class MolecularDynamicsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_Langevin_ramp_moves_the_target_linearly_and_the_system_follows_it()
+    {
+        var settings = new MolecularDynamicsSettings { TimeStep = 0.5, Thermostat = Thermostat.Langevin, Temperature = 100, FinalTemperature = 1100, RampSteps = 30000, Friction = 0.05, Seed = 5 };
+        Assert.Equal(100, settings.TargetTemperature(0));
+        Assert.Equal(600, settings.TargetTemperature(15000), 9);
+        Assert.Equal(1100, settings.TargetTemperature(30000));
+        Assert.Equal(1100, settings.TargetTemperature(90000));
+
+        var md = Start(new MorseCalculator(), SimulationFixtures.Cloud(12, 9, 1.3), 100, 4, settings);
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "ramp.extxyz");
+        MolecularDynamicsRun.Run(md, new MolecularDynamicsRunOptions { Steps = 30000, WriteInterval = 100, TrajectoryPath = path });
+        var frames = CatPot.IO.ExtXyzReader.ReadAll(path);
+        double Mean(IEnumerable<Structure> f, string key) => f.Average(x => Convert.ToDouble(x.Info[key], System.Globalization.CultureInfo.InvariantCulture));
+        var first = frames.Take(frames.Count / 5).ToList();
+        var last = frames.Skip(frames.Count * 4 / 5).ToList();
+        output.WriteLine($"first fifth: T {Mean(first, "temperature"):F0} K (target {Mean(first, "target_temperature"):F0}); last fifth: T {Mean(last, "temperature"):F0} K (target {Mean(last, "target_temperature"):F0})");
+        // the frames record the target, and the kinetic temperature follows it within the thermostat's lag and noise
+        Assert.InRange(Mean(first, "target_temperature"), 150, 250);
+        Assert.InRange(Mean(last, "target_temperature"), 950, 1050);
+        Assert.InRange(Mean(first, "temperature"), 60, 300);
+        Assert.InRange(Mean(last, "temperature"), 800, 1200);
+    }
+
+    [Fact]
+    public void A_ramp_without_the_Langevin_thermostat_or_with_a_bad_end_is_refused()
+    {
+        Assert.Contains("Langevin", Assert.Throws<ArgumentException>(() => new MolecularDynamicsSettings { FinalTemperature = 900, RampSteps = 10 }.Validate()).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new MolecularDynamicsSettings { Thermostat = Thermostat.Langevin, FinalTemperature = -1, RampSteps = 10 }.Validate());
+        Assert.Throws<ArgumentException>(() => new MolecularDynamicsSettings { Thermostat = Thermostat.Langevin, FinalTemperature = 900, RampSteps = 0 }.Validate());
+    }
+
+    [Fact]
     public void Summary_reports_per_step_times()
     {
         using var dir = new TempDirectory();

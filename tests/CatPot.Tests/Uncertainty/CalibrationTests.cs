@@ -76,6 +76,60 @@ public sealed class CalibrationTests
         Assert.True(m.Size([2, 0]) > m.Size([1, 0]));
     }
 
+    // 30 parents × 40 frames: ln|ΔE| = η_parent + 0.8·s + noise, where s varies frame by frame and "size" is constant
+    // inside a parent and follows η there (as atom count did on the xtb4 calibration parents) but carries no frame-level
+    // information. Columns: size, s.
+    private static (double[] X, double[] Err, string[] Groups) ParentConfounded(int seed, double sizeFollowsParent)
+    {
+        var rng = new Random(seed);
+        const int parents = 30, frames = 40;
+        var x = new double[parents * frames * 2];
+        var err = new double[parents * frames];
+        var groups = new string[parents * frames];
+        for (int g = 0; g < parents; g++)
+        {
+            double eta = Normal(rng), size = (sizeFollowsParent * eta) + (0.3 * Normal(rng));
+            for (int f = 0; f < frames; f++)
+            {
+                int i = (g * frames) + f;
+                double s = Normal(rng);
+                x[2 * i] = size;
+                x[(2 * i) + 1] = s;
+                err[i] = Math.Exp(eta + (0.8 * s) + (0.1 * Normal(rng)));
+                groups[i] = $"p{g}";
+            }
+        }
+        return (x, err, groups);
+    }
+
+    [Fact]
+    public void Within_parent_fit_ignores_a_signal_that_only_tells_parents_apart()
+    {
+        var (x, err, groups) = ParentConfounded(11, sizeFollowsParent: 1);
+        var pooled = LogErrorModel.Fit(["size", "s"], x, err, floor: 0, ridge: 0);
+        var within = LogErrorModel.Fit(["size", "s"], x, err, floor: 0, ridge: 0, groups: groups);
+        Assert.True(pooled.Weights[0] > 0.5, $"pooled weight on the parent-level signal {pooled.Weights[0]}"); // learns which parents were hard
+        Assert.Equal(0.0, within.Weights[0]);                     // constant inside every parent: no weight
+        Assert.Equal(0.8, within.Weights[1] / within.Scales[1], 1); // the frame-level slope, rescaled to the pooled data
+        // a fresh draw in which size does not follow the parents: the within-parent model ranks the errors better
+        var (x2, err2, _) = ParentConfounded(12, sizeFollowsParent: -1);
+        double Spearman(LogErrorModel m) => CatPot.Evaluation.RankStatistics.Spearman(
+            Enumerable.Range(0, err2.Length).Select(i => m.LogSize(x2.AsSpan(2 * i, 2))).ToArray(), err2);
+        Assert.True(Spearman(within) > Spearman(pooled) + 0.1, $"within {Spearman(within)}, pooled {Spearman(pooled)}");
+    }
+
+    [Fact]
+    public void Within_parent_fit_falls_back_to_the_pooled_fit_without_repeated_groups()
+    {
+        var (x, err, _) = ParentConfounded(13, sizeFollowsParent: 1);
+        var singletons = Enumerable.Range(0, err.Length).Select(i => $"#{i}").ToArray();
+        var pooled = LogErrorModel.Fit(["size", "s"], x, err);
+        var fallback = LogErrorModel.Fit(["size", "s"], x, err, groups: singletons);
+        Assert.Equal(pooled.Weights, fallback.Weights);
+        Assert.Equal(pooled.Intercept, fallback.Intercept);
+        Assert.Throws<ArgumentException>(() => LogErrorModel.Fit(["size", "s"], x, err, groups: ["a"]));
+    }
+
     [Fact]
     public void Normalised_conformal_intervals_cover_what_they_say_on_exchangeable_data()
     {
