@@ -189,7 +189,14 @@ public sealed class ActiveLearner
                 frames.Add(frame);
                 if (frames.Count == _settings.InitialFrames) return frames;
             }
-            md.Step();
+            try
+            {
+                md.Step();
+            }
+            catch (SimulationDivergedException e)
+            {
+                throw new InvalidDataException($"The initial reference MD on {_labeller.Method} from {_settings.StartPath}: {e.Message}", e);
+            }
         }
     }
 
@@ -419,8 +426,15 @@ public sealed class ActiveLearner
         while (md.StepCount < _settings.MdSteps)
         {
             if ((md.StepCount & 63) == 0) cancellation.ThrowIfCancellationRequested();
-            md.Step();
-            breakdown = Breakdown(md.Structure, md.Result, md.StepCount % _settings.SampleInterval == 0);
+            try
+            {
+                md.Step();
+                breakdown = Breakdown(md.Structure, md.Result, md.StepCount % _settings.SampleInterval == 0);
+            }
+            catch (SimulationDivergedException e)
+            {
+                breakdown = e.What;
+            }
             if (breakdown is not null)
             {
                 // The model let the trajectory run into nonsense without flagging it: the last sampled frame before the

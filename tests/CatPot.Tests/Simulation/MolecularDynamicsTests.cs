@@ -133,6 +133,44 @@ public class MolecularDynamicsTests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => new MolecularDynamicsSettings { Thermostat = Thermostat.Langevin, FinalTemperature = 900, RampSteps = 0 }.Validate());
     }
 
+    /// <summary>Morse forces until call <paramref name="explodeAt"/>, then infinite forces (a model far outside its data).</summary>
+    private sealed class ExplodingCalculator(int explodeAt) : IForceCalculator
+    {
+        private readonly MorseCalculator _morse = new();
+        private int _calls;
+
+        public void Calculate(Structure structure, CalculationResult result)
+        {
+            _morse.Calculate(structure, result);
+            if (++_calls >= explodeAt) Array.Fill(result.Forces, double.PositiveInfinity);
+        }
+    }
+
+    [Fact]
+    public void A_blown_up_integration_stops_the_run_with_its_reason_and_keeps_the_finite_frames()
+    {
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "traj.extxyz"), log = Path.Combine(dir.Path, "log.json");
+        var md = Start(new ExplodingCalculator(explodeAt: 30), SimulationFixtures.Cloud(6, 2, 1.3), 300, 2, new MolecularDynamicsSettings { TimeStep = 0.5 });
+        var progress = new StringWriter();
+        var summary = MolecularDynamicsRun.Run(md, new MolecularDynamicsRunOptions { Steps = 100, WriteInterval = 1, TrajectoryPath = path, Progress = progress });
+
+        Assert.True(summary.Diverged);
+        Assert.False(summary.StoppedByGuard);
+        Assert.Contains("MD diverged at step", summary.Divergence, StringComparison.Ordinal);
+        Assert.Contains("non-finite", summary.Divergence, StringComparison.Ordinal);
+        Assert.Contains("--dt", summary.Divergence, StringComparison.Ordinal);
+        Assert.Equal(28, summary.Steps);   // call 1 is the constructor's, call 30 (step 29) explodes
+        Assert.True(double.IsFinite(summary.FinalTotalEnergy));
+        var frames = ExtXyzReader.ReadAll(path);
+        Assert.Equal(summary.Steps + 1, frames.Count);
+        Assert.All(frames, f => Assert.All(f.Positions, x => Assert.True(double.IsFinite(x))));
+        summary.WriteJson(log);
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(log));
+        Assert.True(json.RootElement.GetProperty("diverged").GetBoolean());
+        Assert.Contains("stopped: MD diverged", progress.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Summary_reports_per_step_times()
     {
