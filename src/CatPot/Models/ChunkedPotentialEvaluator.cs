@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using CatPot.Tensors;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
@@ -90,7 +91,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         var topology = input.Topology ?? throw new ArgumentException("The chunked evaluator needs a symmetric, receiver-sorted edge list.", nameof(input));
         int n = input.AtomCount, f = _f, f3 = 3 * f, f4 = 4 * f;
         bool conservative = conservativeForces is not null;
-        long messageBytes = (long)n * f4 * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        long messageBytes = (long)n * f4 * Unsafe.SizeOf<T>();
         _kept = !conservative ? 0 : messageBytes == 0 ? _layers : (int)Math.Min(_layers, _keepMessagesUpToBytes / messageBytes);
         Ensure(ref _phi, n * f3);
         if (_kept > 0)
