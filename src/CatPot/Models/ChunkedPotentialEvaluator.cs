@@ -347,8 +347,8 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
             using var noGrad = Autograd.NoGrad();
             wt = Tensor.Transpose(layer.Weight).Clone().Data;
         }
-        var (freq, _, eps) = _backbone.EdgeFeatureConstants;
-        return new ChunkedPaiNNMessage.Filter<T>(wt, layer.Bias!.Data, Math.PI / _model.Config.Cutoff, eps, freq.Length);
+        var (radial, piOverCutoff, eps) = _backbone.EdgeFeatureConstants;
+        return new ChunkedPaiNNMessage.Filter<T>(wt, layer.Bias!.Data, piOverCutoff, eps, radial);
     }
 
     /// <summary>Runs <paramref name="body"/>(first atom, count) for consecutive chunks, each inside its own arena scope.</summary>
