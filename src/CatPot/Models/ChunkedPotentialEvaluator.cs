@@ -63,6 +63,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     public ChunkedPotentialEvaluator(Potential<T> model, int atomChunk = DefaultAtomChunk, long keepMessagesUpToBytes = KeepMessagesUpToBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(atomChunk, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(keepMessagesUpToBytes); // a negative budget would make the kept-layer count negative
         _atomChunk = atomChunk;
         _keepMessagesUpToBytes = keepMessagesUpToBytes;
         _model = model;
