@@ -8,6 +8,7 @@ using CatPot.Labelling;
 using CatPot.Models;
 using CatPot.Simulation;
 using CatPot.Training;
+using CatPot.Uncertainty;
 
 namespace CatPot.ActiveLearning;
 
@@ -375,13 +376,13 @@ public sealed class ActiveLearner
     /// automatic threshold is relative to the same frames, so only the ranking matters there). Null, with a note, when
     /// the fit is impossible (the exploration then uses the histogram's std_E).
     /// </summary>
-    private CatPot.Uncertainty.UncertaintyModel? FitUncertainty(int r, Potential<float> model, List<Structure> train, List<Structure> val)
+    private UncertaintyModel? FitUncertainty(int r, Potential<float> model, List<Structure> train, List<Structure> val)
     {
         const int MinCalibration = 10;
         List<Structure> calibration = val.Count(s => s.Energy is not null) >= MinCalibration ? val : [.. train, .. val];
         try
         {
-            return CatPot.Uncertainty.UncertaintyCalibrator.Fit(model, train, calibration, new CatPot.Uncertainty.CalibrationOptions { MaxAtoms = _settings.Training.MaxAtoms });
+            return UncertaintyCalibrator.Fit(model, train, calibration, new CalibrationOptions { MaxAtoms = _settings.Training.MaxAtoms });
         }
         catch (ArgumentException e)
         {

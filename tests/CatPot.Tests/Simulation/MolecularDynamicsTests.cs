@@ -1,3 +1,4 @@
+using System.Globalization;
 using CatPot.Chemistry;
 using CatPot.IO;
 using CatPot.Simulation;
@@ -113,8 +114,8 @@ public class MolecularDynamicsTests(ITestOutputHelper output)
         using var dir = new TempDirectory();
         string path = Path.Combine(dir.Path, "ramp.extxyz");
         MolecularDynamicsRun.Run(md, new MolecularDynamicsRunOptions { Steps = 30000, WriteInterval = 100, TrajectoryPath = path });
-        var frames = CatPot.IO.ExtXyzReader.ReadAll(path);
-        double Mean(IEnumerable<Structure> f, string key) => f.Average(x => Convert.ToDouble(x.Info[key], System.Globalization.CultureInfo.InvariantCulture));
+        var frames = ExtXyzReader.ReadAll(path);
+        double Mean(IEnumerable<Structure> f, string key) => f.Average(x => Convert.ToDouble(x.Info[key], CultureInfo.InvariantCulture));
         var first = frames.Take(frames.Count / 5).ToList();
         var last = frames.Skip(frames.Count * 4 / 5).ToList();
         output.WriteLine($"first fifth: T {Mean(first, "temperature"):F0} K (target {Mean(first, "target_temperature"):F0}); last fifth: T {Mean(last, "temperature"):F0} K (target {Mean(last, "target_temperature"):F0})");
