@@ -11,20 +11,9 @@ Floats are written with Python's repr, so they round-trip exactly.
 import json
 import sys
 
-import numpy as np
 from ase.io import read
 
-
-def plain(value):
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    return value
+from ase_values import plain
 
 
 def frame(atoms):

@@ -21,6 +21,8 @@ from ase.calculators.singlepoint import SinglePointCalculator
 from ase.db import connect
 from ase.io import write
 
+from ase_values import plain
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, '..', 'tests', 'CatPot.Tests', 'Fixtures', 'ase_write')
 RNG = np.random.default_rng(14)
@@ -89,22 +91,6 @@ def extxyz_cases():
     g.set_initial_charges([-0.8, 0.4, 0.4])
     cases['arrays_stress_charges'] = ([e, g], {})
     return cases
-
-
-def plain(value):
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
 
 
 def db_rows():

@@ -32,9 +32,10 @@ import lmdb
 import numpy as np
 from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
-from ase.db.row import atoms2dict
 from ase.io import read
 from ase.io.jsonio import decode, encode
+
+from ase_values import lmdb_row
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, '..', 'tests', 'CatPot.Tests', 'Fixtures', 'aselmdb')
@@ -54,16 +55,6 @@ def molecule(natoms, **atoms_kwargs):
     return atoms
 
 
-def row_dict(atoms, data, kvp=None):
-    """The dict ase-db-backends' LMDB backend stores for a row (atoms2dict + bookkeeping)."""
-    dct = atoms2dict(atoms)
-    dct['ctime'] = dct['mtime'] = 25.4
-    dct['user'] = 'catpot'
-    dct['key_value_pairs'] = kvp or {}
-    dct['data'] = data
-    return dct
-
-
 def open_env(path, **kw):
     for p in (path, path + '-lock'):
         if os.path.exists(p):
@@ -77,7 +68,7 @@ def write_ase_db(path, rows, deleted, legacy=False):
     nextid = max(list(rows) + list(deleted)) + 1
     with env.begin(write=True) as txn:
         for i in sorted(list(rows) + list(deleted)):
-            dct = rows.get(i) or row_dict(molecule(3), {'charge': 0, 'spin': 1})
+            dct = rows.get(i) or lmdb_row(molecule(3), {'charge': 0, 'spin': 1})
             txn.put(str(i).encode('ascii'), zlib.compress(serialize(dct, legacy).encode('utf-8')))
         txn.put(b'nextid', zlib.compress(encode(nextid).encode()))
         txn.put(b'metadata', zlib.compress(encode({'title': os.path.basename(path)}).encode()))
@@ -184,7 +175,7 @@ def make_small():
         if i == 7:
             data['homo_lumo_gap'] = float('nan')  # Python's json writes a bare NaN token
             data['mulliken_charges'] = rng.normal(size=len(atoms))
-        rows[i] = row_dict(atoms, data, kvp)
+        rows[i] = lmdb_row(atoms, data, kvp)
     deleted = [2, 5, 11]
     for d in deleted:
         rows.pop(d)
@@ -194,9 +185,9 @@ def make_small():
 
 
 def make_overflow():
-    rows = {1: row_dict(molecule(300), {'charge': -1, 'spin': 2, 'source': 'big/300', 'data_id': 'biomolecules'}),
-            2: row_dict(molecule(4), {'charge': 0, 'spin': 1, 'source': 'small/4', 'data_id': 'spice'}),
-            3: row_dict(molecule(120), {'charge': 2, 'spin': 3, 'source': 'big/120', 'data_id': 'metal_complexes'})}
+    rows = {1: lmdb_row(molecule(300), {'charge': -1, 'spin': 2, 'source': 'big/300', 'data_id': 'biomolecules'}),
+            2: lmdb_row(molecule(4), {'charge': 0, 'spin': 1, 'source': 'small/4', 'data_id': 'spice'}),
+            3: lmdb_row(molecule(120), {'charge': 2, 'spin': 3, 'source': 'big/120', 'data_id': 'metal_complexes'})}
     path = os.path.join(OUT, 'overflow.aselmdb')
     write_ase_db(path, rows, [])
     write_expected(os.path.join(OUT, 'overflow.expected.json'), ase_view(path))
@@ -205,7 +196,7 @@ def make_overflow():
 def make_legacy():
     rows = {}
     for i in range(1, 13):
-        rows[i] = row_dict(molecule(3 + i % 4), {'charge': i % 2, 'spin': 2 - i % 2, 'source': f'legacy/{i}',
+        rows[i] = lmdb_row(molecule(3 + i % 4), {'charge': i % 2, 'spin': 2 - i % 2, 'source': f'legacy/{i}',
                                                  'data_id': 'neutral_organics'})
     rows[5]['data']['homo'] = float('nan')  # becomes null in plain-list files
     path = os.path.join(OUT, 'legacy.aselmdb')
@@ -217,9 +208,9 @@ def make_fallback():
     a1 = molecule(3)
     a2 = molecule(4, charges=[0.5, 0.5, -1.0, -1.0])
     a3 = molecule(2)
-    rows = {1: row_dict(a1, {'source': 'kvp'}, {'charge': -2, 'spin': 3}),
-            2: row_dict(a2, {'source': 'initial_charges'}),
-            3: row_dict(a3, {'source': 'none'})}
+    rows = {1: lmdb_row(a1, {'source': 'kvp'}, {'charge': -2, 'spin': 3}),
+            2: lmdb_row(a2, {'source': 'initial_charges'}),
+            3: lmdb_row(a3, {'source': 'none'})}
     path = os.path.join(OUT, 'fallback.aselmdb')
     write_ase_db(path, rows, [])
     write_expected(os.path.join(OUT, 'fallback.expected.json'), check_labelled(ase_view(path)))
@@ -230,7 +221,7 @@ def make_shards():
     os.makedirs(d, exist_ok=True)
     views = []
     for name, n, deleted in (('a.aselmdb', 5, [2]), ('b.aselmdb', 7, [])):
-        rows = {i: row_dict(molecule(2 + i), {'charge': 0, 'spin': 1, 'source': f'{name}/{i}'})
+        rows = {i: lmdb_row(molecule(2 + i), {'charge': 0, 'spin': 1, 'source': f'{name}/{i}'})
                 for i in range(1, n + 1) if i not in deleted}
         path = os.path.join(d, name)
         write_ase_db(path, rows, deleted)

@@ -17,9 +17,10 @@ import zlib
 import lmdb
 from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
-from ase.db.row import atoms2dict
 from ase.io.jsonio import encode
 import random
+
+from ase_values import lmdb_row
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, '..', 'tests', 'CatPot.Tests', 'Fixtures', 'cli')
@@ -29,12 +30,7 @@ random.seed(7)  # atoms2dict draws unique_id from Python's random
 def water(second_h):
     atoms = Atoms('OH2', positions=[(0.0, 0.0, 0.0), (0.96, 0.0, 0.0), second_h])
     atoms.calc = SinglePointCalculator(atoms, energy=-14.2, forces=[(0.1, 0.0, 0.0), (-0.05, 0.01, 0.0), (-0.05, -0.01, 0.0)])
-    dct = atoms2dict(atoms)
-    dct['ctime'] = dct['mtime'] = 25.4
-    dct['user'] = 'catpot'
-    dct['key_value_pairs'] = {}
-    dct['data'] = {'charge': 0, 'spin': 1}
-    return dct
+    return lmdb_row(atoms, {'charge': 0, 'spin': 1})
 
 
 def main():

@@ -15,49 +15,11 @@ CatPot.Uncertainty.LogErrorModel) and the normalised conformal ratios, and repor
 Usage: uncertainty_rows_cv.py ROWS.csv [ROWS.csv ...] [--features a,b,c ...] [--within] [--mondrian mi]
 Needs numpy and scipy (/usr/bin/python3 on Debian: python3-numpy, python3-scipy).
 """
-import csv
 import sys
 import numpy as np
-from scipy.stats import rankdata, spearmanr
+from scipy.stats import spearmanr
 
-LEVELS = np.arange(1, 10) / 10
-DEFAULT = "la,nmax,ntop,nmean,rar,lrig,H,lhs,tail"  # the C# default inputs (SignalFeatures.FusedNames)
-
-
-def load(path):
-    rows = list(csv.DictReader(open(path)))
-    out = {}
-    for split in ("calib", "test"):  # "train" rows (in-sample errors, --rows of the study tool) are not used
-        r = [x for x in rows if x["split"] == split]
-        g = lambda k: np.array([float(x[k]) for x in r])
-        n = g("atoms")
-        out[split] = dict(
-            F={"la": np.log(n), "nmax": np.log(g("novelty_max")), "ntop": np.log(g("novelty_top")),
-               "nmean": np.log(g("novelty_mean")), "rar": g("rarity_max"), "lrig": np.log(g("rigidity")),
-               "H": g("entropy"), "lhs": np.log(g("hist_std")), "tail": g("tail_mass"),
-               "lq": np.log1p(np.abs(g("charge")))},
-            err=g("abs_err"), dom=np.array([x["domain"] for x in r]), par=np.array([x["parent"] for x in r]),
-            mi=g("metal_or_ion").astype(int))
-    return out
-
-
-def nonneg_ridge(z, r, ridge, sweeps):
-    r = r.copy()
-    w = np.zeros(z.shape[1])
-    cs = (z * z).mean(0)
-    for _ in range(sweeps):
-        change = 0
-        for j in range(len(w)):
-            if cs[j] < 1e-20:
-                continue
-            new = max(0.0, (cs[j] * w[j] + (z[:, j] * r).mean()) / (cs[j] + ridge))
-            if new != w[j]:
-                r -= (new - w[j]) * z[:, j]
-                change = max(change, abs(new - w[j]))
-                w[j] = new
-        if change < 1e-10:
-            break
-    return w
+from uncertainty_rows import ALL9 as DEFAULT, LEVELS, auroc, folds, load, nonneg_ridge, quantile
 
 
 def fit(x, y, ridge=1e-2, sweeps=2000, groups=None):
@@ -73,34 +35,13 @@ def fit(x, y, ridge=1e-2, sweeps=2000, groups=None):
             k = groups == g
             if k.sum() >= 2:
                 zc[k], yc[k] = z[k] - z[k].mean(0), y[k] - y[k].mean()
-        wg = nonneg_ridge(zc, yc, ridge, sweeps)
+        wg = nonneg_ridge(zc, yc, ridge, sweeps=sweeps)
         sc = z @ wg
         if (sc * sc).sum() > 0 and (sc * (y - ym)).sum() > 0:
             w = wg * (sc * (y - ym)).sum() / (sc * sc).sum()
     if w is None:
-        w = nonneg_ridge(z, y - ym, ridge, sweeps)
+        w = nonneg_ridge(z, y - ym, ridge, sweeps=sweeps)
     return lambda x2: ym + ((x2 - m) / s) @ w
-
-
-def folds(par, k=5):  # distinct parents in order of first appearance, dealt round-robin (as UncertaintyCalibrator)
-    idx = {}
-    for p in par:
-        idx.setdefault(p, len(idx))
-    return np.array([idx[p] % k for p in par])
-
-
-def quantile(sorted_ratios, p):
-    n = len(sorted_ratios)
-    return sorted_ratios[min(max(int(np.ceil((n + 1) * p)), 1), n) - 1]
-
-
-def auroc(score, err, frac=0.1):  # worst 10 % flagged, as CatPot's RankStatistics (ties: average ranks)
-    n = len(err)
-    pos = np.zeros(n, bool)
-    pos[np.argsort(-err, kind="stable")[:max(1, int(np.ceil(frac * n)))]] = True
-    r = rankdata(score)
-    npos, nneg = pos.sum(), n - pos.sum()
-    return (r[pos].sum() - npos * (npos + 1) / 2) / (npos * nneg) if npos and nneg else np.nan
 
 
 def study(path, names, within=False, mondrian=None):

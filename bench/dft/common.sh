@@ -33,8 +33,8 @@ if [[ -z "${CATPOT:-}" ]]; then
 fi
 [[ -d "$DFT" ]] || { echo "no DFT data at $DFT (set DFT=...)" >&2; exit 2; }
 
-# split SRC DIR NAME:COUNT ...  (seeded; see split_frames.py)
-split() { local src=$1 dir=$2; shift 2; "$PY" "$REPO/bench/dft/split_frames.py" "$src" "$dir" "$SEED" "$@"; }
+# split SRC DIR NAME:COUNT ...  (seeded; see tools/split_frames.py)
+split() { local src=$1 dir=$2; shift 2; "$PY" "$REPO/tools/split_frames.py" --seed "$SEED" --ext .xyz "$src" "$dir" "$@"; }
 
 # train_one DATASET TRAIN VAL_FILE TEST ISOLATED HEAD DIR: trains, writes DIR/test.json (the test report) and
 # DIR/train.log, DIR/wall_s, DIR/peak_rss_kb; the model is DIR/model.safetensors.

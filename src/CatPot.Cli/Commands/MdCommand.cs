@@ -102,7 +102,9 @@ public static class MdCommand
                     ["forces"] = forceSource == ForceSource.Direct ? "direct" : "conservative",
                 });
             }
-            int code = summary.Cancelled ? ExitCodes.Cancelled : summary.StoppedByGuard ? ExitCodes.Incomplete : ExitCodes.Ok;
+            if (summary.Diverged)
+                context.Error.WriteLine($"catpot: {summary.Divergence} The trajectory holds the frames up to the last finite step.");
+            int code = summary.Cancelled ? ExitCodes.Cancelled : summary.StoppedByGuard || summary.Diverged ? ExitCodes.Incomplete : ExitCodes.Ok;
             return Task.FromResult(code);
         });
         return command;

@@ -8,6 +8,7 @@ using CatPot.Labelling;
 using CatPot.Models;
 using CatPot.Simulation;
 using CatPot.Training;
+using CatPot.Uncertainty;
 
 namespace CatPot.ActiveLearning;
 
@@ -189,7 +190,14 @@ public sealed class ActiveLearner
                 frames.Add(frame);
                 if (frames.Count == _settings.InitialFrames) return frames;
             }
-            md.Step();
+            try
+            {
+                md.Step();
+            }
+            catch (SimulationDivergedException e)
+            {
+                throw new InvalidDataException($"The initial reference MD on {_labeller.Method} from {_settings.StartPath}: {e.Message}", e);
+            }
         }
     }
 
@@ -368,13 +376,13 @@ public sealed class ActiveLearner
     /// automatic threshold is relative to the same frames, so only the ranking matters there). Null, with a note, when
     /// the fit is impossible (the exploration then uses the histogram's std_E).
     /// </summary>
-    private CatPot.Uncertainty.UncertaintyModel? FitUncertainty(int r, Potential<float> model, List<Structure> train, List<Structure> val)
+    private UncertaintyModel? FitUncertainty(int r, Potential<float> model, List<Structure> train, List<Structure> val)
     {
         const int MinCalibration = 10;
         List<Structure> calibration = val.Count(s => s.Energy is not null) >= MinCalibration ? val : [.. train, .. val];
         try
         {
-            return CatPot.Uncertainty.UncertaintyCalibrator.Fit(model, train, calibration, new CatPot.Uncertainty.CalibrationOptions { MaxAtoms = _settings.Training.MaxAtoms });
+            return UncertaintyCalibrator.Fit(model, train, calibration, new CalibrationOptions { MaxAtoms = _settings.Training.MaxAtoms });
         }
         catch (ArgumentException e)
         {
@@ -419,8 +427,15 @@ public sealed class ActiveLearner
         while (md.StepCount < _settings.MdSteps)
         {
             if ((md.StepCount & 63) == 0) cancellation.ThrowIfCancellationRequested();
-            md.Step();
-            breakdown = Breakdown(md.Structure, md.Result, md.StepCount % _settings.SampleInterval == 0);
+            try
+            {
+                md.Step();
+                breakdown = Breakdown(md.Structure, md.Result, md.StepCount % _settings.SampleInterval == 0);
+            }
+            catch (SimulationDivergedException e)
+            {
+                breakdown = e.What;
+            }
             if (breakdown is not null)
             {
                 // The model let the trajectory run into nonsense without flagging it: the last sampled frame before the

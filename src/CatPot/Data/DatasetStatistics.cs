@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CatPot.Chemistry;
@@ -110,41 +111,34 @@ public sealed class DatasetStatistics
         }
         if (labelled == 0) throw new ArgumentException("No structure has an energy, so reference energies cannot be fitted.", nameof(structures));
 
-        // Columns: the elements that occur in labelled structures, ascending Z.
+        // One row per labelled structure: its element counts, Q and Q² (zero columns, hence zero coefficients, for
+        // neutral data).
+        var fit = new StreamingLeastSquares(ReferenceFitColumns);
         var present = new bool[ElementSlots];
+        var perElement = new int[ElementSlots];
+        var composition = new List<(int Z, int Count)>();
+        int m = 0;
         foreach (var st in structures)
         {
-            if (st.Energy.HasValue) foreach (int z in st.Numbers) present[z] = true;
+            if (st.Energy is not double energy) continue;
+            foreach (int z in st.Numbers) perElement[z]++;
+            composition.Clear();
+            for (int z = 1; z < ElementSlots; z++)
+            {
+                if (perElement[z] == 0) continue;
+                composition.Add((z, perElement[z]));
+                present[z] = true;
+                perElement[z] = 0;
+            }
+            AddReferenceRow(fit, CollectionsMarshal.AsSpan(composition), st.Charge, energy);
+            m++;
         }
-        var columnOf = new int[ElementSlots];
-        var elements = new List<int>();
-        for (int z = 0; z < ElementSlots; z++)
-        {
-            columnOf[z] = present[z] ? elements.Count : -1;
-            if (present[z]) elements.Add(z);
-        }
-
-        // Two more columns: Q and Q² (all zero, hence zero coefficients, for neutral data).
-        int m = labelled, ke = elements.Count, k = ke + 2;
-        var a = new double[m * k];
-        var b = new double[m];
-        int row = 0;
-        foreach (var st in structures)
-        {
-            if (!st.Energy.HasValue) continue;
-            foreach (int z in st.Numbers) a[columnOf[z] * m + row] += 1.0;
-            a[(ke * m) + row] = st.Charge;
-            a[((ke + 1) * m) + row] = st.Charge * (double)st.Charge;
-            b[row] = st.Energy.Value;
-            row++;
-        }
-        double[] x = LeastSquares.SolveMinimumNorm(a, m, k, b);
-        var refs = new double[ElementSlots];
-        for (int c = 0; c < ke; c++) refs[elements[c]] = x[c];
-        var fitted = new DatasetStatistics { ReferenceEnergies = refs, ChargeTerms = [x[ke], x[ke + 1]] };
+        double[] x = SolveReferenceFit(fit, m, present.Count(p => p));
+        var refs = x[..ElementSlots];
+        var fitted = new DatasetStatistics { ReferenceEnergies = refs, ChargeTerms = [x[ChargeColumn], x[ChargeSquaredColumn]] };
 
         var y = new double[m];
-        row = 0;
+        int row = 0;
         foreach (var st in structures)
         {
             if (!st.Energy.HasValue) continue;
@@ -177,6 +171,27 @@ public sealed class DatasetStatistics
             ForceComponentCount = forceComponents,
         };
     }
+
+    /// <summary>Columns of the reference-energy least squares: the element slots (by Z), then the structure-level terms Q and Q².</summary>
+    internal const int ChargeColumn = ElementSlots, ChargeSquaredColumn = ElementSlots + 1, ReferenceFitColumns = ElementSlots + 2;
+
+    /// <summary>Adds one labelled structure to the reference-energy fit: its element counts (ascending Z), Q and Q², and its energy.</summary>
+    internal static void AddReferenceRow(StreamingLeastSquares fit, ReadOnlySpan<(int Z, int Count)> composition, int charge, double energy)
+    {
+        Span<(int Column, double Value)> row = composition.Length + 2 <= 64 ? stackalloc (int, double)[composition.Length + 2] : new (int, double)[composition.Length + 2];
+        for (int i = 0; i < composition.Length; i++) row[i] = (composition[i].Z, composition[i].Count);
+        row[composition.Length] = (ChargeColumn, charge);
+        row[composition.Length + 1] = (ChargeSquaredColumn, charge * (double)charge);
+        fit.AddRow(row, energy);
+    }
+
+    /// <summary>
+    /// The reference-energy fit's minimum-norm solution (indexed by column) over <paramref name="rows"/> structures with
+    /// <paramref name="elements"/> distinct elements. The rank threshold is numpy's default for the full matrix, which always
+    /// has the two charge columns: ε·max(rows, elements + 2).
+    /// </summary>
+    internal static double[] SolveReferenceFit(StreamingLeastSquares fit, int rows, int elements) =>
+        fit.SolveMinimumNorm(LeastSquares.MachineEpsilon * Math.Max(rows, elements + 2));
 
     /// <summary>Serialises to indented JSON (snake_case keys).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);

@@ -10,7 +10,7 @@ internal static class LeastSquares
     private const int MaxSweeps = 100;
 
     // 2^-52, the spacing of doubles at 1 (numpy's finfo(float64).eps; .NET's double.Epsilon is the smallest subnormal instead).
-    private const double MachineEpsilon = 2.220446049250313e-16;
+    internal const double MachineEpsilon = 2.220446049250313e-16;
 
     /// <summary>Solves the system.</summary>
     /// <param name="a">Matrix A, column-major: column c is <c>a[c*rows .. (c+1)*rows)</c>. Overwritten.</param>

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using CatPot.Tensors;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
@@ -62,6 +63,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     public ChunkedPotentialEvaluator(Potential<T> model, int atomChunk = DefaultAtomChunk, long keepMessagesUpToBytes = KeepMessagesUpToBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(atomChunk, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(keepMessagesUpToBytes); // a negative budget would make the kept-layer count negative
         _atomChunk = atomChunk;
         _keepMessagesUpToBytes = keepMessagesUpToBytes;
         _model = model;
@@ -90,7 +92,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         var topology = input.Topology ?? throw new ArgumentException("The chunked evaluator needs a symmetric, receiver-sorted edge list.", nameof(input));
         int n = input.AtomCount, f = _f, f3 = 3 * f, f4 = 4 * f;
         bool conservative = conservativeForces is not null;
-        long messageBytes = (long)n * f4 * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        long messageBytes = (long)n * f4 * Unsafe.SizeOf<T>();
         _kept = !conservative ? 0 : messageBytes == 0 ? _layers : (int)Math.Min(_layers, _keepMessagesUpToBytes / messageBytes);
         Ensure(ref _phi, n * f3);
         if (_kept > 0)
@@ -346,8 +348,8 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
             using var noGrad = Autograd.NoGrad();
             wt = Tensor.Transpose(layer.Weight).Clone().Data;
         }
-        var (freq, _, eps) = _backbone.EdgeFeatureConstants;
-        return new ChunkedPaiNNMessage.Filter<T>(wt, layer.Bias!.Data, Math.PI / _model.Config.Cutoff, eps, freq.Length);
+        var (radial, piOverCutoff, eps) = _backbone.EdgeFeatureConstants;
+        return new ChunkedPaiNNMessage.Filter<T>(wt, layer.Bias!.Data, piOverCutoff, eps, radial);
     }
 
     /// <summary>Runs <paramref name="body"/>(first atom, count) for consecutive chunks, each inside its own arena scope.</summary>

@@ -199,8 +199,14 @@ public sealed record ModelMetadata
             if (fields.GetValueOrDefault("head_settings") is not JsonObject settings) throw Fail("head_settings", $"must be a JSON object with the settings of head '{headName}'.");
             try
             {
-                foreach (var (key, value) in EnergyHeads.Default(headName).ImpliedByOlderFiles())
-                    if (!settings.ContainsKey(key)) settings = new JsonObject(settings.Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()))) { [key] = value };
+                // Files written before a setting existed lack its key: read them with the value they imply, on a copy (the
+                // metadata stays as the file has it).
+                var implied = EnergyHeads.Default(headName).ImpliedByOlderFiles().Where(kv => !settings.ContainsKey(kv.Key)).ToList();
+                if (implied.Count > 0)
+                {
+                    settings = (JsonObject)settings.DeepClone();
+                    foreach (var (key, value) in implied) settings[key] = value;
+                }
                 head = EnergyHeads.Read(headName, settings);
             }
             catch (ArgumentException e)

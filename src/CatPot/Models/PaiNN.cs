@@ -15,6 +15,7 @@ public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly Layer[] _layers;
     private readonly Tensor<T> _rbfFrequencies; // n·π/r_c, n = 1..n_rbf
     private readonly T _piOverCutoff;
+    private readonly double _cutoff;
 
     /// <summary>Registers the backbone's parameters under the contract's names.</summary>
     public PaiNN(ParameterSet<T> parameters, PotentialConfig config)
@@ -40,6 +41,7 @@ public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int n = 0; n < config.RadialBasis; n++)
             _rbfFrequencies[n] = T.CreateChecked((n + 1) * Math.PI / config.Cutoff);
         _piOverCutoff = T.CreateChecked(Math.PI / config.Cutoff);
+        _cutoff = config.Cutoff;
     }
 
     private sealed record Layer(LinearLayer<T> Phi1, LinearLayer<T> Phi2, LinearLayer<T> Filter, LinearLayer<T> Uv, LinearLayer<T> A1, LinearLayer<T> A2);
@@ -116,8 +118,11 @@ public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The update block of layer <paramref name="l"/> (row-wise): features after the message → features after the layer.</summary>
     internal (Tensor<T> S, Tensor<T> V) Update(int l, Tensor<T> s, Tensor<T> v) => Update(_layers[l], s, v);
 
-    /// <summary>Geometry constants of the edge features: radial-basis frequencies nπ/r_c, π/r_c and the norm's eps.</summary>
-    internal (Tensor<T> Frequencies, T PiOverCutoff, T Eps) EdgeFeatureConstants => (_rbfFrequencies, _piOverCutoff, _eps);
+    /// <summary>
+    /// Geometry constants of the edge features for the chunked evaluator: the number R of radial functions (frequencies
+    /// nπ/r_c, n = 1 … R), π/r_c in double (the chunked message builds the basis from it in double) and the norm's eps.
+    /// </summary>
+    internal (int Radial, double PiOverCutoff, T Eps) EdgeFeatureConstants => (_rbfFrequencies.Length, Math.PI / _cutoff, _eps);
 
     private static Tensor<T> Context(Layer layer, Tensor<T> s) => layer.Phi2.Forward(Tensor.Silu(layer.Phi1.Forward(s)));
 

@@ -80,6 +80,7 @@ public sealed class MolecularDynamics
     public double TargetTemperature => Settings.TargetTemperature(StepCount);
 
     /// <summary>Advances one time step.</summary>
+    /// <exception cref="SimulationDivergedException">The positions or the energy became non-finite; the state is unusable.</exception>
     public void Step()
     {
         double dt = Settings.TimeStep;
@@ -95,8 +96,14 @@ public sealed class MolecularDynamics
             Kick(0.5 * dt);
             Drift(dt);
         }
+        // Checked here so a blow-up reads as what it is, not as a bad input to the calculator.
+        foreach (double x in Structure.Positions)
+            if (!double.IsFinite(x)) throw new SimulationDivergedException(StepCount + 1, Time + dt, "the positions became non-finite");
         _calculator.Calculate(Structure, Result);
+        if (!double.IsFinite(Result.Energy)) throw new SimulationDivergedException(StepCount + 1, Time + dt, "the energy became non-finite");
         Kick(0.5 * dt);
+        foreach (double v in Velocities)
+            if (!double.IsFinite(v)) throw new SimulationDivergedException(StepCount + 1, Time + dt, "the velocities became non-finite (non-finite or overflowing forces)");
         StepCount++;
     }
 

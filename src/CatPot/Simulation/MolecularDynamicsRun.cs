@@ -34,8 +34,9 @@ public static class MolecularDynamicsRun
         long samples = 0;
         int flaggedCount = 0;
         long firstFlagged = -1;
-        string? reason = null;
+        string? reason = null, divergence = null;
         bool stopped = false;
+        double lastTotal = e0;
         // Seconds of each md.Step() (forces, integrator, neighbour list), for a per-step median like the peer's.
         // Grown as the run goes: sizing it for all requested steps up front would reserve 80 MB for a 10-million-step run
         // that the guard may stop after a few.
@@ -49,10 +50,20 @@ public static class MolecularDynamicsRun
                 if (step > 0)
                 {
                     long t0 = Stopwatch.GetTimestamp();
-                    md.Step();
+                    try
+                    {
+                        md.Step();
+                    }
+                    catch (SimulationDivergedException e)
+                    {
+                        divergence = e.Message;
+                        options.Progress?.WriteLine($"stopped: {e.Message}");
+                        break;
+                    }
                     stepSeconds.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
                 }
                 double eTot = md.TotalEnergy, t = md.Time, temperature = md.Temperature;
+                lastTotal = eTot;
                 maxDev = Math.Max(maxDev, Math.Abs(eTot - e0));
                 sumT += temperature;
                 // Regress on time relative to the start to keep the sums well conditioned.
@@ -123,7 +134,8 @@ public static class MolecularDynamicsRun
             FlaggedFrames = flaggedCount,
             FirstFlaggedStep = firstFlagged,
             InitialTotalEnergy = e0,
-            FinalTotalEnergy = md.TotalEnergy,
+            FinalTotalEnergy = lastTotal,
+            Divergence = divergence,
             MaxTotalEnergyDeviation = maxDev,
             DriftPerAtomPerPs = atoms > 0 ? slopePerFs * 1000 / atoms : 0,
             MeanTemperature = sumT / samples,

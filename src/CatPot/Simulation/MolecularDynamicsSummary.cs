@@ -27,6 +27,12 @@ public sealed class MolecularDynamicsSummary
     /// <summary>Why the guard stopped or first flagged the run, or null.</summary>
     public string? GuardReason { get; init; }
 
+    /// <summary>Why the run stopped early because the integration blew up (<see cref="SimulationDivergedException"/>), or null.</summary>
+    public string? Divergence { get; init; }
+
+    /// <summary>The integration blew up; the trajectory holds the frames up to the last finite step.</summary>
+    public bool Diverged => Divergence is not null;
+
     /// <summary>Frames outside the trust region (every step is checked, not only written ones).</summary>
     public int FlaggedFrames { get; init; }
 
@@ -84,6 +90,8 @@ public sealed class MolecularDynamicsSummary
         w.WriteBoolean("cancelled", Cancelled);
         w.WriteNumber("trajectory_frames", TrajectoryFrames);
         if (GuardReason is null) w.WriteNull("guard_reason"); else w.WriteString("guard_reason", GuardReason);
+        w.WriteBoolean("diverged", Diverged);
+        if (Divergence is null) w.WriteNull("divergence"); else w.WriteString("divergence", Divergence);
         w.WriteNumber("flagged_frames", FlaggedFrames);
         w.WriteNumber("first_flagged_step", FirstFlaggedStep);
         Number(w, "initial_total_energy_eV", InitialTotalEnergy);

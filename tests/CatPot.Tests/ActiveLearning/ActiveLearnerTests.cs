@@ -1,3 +1,4 @@
+using System.Globalization;
 using CatPot.ActiveLearning;
 using CatPot.Chemistry;
 using CatPot.IO;
@@ -5,6 +6,7 @@ using CatPot.Models;
 using CatPot.Simulation;
 using CatPot.Tests.Cli;
 using CatPot.Training;
+using CatPot.Uncertainty;
 using Xunit;
 
 namespace CatPot.Tests.ActiveLearning;
@@ -111,7 +113,7 @@ public sealed class ActiveLearnerTests
         string progress = Run(calibrated, settings, new FakeLabeller());
         Run(histogram, settings with { CalibratedUncertainty = false }, new FakeLabeller());
         List<Structure> Pool(string run) => [.. ExtXyzReader.ReadAll(Path.Combine(ActiveLearner.RoundDirectory(run, 0), "pool.extxyz"))];
-        double Score(Structure s) => Convert.ToDouble(s.Info["al_uncertainty"], System.Globalization.CultureInfo.InvariantCulture);
+        double Score(Structure s) => Convert.ToDouble(s.Info["al_uncertainty"], CultureInfo.InvariantCulture);
 
         Assert.DoesNotContain("could not be fitted", progress, StringComparison.Ordinal);
         var a = Pool(calibrated);
@@ -124,11 +126,11 @@ public sealed class ActiveLearnerTests
         var frame = a[0];
         var result = new CalculationResult(frame.AtomCount);
         var dataset = ExtXyzReader.ReadAll(Path.Combine(calibrated, "dataset.extxyz"));
-        bool Initial(Structure f) => Convert.ToInt64(f.Info["al_round"], System.Globalization.CultureInfo.InvariantCulture) < 0;
+        bool Initial(Structure f) => Convert.ToInt64(f.Info["al_round"], CultureInfo.InvariantCulture) < 0;
         var trainFrames = dataset.Where(f => Initial(f) && (string)f.Info["al_split"] == "train").ToList();
         var valFrames = dataset.Where(f => Initial(f) && (string)f.Info["al_split"] == "val").ToList();
         Assert.True(valFrames.Count < 10);   // too few to calibrate on: the loop calibrates on every labelled frame
-        var fitted = CatPot.Uncertainty.UncertaintyCalibrator.Fit(model, trainFrames, [.. trainFrames, .. valFrames], new CatPot.Uncertainty.CalibrationOptions { MaxAtoms = settings.Training.MaxAtoms });
+        var fitted = UncertaintyCalibrator.Fit(model, trainFrames, [.. trainFrames, .. valFrames], new CalibrationOptions { MaxAtoms = settings.Training.MaxAtoms });
         new PotentialCalculator<float>(model, settings.Forces) { Uncertainty = fitted }.Calculate(frame, result);
         Assert.Equal(result.EnergyStd, Score(frame), 6);
     }

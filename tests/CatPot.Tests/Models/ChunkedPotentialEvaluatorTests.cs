@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CatPot.Chemistry;
 using CatPot.Graphs;
 using CatPot.Models;
@@ -161,7 +162,7 @@ public class ChunkedPotentialEvaluatorTests
     }
 
     /// <summary>Bytes of one layer's message [N, 4F].</summary>
-    private static long MessageBytes<T>(int atoms, int features) where T : unmanaged => (long)atoms * 4 * features * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+    private static long MessageBytes<T>(int atoms, int features) where T : unmanaged => (long)atoms * 4 * features * Unsafe.SizeOf<T>();
 
     /// <summary>Float32 agreement: each component within 1e-3 of the largest force component, relative.</summary>
     private static void AssertClose(float[] expected, float[] actual)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using CatPot.Chemistry;
 using CatPot.IO;
 using CatPot.Simulation;
@@ -113,8 +114,8 @@ public class MolecularDynamicsTests(ITestOutputHelper output)
         using var dir = new TempDirectory();
         string path = Path.Combine(dir.Path, "ramp.extxyz");
         MolecularDynamicsRun.Run(md, new MolecularDynamicsRunOptions { Steps = 30000, WriteInterval = 100, TrajectoryPath = path });
-        var frames = CatPot.IO.ExtXyzReader.ReadAll(path);
-        double Mean(IEnumerable<Structure> f, string key) => f.Average(x => Convert.ToDouble(x.Info[key], System.Globalization.CultureInfo.InvariantCulture));
+        var frames = ExtXyzReader.ReadAll(path);
+        double Mean(IEnumerable<Structure> f, string key) => f.Average(x => Convert.ToDouble(x.Info[key], CultureInfo.InvariantCulture));
         var first = frames.Take(frames.Count / 5).ToList();
         var last = frames.Skip(frames.Count * 4 / 5).ToList();
         output.WriteLine($"first fifth: T {Mean(first, "temperature"):F0} K (target {Mean(first, "target_temperature"):F0}); last fifth: T {Mean(last, "temperature"):F0} K (target {Mean(last, "target_temperature"):F0})");
@@ -131,6 +132,44 @@ public class MolecularDynamicsTests(ITestOutputHelper output)
         Assert.Contains("Langevin", Assert.Throws<ArgumentException>(() => new MolecularDynamicsSettings { FinalTemperature = 900, RampSteps = 10 }.Validate()).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new MolecularDynamicsSettings { Thermostat = Thermostat.Langevin, FinalTemperature = -1, RampSteps = 10 }.Validate());
         Assert.Throws<ArgumentException>(() => new MolecularDynamicsSettings { Thermostat = Thermostat.Langevin, FinalTemperature = 900, RampSteps = 0 }.Validate());
+    }
+
+    /// <summary>Morse forces until call <paramref name="explodeAt"/>, then infinite forces (a model far outside its data).</summary>
+    private sealed class ExplodingCalculator(int explodeAt) : IForceCalculator
+    {
+        private readonly MorseCalculator _morse = new();
+        private int _calls;
+
+        public void Calculate(Structure structure, CalculationResult result)
+        {
+            _morse.Calculate(structure, result);
+            if (++_calls >= explodeAt) Array.Fill(result.Forces, double.PositiveInfinity);
+        }
+    }
+
+    [Fact]
+    public void A_blown_up_integration_stops_the_run_with_its_reason_and_keeps_the_finite_frames()
+    {
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "traj.extxyz"), log = Path.Combine(dir.Path, "log.json");
+        var md = Start(new ExplodingCalculator(explodeAt: 30), SimulationFixtures.Cloud(6, 2, 1.3), 300, 2, new MolecularDynamicsSettings { TimeStep = 0.5 });
+        var progress = new StringWriter();
+        var summary = MolecularDynamicsRun.Run(md, new MolecularDynamicsRunOptions { Steps = 100, WriteInterval = 1, TrajectoryPath = path, Progress = progress });
+
+        Assert.True(summary.Diverged);
+        Assert.False(summary.StoppedByGuard);
+        Assert.Contains("MD diverged at step", summary.Divergence, StringComparison.Ordinal);
+        Assert.Contains("non-finite", summary.Divergence, StringComparison.Ordinal);
+        Assert.Contains("--dt", summary.Divergence, StringComparison.Ordinal);
+        Assert.Equal(28, summary.Steps);   // call 1 is the constructor's, call 30 (step 29) explodes
+        Assert.True(double.IsFinite(summary.FinalTotalEnergy));
+        var frames = ExtXyzReader.ReadAll(path);
+        Assert.Equal(summary.Steps + 1, frames.Count);
+        Assert.All(frames, f => Assert.All(f.Positions, x => Assert.True(double.IsFinite(x))));
+        summary.WriteJson(log);
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(log));
+        Assert.True(json.RootElement.GetProperty("diverged").GetBoolean());
+        Assert.Contains("stopped: MD diverged", progress.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

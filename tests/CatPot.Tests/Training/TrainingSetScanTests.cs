@@ -31,6 +31,17 @@ public sealed class TrainingSetScanTests
         Assert.Equal(train.Select(s => s.AtomCount), scan.AtomCounts);
         for (int i = 0; i < train.Count; i++)
             Assert.Equal(Trainer.NormalizedTarget(expected, train[i]), scan.Targets[i], 1e-7);
+        if (references is null)
+        {
+            // DatasetStatistics.Compute (catpot bench) fits with the same streaming QR: the same dense reference holds.
+            var d = DatasetStatistics.Compute(train);
+            for (int z = 0; z < expected.ElementReferences.Length; z++)
+                Assert.True(Math.Abs(expected.ElementReferences[z] - d.ReferenceEnergies[z]) <= 1e-10 * refScale, $"Compute ref[{z}]: {expected.ElementReferences[z]} vs {d.ReferenceEnergies[z]}");
+            Assert.Equal(expected.Charge.PerCharge, d.Charge.PerCharge, 1e-10 * chargeScale);
+            Assert.Equal(expected.Charge.PerChargeSquared, d.Charge.PerChargeSquared, 1e-10 * chargeScale);
+            Assert.Equal(expected.Mu, d.Mu, 1e-10 * Math.Abs(expected.Mu) + 1e-12);
+            Assert.Equal(expected.Sd, d.Sd, 1e-8 * expected.Sd);
+        }
         // Deterministic: the same data give the same bits.
         var again = TrainingSetScan.Run(train, references, requireForces: false).Statistics;
         Assert.Equal(actual.ElementReferences, again.ElementReferences);

@@ -1,3 +1,4 @@
+using CatPot.Evaluation;
 using CatPot.Uncertainty;
 using Xunit;
 
@@ -113,7 +114,7 @@ public sealed class CalibrationTests
         Assert.Equal(0.8, within.Weights[1] / within.Scales[1], 1); // the frame-level slope, rescaled to the pooled data
         // a fresh draw in which size does not follow the parents: the within-parent model ranks the errors better
         var (x2, err2, _) = ParentConfounded(12, sizeFollowsParent: -1);
-        double Spearman(LogErrorModel m) => CatPot.Evaluation.RankStatistics.Spearman(
+        double Spearman(LogErrorModel m) => RankStatistics.Spearman(
             Enumerable.Range(0, err2.Length).Select(i => m.LogSize(x2.AsSpan(2 * i, 2))).ToArray(), err2);
         Assert.True(Spearman(within) > Spearman(pooled) + 0.1, $"within {Spearman(within)}, pooled {Spearman(pooled)}");
     }

@@ -31,7 +31,10 @@ public sealed record ResidualCategoricalHeadConfig : TailedHistogramHeadConfig
     /// initialisation stream draws mlp1 and then row 0 of mlp2 first) and the histogram rows are what the head adds.
     /// Files written before this setting existed used 1 (F).
     /// </summary>
-    public double HiddenRatio { get; init; } = 0.5;
+    public double HiddenRatio { get; init; } = DefaultHiddenRatio;
+
+    /// <summary>The default <see cref="HiddenRatio"/> (the label names the ratio only when it differs).</summary>
+    public const double DefaultHiddenRatio = 0.5;
 
     /// <inheritdoc/>
     public override IReadOnlyDictionary<string, double> ImpliedByOlderFiles() => new Dictionary<string, double> { ["hidden_ratio"] = 1.0 };
@@ -44,7 +47,7 @@ public sealed record ResidualCategoricalHeadConfig : TailedHistogramHeadConfig
 
     /// <inheritdoc/>
     public override string Label => string.Create(CultureInfo.InvariantCulture,
-        $"Residual categorical (σ = {SigmaMeV:0.##} meV/atom, ±{HalfRangeMeV:0.##} meV/atom, CE weight {CrossEntropyWeight:0.###}, T = {Temperature:0.##}{(HiddenRatio == 0.5 ? "" : $", hidden {HiddenRatio:0.##}·F")})");
+        $"Residual categorical (σ = {SigmaMeV:0.##} meV/atom, ±{HalfRangeMeV:0.##} meV/atom, CE weight {CrossEntropyWeight:0.###}, T = {Temperature:0.##}{(HiddenRatio == DefaultHiddenRatio ? "" : $", hidden {HiddenRatio:0.##}·F")})");
 
     /// <summary>Row 0 of the last layer is the regression energy.</summary>
     protected override int ExtraOutputs => 1;

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using CatPot.Graphs;
 using CatPot.IO;
 using CatPot.Models;
@@ -200,7 +201,7 @@ public sealed class EnergyHeadsTests : IDisposable
         // rewrite the metadata as an older CatPot wrote it: head_settings without hidden_ratio
         var file = SafeTensorsFile.Read(path);
         var metadata = new Dictionary<string, string>(file.Metadata);
-        var settings = System.Text.Json.Nodes.JsonNode.Parse(metadata["head_settings"])!.AsObject();
+        var settings = JsonNode.Parse(metadata["head_settings"])!.AsObject();
         Assert.True(settings.Remove("hidden_ratio"));
         metadata["head_settings"] = settings.ToJsonString();
         string old = Path.Combine(_dir, "old-catres-stripped.safetensors");
