@@ -43,6 +43,8 @@ public static class TrainCommand
         var wd = new Option<double>("--weight-decay") { Description = "AdamW weight decay (not on biases).", DefaultValueFactory = _ => 1e-3 };
         var lambdaE = new Option<double>("--lambda-e") { Description = "Energy loss weight λ_E.", DefaultValueFactory = _ => 1.0 };
         var lambdaF = new Option<double>("--lambda-f") { Description = "Force loss weight λ_F.", DefaultValueFactory = _ => 1.0 };
+        var forceLoss = new Option<string>("--force-loss") { Description = "Force loss: l2mae (mean per-atom error norm) or rms (root of its mean square per structure: large errors weigh more).", DefaultValueFactory = _ => "l2mae" };
+        forceLoss.AcceptOnlyFromAmong("l2mae", "rms");
         var ema = new Option<double>("--ema-decay") { Description = "EMA decay of the weights used for validation and saving.", DefaultValueFactory = _ => 0.999 };
         var emaWarmup = new Option<bool>("--ema-warmup") { Description = "Warm the EMA up (decay min(d, (1+n)/(10+n))); false = constant decay as in the contract and the PyTorch peer.", DefaultValueFactory = _ => true };
         var clip = new Option<double>("--clip-norm") { Description = "Global gradient-norm clipping.", DefaultValueFactory = _ => 100.0 };
@@ -58,7 +60,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a CatPot model (any energy head of --head, direct or conservative forces) and print per-domain test errors.")
         {
             train, val, valFraction, e0s, forces, test, epochs, maxAtoms, seed, output, resume, conservative,
-            features, layers, rbf, cutoff, lr, wd, lambdaE, lambdaF, ema, emaWarmup, clip, warmup, patience, threads, microBatches, byIndex, json, noUncertainty,
+            features, layers, rbf, cutoff, lr, wd, lambdaE, lambdaF, forceLoss, ema, emaWarmup, clip, warmup, patience, threads, microBatches, byIndex, json, noUncertainty,
             units.Energy, units.Force,
         };
         foreach (var option in head.All) command.Options.Add(option);
@@ -143,6 +145,7 @@ public static class TrainCommand
                 WeightDecay = parseResult.GetValue(wd),
                 EnergyWeight = recipe && !Given(lambdaE) ? SmallDataRecipe.EnergyWeight : parseResult.GetValue(lambdaE),
                 ForceWeight = recipe && !Given(lambdaF) ? SmallDataRecipe.ForceWeight : parseResult.GetValue(lambdaF),
+                ForceLoss = parseResult.GetValue(forceLoss)!,
                 EnergyLossPerAtom = recipe,
                 ElementReferences = references,
                 EmaDecay = parseResult.GetValue(ema),

@@ -18,4 +18,13 @@ public static class PotentialLoss
         var perStructure = Models.Heads.HeadMath.StructureMean(norms, input);                              // [S,1]
         return Tensor.Mean(perStructure);
     }
+
+    /// <summary>Force term ("RMS"): per-structure root of the mean squared per-atom error norm, then the mean over structures.</summary>
+    public static Tensor<T> ForceRms<T>(Tensor<T> predicted, Tensor<T> reference, ModelInput<T> input, T eps) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var diff = predicted - reference;
+        var squares = Tensor.Sum(diff * diff, -1, keepDim: true);                              // [N,1]
+        var perStructure = Models.Heads.HeadMath.StructureMean(squares, input);                // [S,1]
+        return Tensor.Mean(Tensor.Sqrt(perStructure + eps * eps));
+    }
 }

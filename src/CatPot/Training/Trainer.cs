@@ -306,7 +306,9 @@ public sealed class Trainer
         {
             var reference = new Tensor<float>(batch.Forces!, batch.AtomCount, 3);
             var predicted = conservative ? output.ConservativeForces! : output.DirectForces!;
-            var forceLoss = PotentialLoss.ForceL2Mae(predicted, reference, input, (float)Options.Model.Eps);
+            var forceLoss = Options.ForceLoss == "rms"
+                ? PotentialLoss.ForceRms(predicted, reference, input, (float)Options.Model.Eps)
+                : PotentialLoss.ForceL2Mae(predicted, reference, input, (float)Options.Model.Eps);
             forceValue = forceLoss.ToScalar();
             total = total + (forceLoss * (float)Options.ForceWeight);
         }

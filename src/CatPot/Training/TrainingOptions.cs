@@ -67,6 +67,13 @@ public sealed record TrainingOptions
     public double ForceWeight { get; init; } = 1;
 
     /// <summary>
+    /// The force term: <c>l2mae</c> (default; per structure the mean of the per-atom error norms) or <c>rms</c> (per
+    /// structure the root of the mean squared error norm: same units, eV/Å, but large errors weigh more, for test sets
+    /// scored by RMSE). Both are then averaged over structures.
+    /// </summary>
+    public string ForceLoss { get; init; } = "l2mae";
+
+    /// <summary>
     /// The energy term in eV per atom (the normalised per-atom error times the training set's sd) instead of in units of
     /// that sd, so λ_E and λ_F weigh eV/atom against eV/Å as the field does (the small-data recipe); the validation score
     /// then weighs the same units.
@@ -103,6 +110,7 @@ public sealed record TrainingOptions
         if (MicroBatches < 1) throw new ArgumentException($"Micro-batches must be ≥ 1, got {MicroBatches}.");
         if (MaxAtoms < 1) throw new ArgumentException($"MaxAtoms must be ≥ 1, got {MaxAtoms}.");
         if (!(LearningRate > 0)) throw new ArgumentException($"The learning rate must be > 0, got {LearningRate}.");
+        if (ForceLoss is not ("l2mae" or "rms")) throw new ArgumentException($"The force loss must be l2mae or rms, got '{ForceLoss}'.");
         if (EnergyWeight < 0 || ForceWeight < 0 || EnergyWeight + ForceWeight <= 0)
             throw new ArgumentException($"Loss weights must be ≥ 0 and not both 0 (λ_E = {EnergyWeight}, λ_F = {ForceWeight}).");
         if (EmaDecay is < 0 or >= 1) throw new ArgumentException($"EMA decay must be in [0, 1), got {EmaDecay}.");
