@@ -12,7 +12,7 @@ namespace CatPot.Cli;
 public static class ModelUncertainty
 {
     /// <summary>The fewest labelled calibration structures <see cref="UncertaintyCalibrator.Calibrate"/> accepts.</summary>
-    public const int MinCalibrationStructures = 10;
+    public const int MinCalibrationStructures = UncertaintyCalibrator.MinCalibrationStructures;
 
     /// <summary>The stored uncertainty model of <paramref name="modelPath"/>, or null when the file has none.</summary>
     /// <exception cref="ModelFileException">The stored description or tensors are malformed.</exception>

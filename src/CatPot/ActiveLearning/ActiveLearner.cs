@@ -378,8 +378,7 @@ public sealed class ActiveLearner
     /// </summary>
     private UncertaintyModel? FitUncertainty(int r, Potential<float> model, List<Structure> train, List<Structure> val)
     {
-        const int MinCalibration = 10;
-        List<Structure> calibration = val.Count(s => s.Energy is not null) >= MinCalibration ? val : [.. train, .. val];
+        List<Structure> calibration = val.Count(s => s.Energy is not null) >= UncertaintyCalibrator.MinCalibrationStructures ? val : [.. train, .. val];
         try
         {
             return UncertaintyCalibrator.Fit(model, train, calibration, new CalibrationOptions { MaxAtoms = _settings.Training.MaxAtoms });

@@ -59,6 +59,9 @@ public sealed record CalibrationOptions
 /// </summary>
 public static class UncertaintyCalibrator
 {
+    /// <summary>The fewest labelled calibration structures <see cref="Calibrate"/> accepts.</summary>
+    public const int MinCalibrationStructures = 10;
+
     /// <summary>Fits density and rigidity on the training structures' signals.</summary>
     public static (FeatureDensity Density, LastLayerRigidity Rigidity) FitEstimators(IReadOnlyList<StructureSignals> training, CalibrationOptions? options = null)
     {
@@ -105,7 +108,7 @@ public static class UncertaintyCalibrator
     {
         options ??= new CalibrationOptions();
         int n = calibration.Count;
-        if (n < 10) throw new ArgumentException($"Calibration needs at least 10 structures with energies; got {n}.", nameof(calibration));
+        if (n < MinCalibrationStructures) throw new ArgumentException($"Calibration needs at least {MinCalibrationStructures} structures with energies; got {n}.", nameof(calibration));
         if (trueEnergies.Count != n || groups.Count != n) throw new ArgumentException($"Need one energy and group per structure; got {trueEnergies.Count} and {groups.Count} for {n}.");
         var signals = calibration.Select(s => UncertaintyModel.ComputeSignals(density, rigidity, s, options.TopAtoms)).ToArray();
         bool histogram = signals.All(s => s.Entropy is not null);

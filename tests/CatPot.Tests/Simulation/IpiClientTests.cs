@@ -2,6 +2,7 @@ using System.Text.Json;
 using CatPot.Chemistry;
 using CatPot.Simulation;
 using Xunit;
+using CatPot.Tests.Cli;
 
 namespace CatPot.Tests.Simulation;
 

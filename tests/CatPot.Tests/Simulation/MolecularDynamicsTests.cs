@@ -2,6 +2,7 @@ using System.Globalization;
 using CatPot.Chemistry;
 using CatPot.IO;
 using CatPot.Simulation;
+using CatPot.Tests.Cli;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -358,21 +359,5 @@ public class MolecularDynamicsTests(ITestOutputHelper output)
         Assert.False(summary.StoppedByGuard);
         Assert.Equal(0, summary.FlaggedFrames);
         Assert.False(File.Exists(flagged));
-    }
-}
-
-internal sealed class TempDirectory : IDisposable
-{
-    public TempDirectory()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "catpot-sim-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
     }
 }

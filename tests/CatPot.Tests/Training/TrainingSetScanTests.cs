@@ -5,6 +5,7 @@ using CatPot.Models;
 using CatPot.Tests.Distributed;
 using CatPot.Training;
 using Xunit;
+using CatPot.Tests.Cli;
 
 namespace CatPot.Tests.Training;
 
@@ -152,24 +153,16 @@ public sealed class TrainingSetScanTests
     [Fact]
     public void A_set_read_by_index_gives_the_same_scan_as_in_memory()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "catpot-scan-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        try
-        {
-            string path = Path.Combine(dir, "train.extxyz");
-            var train = TrainerTests.Sample(SampleData.OpenTrain, 40);
-            ExtXyzWriter.WriteFile(path, train);
-            var memory = TrainingSetScan.Run(StructureFiles.ReadAll(path), null, requireForces: true);
-            using var indexed = IndexedStructures.Open(path);
-            var byIndex = TrainingSetScan.Run(indexed, null, requireForces: true);
-            Assert.Equal(memory.Statistics.ElementReferences, byIndex.Statistics.ElementReferences);
-            Assert.Equal(memory.Targets, byIndex.Targets);
-            Assert.Equal(memory.AtomCounts, byIndex.AtomCounts);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var dir = new TempDirectory();
+        string path = dir.File("train.extxyz");
+        var train = TrainerTests.Sample(SampleData.OpenTrain, 40);
+        ExtXyzWriter.WriteFile(path, train);
+        var memory = TrainingSetScan.Run(StructureFiles.ReadAll(path), null, requireForces: true);
+        using var indexed = IndexedStructures.Open(path);
+        var byIndex = TrainingSetScan.Run(indexed, null, requireForces: true);
+        Assert.Equal(memory.Statistics.ElementReferences, byIndex.Statistics.ElementReferences);
+        Assert.Equal(memory.Targets, byIndex.Targets);
+        Assert.Equal(memory.AtomCounts, byIndex.AtomCounts);
     }
 
     [Fact]
