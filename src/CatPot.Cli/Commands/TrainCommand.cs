@@ -40,7 +40,7 @@ public static class TrainCommand
         var rbf = new Option<int>("--rbf") { Description = "Radial basis size n_rbf.", DefaultValueFactory = _ => 20 };
         var cutoff = new Option<double>("--cutoff") { Description = "Cutoff r_c (Å).", DefaultValueFactory = _ => 5.0 };
         var lr = new Option<double>("--lr") { Description = $"Peak learning rate (AdamW; default 8e-4, the small-data recipe's {SmallDataRecipe.LearningRate}).", DefaultValueFactory = _ => 8e-4 };
-        var wd = new Option<double>("--weight-decay") { Description = "AdamW weight decay (not on biases).", DefaultValueFactory = _ => 1e-3 };
+        var wd = new Option<double>("--weight-decay") { Description = $"AdamW weight decay (not on biases; default 1e-3, the small-data recipe's {SmallDataRecipe.WeightDecay}).", DefaultValueFactory = _ => 1e-3 };
         var lambdaE = new Option<double>("--lambda-e") { Description = "Energy loss weight λ_E.", DefaultValueFactory = _ => 1.0 };
         var lambdaF = new Option<double>("--lambda-f") { Description = "Force loss weight λ_F.", DefaultValueFactory = _ => 1.0 };
         var forceLoss = new Option<string>("--force-loss") { Description = "Force loss: l2mae (mean per-atom error norm) or rms (root of its mean square per structure: large errors weigh more).", DefaultValueFactory = _ => "l2mae" };
@@ -142,7 +142,7 @@ public static class TrainCommand
                 MaxAtoms = recipe && !Given(maxAtoms) ? SmallDataRecipe.BatchAtoms(trainSet, parseResult.GetValue(maxAtoms)) : parseResult.GetValue(maxAtoms),
                 Seed = parseResult.GetValue(seed),
                 LearningRate = recipe && !Given(lr) ? SmallDataRecipe.LearningRate : parseResult.GetValue(lr),
-                WeightDecay = parseResult.GetValue(wd),
+                WeightDecay = recipe && !Given(wd) ? SmallDataRecipe.WeightDecay : parseResult.GetValue(wd),
                 EnergyWeight = recipe && !Given(lambdaE) ? SmallDataRecipe.EnergyWeight : parseResult.GetValue(lambdaE),
                 ForceWeight = recipe && !Given(lambdaF) ? SmallDataRecipe.ForceWeight : parseResult.GetValue(lambdaF),
                 ForceLoss = parseResult.GetValue(forceLoss)!,
@@ -165,7 +165,7 @@ public static class TrainCommand
             {
                 throw new CommandLineUsageException(e.Message);
             }
-            if (recipe) context.Error.WriteLine($"catpot: small-data recipe ({trainSet.Count} ≤ {SmallDataRecipe.MaxStructures} training structures): conservative forces, λ_E = {options.EnergyWeight} per eV/atom, λ_F = {options.ForceWeight}, peak learning rate {options.LearningRate}, {options.MaxAtoms} atoms per batch, {options.Epochs} epochs (one cosine), patience {options.EarlyStoppingPatience}{(references is null ? "" : ", E0s from isolated atoms")}");
+            if (recipe) context.Error.WriteLine($"catpot: small-data recipe ({trainSet.Count} ≤ {SmallDataRecipe.MaxStructures} training structures): conservative forces, λ_E = {options.EnergyWeight} per eV/atom, λ_F = {options.ForceWeight}, peak learning rate {options.LearningRate}, weight decay {options.WeightDecay}, {options.MaxAtoms} atoms per batch, {options.Epochs} epochs (one cosine), patience {options.EarlyStoppingPatience}{(references is null ? "" : ", E0s from isolated atoms")}");
 
             string? testPath = parseResult.GetValue(test);
             var testSet = testPath is null or "none" ? null : Read(testPath, context, "test", units.Apply(parseResult, ExtXyzReaderOptions.ForModel));

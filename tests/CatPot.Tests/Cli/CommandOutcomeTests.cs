@@ -296,6 +296,7 @@ public class CommandOutcomeTests
         var run = CliRun.Of("train", "--train", data, "--test", "none", "--epochs", "1", "--features", "8", "--layers", "1", "--out", dir.File("run"));
         Assert.True(run.ExitCode == ExitCodes.Ok, run.ToString());
         Assert.Contains("small-data recipe", run.Stderr);
+        Assert.Contains($"weight decay {CatPot.Training.SmallDataRecipe.WeightDecay}", run.Stderr);
         Assert.Contains("E0s from isolated atoms", run.Stderr);
         Assert.Contains("9 training / 1 validation structures", run.Stderr);
         var model = CatPot.Models.PotentialFile.Load<float>(System.IO.Path.Combine(dir.File("run"), "model.safetensors"));
