@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using CatPot.Models;
+using CatPot.Tests.Cli;
 using Xunit;
 
 namespace CatPot.Tests.Models;
@@ -71,22 +72,14 @@ public class SafeTensorsFileTests
     [Fact]
     public void Write_replaces_the_file_atomically_and_leaves_no_temporary_files()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "catpot-st-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        try
-        {
-            string path = Path.Combine(dir, "m.safetensors");
-            File.WriteAllText(path, "old contents");
-            Sample().Write(path);
-            var back = SafeTensorsFile.Read(path);
-            Assert.Equal(6, back.Tensors.Count);
-            Assert.Equal(path, back.SourcePath);
-            Assert.Single(Directory.GetFiles(dir));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var dir = new TempDirectory();
+        string path = dir.File("m.safetensors");
+        File.WriteAllText(path, "old contents");
+        Sample().Write(path);
+        var back = SafeTensorsFile.Read(path);
+        Assert.Equal(6, back.Tensors.Count);
+        Assert.Equal(path, back.SourcePath);
+        Assert.Single(Directory.GetFiles(dir.Path));
     }
 
     [Fact]
