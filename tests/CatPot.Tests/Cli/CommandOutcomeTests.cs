@@ -305,6 +305,17 @@ public class CommandOutcomeTests
     }
 
     [Fact]
+    public void A_weight_decay_given_on_the_command_line_wins_over_the_small_data_recipe()
+    {
+        using var dir = new TempDirectory();
+        string data = CommandFixtures.WriteText(dir.File("water.extxyz"), string.Concat(Enumerable.Repeat(CommandFixtures.WaterWithForces, 10)));
+        var run = CliRun.Of("train", "--train", data, "--test", "none", "--epochs", "1", "--features", "8", "--layers", "1", "--weight-decay", "0.02", "--out", dir.File("run"));
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.ToString());
+        Assert.Contains("small-data recipe", run.Stderr);
+        Assert.Contains("weight decay 0.02,", run.Stderr);
+    }
+
+    [Fact]
     public void Output_path_errors_and_full_disks_map_to_their_exit_codes()
     {
         Assert.Equal(ExitCodes.BadInput, CommandFailure.ExitCodeOf(new OutputPathException("out", "is a directory")));
