@@ -41,6 +41,15 @@ public class ChunkedPotentialEvaluatorTests
     private static ModelInput<T> Input<T>(double cutoff, params Structure[] structures) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         => ModelInput<T>.FromBatch(GraphBatch.Create(structures, new NeighborListBuilder(cutoff)));
 
+    /// <summary>A model with seeded weights that need no gradients (inference; forces come from the evaluator's own reverse pass).</summary>
+    private static Potential<T> Frozen<T>(PotentialConfig config, ulong seed) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var model = new Potential<T>(config, Stats());
+        model.InitializeParameters(seed);
+        model.Parameters.SetRequiresGrad(false);
+        return model;
+    }
+
     [Theory]
     [InlineData("hlgauss", 7, 3)]
     [InlineData("mae", 7, 3)]
@@ -50,9 +59,7 @@ public class ChunkedPotentialEvaluatorTests
     public void Matches_the_autodiff_path_in_float64(string head, int atomChunk, int keptLayers)
     {
         var config = new PotentialConfig { Features = 8, Layers = 3, RadialBasis = 6, Cutoff = 3.5, Head = head == "hlgauss" ? new CatPot.Models.Heads.HLGaussHeadConfig { Bins = 12 } : TestHeads.Of(head) };
-        var model = new Potential<double>(config, Stats());
-        model.InitializeParameters(3);
-        model.Parameters.SetRequiresGrad(false);
+        var model = Frozen<double>(config, 3);
         Structure[] batch = [Cloud(1, 40), Cloud(2, 25, charge: 1, spin: 2)];
 
         var reference = Input<double>(config.Cutoff, batch);
@@ -83,9 +90,7 @@ public class ChunkedPotentialEvaluatorTests
     [Fact]
     public void Matches_the_autodiff_path_in_float32_at_the_default_size()
     {
-        var model = new Potential<float>(new PotentialConfig(), Stats());
-        model.InitializeParameters(5);
-        model.Parameters.SetRequiresGrad(false);
+        var model = Frozen<float>(new PotentialConfig(), 5);
         model.FreezeForInference();
         var structure = Cloud(7, 300);
         var expected = model.Forward(Input<float>(5.0, structure), directForces: true, conservativeForces: true);
@@ -104,9 +109,7 @@ public class ChunkedPotentialEvaluatorTests
     [Fact]
     public void Kept_and_recomputed_messages_give_the_same_bits()
     {
-        var model = new Potential<float>(new PotentialConfig { Features = 32, Layers = 3 }, Stats());
-        model.InitializeParameters(13);
-        model.Parameters.SetRequiresGrad(false);
+        var model = Frozen<float>(new PotentialConfig { Features = 32, Layers = 3 }, 13);
         var structure = Cloud(17, 400);
         var results = new List<(double, float[])>();
         foreach (int keptLayers in new[] { 3, 2, 1, 0 })
@@ -130,9 +133,7 @@ public class ChunkedPotentialEvaluatorTests
     [Fact]
     public void Results_do_not_depend_on_the_thread_count()
     {
-        var model = new Potential<float>(new PotentialConfig { Features = 32, Layers = 2 }, Stats());
-        model.InitializeParameters(9);
-        model.Parameters.SetRequiresGrad(false);
+        var model = Frozen<float>(new PotentialConfig { Features = 32, Layers = 2 }, 9);
         var structure = Cloud(11, 500);
         int saved = TensorThreading.MaxThreads;
         var results = new List<(double, float[], float[])>();
