@@ -28,9 +28,12 @@ public static class BenchCommand
         var molecule = new Option<string?>("--molecule") { Description = "Molecule file (extxyz) whose first frame is used for latency; default: the frame of --data closest to 21 atoms." };
         var seed = new Option<int>("--seed") { Description = "Seed of weights and batch shuffle.", DefaultValueFactory = _ => 0 };
         var maxStructures = new Option<int>("--max-structures") { Description = "Read only the first N frames of --data (0 = all).", DefaultValueFactory = _ => 0 };
+        var backbone = new Option<string>("--backbone") { Description = "Training and latency benchmark: painn or painn-t2 (with rank-2 tensor features).", DefaultValueFactory = _ => "painn" };
+        backbone.AcceptOnlyFromAmong("painn", "painn-t2");
+        var tensorChannels = new Option<int>("--tensor-channels") { Description = "With --backbone painn-t2: channels C of the rank-2 features.", DefaultValueFactory = _ => 32 };
         var command = new Command("bench", "Time training steps and single-molecule inference of a random-weight model, or inference on one structure of any size (--structure); prints JSON.")
         {
-            data, structure, modelFile, forces, path, maxAtoms, steps, warmup, threads, reps, molecule, seed, maxStructures,
+            data, structure, modelFile, forces, path, maxAtoms, steps, warmup, threads, reps, molecule, seed, maxStructures, backbone, tensorChannels,
         };
         foreach (var option in head.All) command.Options.Add(option);
         command.SetAction(parseResult =>
@@ -74,6 +77,7 @@ public static class BenchCommand
                 MoleculePath = parseResult.GetValue(molecule),
                 Seed = (ulong)Math.Max(0, parseResult.GetValue(seed)),
                 MaxStructures = parseResult.GetValue(maxStructures),
+                TensorChannels = parseResult.GetValue(backbone) == "painn-t2" ? parseResult.GetValue(tensorChannels) : 0,
             };
             // A missing file propagates to CommandFailure (exit 2), like every other command.
             var json = ModelBenchmark.Run(options, context.Error);

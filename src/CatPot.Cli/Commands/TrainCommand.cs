@@ -37,6 +37,9 @@ public static class TrainCommand
         var conservative = new Option<bool>("--conservative") { Description = "Same as --forces conservative." };
         var features = new Option<int>("--features") { Description = "PaiNN width F.", DefaultValueFactory = _ => 128 };
         var layers = new Option<int>("--layers") { Description = "PaiNN layers L.", DefaultValueFactory = _ => 3 };
+        var backbone = new Option<string>("--backbone") { Description = "painn (the v1 contract's PaiNN) or painn-t2 (PaiNN with rank-2 tensor features; CatPot's own, docs/backbone.md).", DefaultValueFactory = _ => "painn" };
+        backbone.AcceptOnlyFromAmong("painn", "painn-t2");
+        var tensorChannels = new Option<int?>("--tensor-channels") { Description = "With --backbone painn-t2: channels C of the rank-2 features (default F/4)." };
         var rbf = new Option<int>("--rbf") { Description = "Radial basis size n_rbf.", DefaultValueFactory = _ => 20 };
         var cutoff = new Option<double>("--cutoff") { Description = "Cutoff r_c (Å).", DefaultValueFactory = _ => 5.0 };
         var lr = new Option<double>("--lr") { Description = $"Peak learning rate (AdamW; default 8e-4, the small-data recipe's {SmallDataRecipe.LearningRate}).", DefaultValueFactory = _ => 8e-4 };
@@ -60,7 +63,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a CatPot model (any energy head of --head, direct or conservative forces) and print per-domain test errors.")
         {
             train, val, valFraction, e0s, forces, test, epochs, maxAtoms, seed, output, resume, conservative,
-            features, layers, rbf, cutoff, lr, wd, lambdaE, lambdaF, forceLoss, ema, emaWarmup, clip, warmup, patience, threads, microBatches, byIndex, json, noUncertainty,
+            features, layers, backbone, tensorChannels, rbf, cutoff, lr, wd, lambdaE, lambdaF, forceLoss, ema, emaWarmup, clip, warmup, patience, threads, microBatches, byIndex, json, noUncertainty,
             units.Energy, units.Force,
         };
         foreach (var option in head.All) command.Options.Add(option);
@@ -134,6 +137,7 @@ public static class TrainCommand
                 {
                     Features = parseResult.GetValue(features),
                     Layers = parseResult.GetValue(layers),
+                    TensorChannels = parseResult.GetValue(backbone) == "painn-t2" ? parseResult.GetValue(tensorChannels) ?? parseResult.GetValue(features) / 4 : 0,
                     RadialBasis = parseResult.GetValue(rbf),
                     Cutoff = parseResult.GetValue(cutoff),
                     Head = head.Parse(parseResult),

@@ -65,7 +65,7 @@ public static class PotentialPredictor
                 var batch = GraphBatch.Create(structures, indices, builder);
                 var input = ModelInput<float>.FromBatch(batch);
                 PotentialOutput<float> output;
-                if (batch.AtomCount >= LargeBatchAtoms && input.Topology is not null)
+                if (batch.AtomCount >= LargeBatchAtoms && input.Topology is not null && ChunkedPotentialEvaluator<float>.Supports(model.Config))
                 {
                     // A big structure (its own batch): the large-system path, memory linear in the atom count.
                     chunked ??= new ChunkedPotentialEvaluator<float>(model);

@@ -57,12 +57,16 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     private T[][] _messages = [];
     private int _kept;
 
+    /// <summary>Whether this evaluator runs models of <paramref name="config"/>: PaiNN's scalars and vectors only (not <see cref="PotentialConfig.TensorFeatures"/>).</summary>
+    public static bool Supports(PotentialConfig config) => !config.TensorFeatures;
+
     /// <param name="model">The model.</param>
     /// <param name="atomChunk">Atoms per chunk of the atom-wise blocks.</param>
     /// <param name="keepMessagesUpToBytes">Keep the layers' messages for the reverse pass up to this size (default <see cref="KeepMessagesUpToBytes"/>; 0 always recomputes).</param>
     public ChunkedPotentialEvaluator(Potential<T> model, int atomChunk = DefaultAtomChunk, long keepMessagesUpToBytes = KeepMessagesUpToBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(atomChunk, 1);
+        if (!Supports(model.Config)) throw new ArgumentException("The chunked evaluator runs PaiNN without rank-2 tensor features; use Potential.Forward.", nameof(model));
         ArgumentOutOfRangeException.ThrowIfNegative(keepMessagesUpToBytes); // a negative budget would make the kept-layer count negative
         _atomChunk = atomChunk;
         _keepMessagesUpToBytes = keepMessagesUpToBytes;

@@ -58,6 +58,8 @@ public static class ModelContract
             p.Add(new(u + "a2.weight", [3 * f, f]));
             p.Add(new(u + "a2.bias", [3 * f]));
         }
+        // CatPot's rank-2 extension, after every PaiNN layer as the model registers it.
+        if (config.TensorFeatures) p.AddRange(RankTwoFeatures<float>.ExpectedParameters(config));
         p.AddRange(config.Head.Parameters(f));
         // block(F_in → F_out scalars, n_out vectors, hidden): block 1 F → F/2, F/2, F/2; block 2 F/2 → 1, 1, F/2.
         AddForceBlock(p, 1, fIn: f, fOut: h, nOut: h, hidden: h);

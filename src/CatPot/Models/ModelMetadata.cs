@@ -38,7 +38,7 @@ public sealed record ModelMetadata
 
     /// <summary>Every key a model file's metadata may hold (besides <c>catpot</c>).</summary>
     public static IReadOnlyList<string> Keys { get; } =
-        ["format", "head", "F", "L", "n_rbf", "r_c", "K", "sigma_ratio", "T", "eps", "element_refs", "mu", "sd", "lo", "hi", "force_rms", "training_set", "head_settings", "charge_refs"];
+        ["format", "head", "F", "L", "n_rbf", "r_c", "K", "sigma_ratio", "T", "eps", "element_refs", "mu", "sd", "lo", "hi", "force_rms", "training_set", "head_settings", "charge_refs", "tensor_channels"];
 
     private static readonly string[] RequiredKeys = ["head", "F", "L", "n_rbf", "mu", "sd", "force_rms", "element_refs"];
     private static readonly string[] SupportKeys = ["lo", "hi"];
@@ -59,7 +59,7 @@ public sealed record ModelMetadata
     public static ModelMetadata Of(PotentialConfig config, PotentialStatistics statistics, JsonObject? trainingSet = null) => new()
     {
         // v1 (the peer's contract) when the head and the statistics fit in it; charge references are CatPot's own.
-        Format = config.Head.Settings() is null && statistics.Charge.IsNone ? CurrentFormat : HeadSettingsFormat,
+        Format = config.Head.Settings() is null && statistics.Charge.IsNone && !config.TensorFeatures ? CurrentFormat : HeadSettingsFormat,
         Config = config,
         Statistics = statistics,
         TrainingSet = trainingSet is null ? [] : (JsonObject)trainingSet.DeepClone(),
@@ -106,6 +106,7 @@ public sealed record ModelMetadata
             ["training_set"] = TrainingSet.DeepClone(),
         };
         if (Config.Head.Settings() is { } settings) o["head_settings"] = settings;
+        if (Config.TensorFeatures) o["tensor_channels"] = Config.TensorChannels;
         if (!Statistics.Charge.IsNone)
         {
             o["charge_refs"] = new JsonObject
@@ -224,7 +225,10 @@ public sealed record ModelMetadata
             Cutoff = reader.Positive("r_c", 5.0),
             Eps = reader.Double("eps", 1e-8),
             Head = head,
+            TensorChannels = fields.ContainsKey("tensor_channels") ? reader.Int("tensor_channels", 0, MaxFeatures) : 0,
         };
+        if (config.TensorFeatures && format != HeadSettingsFormat)
+            throw Fail("format", $"is '{format}', but a model with tensor_channels needs {HeadSettingsFormat} (the v1 contract has no rank-2 features).");
         if (!(config.Eps >= 0)) throw Fail("eps", $"must be ≥ 0; found {config.Eps}.");
         try
         {

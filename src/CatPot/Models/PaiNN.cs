@@ -16,6 +16,7 @@ public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly Tensor<T> _rbfFrequencies; // n·π/r_c, n = 1..n_rbf
     private readonly T _piOverCutoff;
     private readonly double _cutoff;
+    private readonly RankTwoFeatures<T>? _tensors;
 
     /// <summary>Registers the backbone's parameters under the contract's names.</summary>
     public PaiNN(ParameterSet<T> parameters, PotentialConfig config)
@@ -42,6 +43,7 @@ public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
             _rbfFrequencies[n] = T.CreateChecked((n + 1) * Math.PI / config.Cutoff);
         _piOverCutoff = T.CreateChecked(Math.PI / config.Cutoff);
         _cutoff = config.Cutoff;
+        if (config.TensorFeatures) _tensors = new RankTwoFeatures<T>(parameters, config);
     }
 
     private sealed record Layer(LinearLayer<T> Phi1, LinearLayer<T> Phi2, LinearLayer<T> Filter, LinearLayer<T> Uv, LinearLayer<T> A1, LinearLayer<T> A2);
@@ -63,9 +65,13 @@ public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
               + Tensor.IndexSelect(_embSpin, input.AtomSpinIndex);
         Tensor<T>? v = null; // exactly zero before the first message: skip the terms it would multiply
         var uCol = Tensor.Reshape(u, e, 3, 1);
+        var y2 = _tensors?.EdgeDirections(u);
+        Tensor<T>? t = null;
 
-        foreach (var layer in _layers)
+        for (int l = 0; l < _layers.Length; l++)
         {
+            var layer = _layers[l];
+            var sIn = s;
             // Message: context of the sender, filtered by distance, summed at the receiver.
             var phi = Context(layer, s);
             if (topology is not null)
@@ -90,9 +96,17 @@ public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
 
             (s, v) = Update(layer, s, v!);
+            if (_tensors is not null)
+            {
+                t = _tensors.Message(l, sIn, t, rbf, fc, y2!, input);
+                (s, v, t) = _tensors.Update(l, s, v, t);
+            }
         }
         return (s, v ?? Tensor<T>.Scratch(n, 3, f));
     }
+
+    /// <summary>True when atoms carry rank-2 features too (<see cref="PotentialConfig.TensorFeatures"/>); the chunked evaluator does not run those.</summary>
+    internal bool HasTensorFeatures => _tensors is not null;
 
     /// <summary>Number of message-passing layers.</summary>
     internal int LayerCount => _layers.Length;

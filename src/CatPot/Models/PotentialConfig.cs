@@ -18,6 +18,16 @@ public sealed record PotentialConfig
     /// <summary>Cutoff r_c in Å.</summary>
     public double Cutoff { get; init; } = 5.0;
 
+    /// <summary>
+    /// Channels of rank-2 (symmetric traceless 3×3) features every atom carries beside PaiNN's scalars and vectors:
+    /// CatPot's own extension (<see cref="RankTwoFeatures{T}"/>, docs/backbone.md), not part of the v1 contract. 0 is
+    /// the contract's PaiNN.
+    /// </summary>
+    public int TensorChannels { get; init; }
+
+    /// <summary>Whether atoms carry rank-2 features (<see cref="TensorChannels"/> &gt; 0).</summary>
+    public bool TensorFeatures => TensorChannels > 0;
+
     /// <summary>The energy head and its settings (see <see cref="Heads.EnergyHeads"/>).</summary>
     public Heads.EnergyHeadConfig Head { get; init; } = new Heads.HLGaussHeadConfig();
 
@@ -29,6 +39,7 @@ public sealed record PotentialConfig
     {
         if (Features < 2 || Features % 2 != 0) throw new ArgumentException($"Features (F) must be an even number ≥ 2, got {Features}.");
         if (Layers < 1) throw new ArgumentException($"Layers (L) must be ≥ 1, got {Layers}.");
+        if (TensorChannels < 0) throw new ArgumentException($"TensorChannels must be ≥ 0 (0 = PaiNN without rank-2 features), got {TensorChannels}.");
         if (RadialBasis < 1) throw new ArgumentException($"RadialBasis (n_rbf) must be ≥ 1, got {RadialBasis}.");
         if (!(Cutoff > 0)) throw new ArgumentException($"Cutoff must be > 0 Å, got {Cutoff}.");
         ArgumentNullException.ThrowIfNull(Head);

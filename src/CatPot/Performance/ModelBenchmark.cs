@@ -67,7 +67,7 @@ public static class ModelBenchmark
             Hi = hi,
             ForceRms = dataStats.ForceRms > 0 ? dataStats.ForceRms : 1,
         };
-        var config = new PotentialConfig { Head = options.Head.Fit(normalised, stats) };
+        var config = new PotentialConfig { Head = options.Head.Fit(normalised, stats), TensorChannels = options.TensorChannels };
         var model = new Potential<float>(config, stats);
         model.InitializeParameters(options.Seed);
         res["model"] = new JsonObject

@@ -41,6 +41,9 @@ public sealed record ModelBenchmarkOptions
     /// <summary>Read only the first N frames of the data (0 = all).</summary>
     public int MaxStructures { get; init; }
 
+    /// <summary>Channels of rank-2 tensor features (<see cref="Models.PotentialConfig.TensorChannels"/>; 0 = PaiNN).</summary>
+    public int TensorChannels { get; init; }
+
     /// <summary>Also time every op family of one training step (slower; a profile, not the headline number).</summary>
     public bool Profile { get; init; }
 }

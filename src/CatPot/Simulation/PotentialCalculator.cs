@@ -84,7 +84,7 @@ public sealed class PotentialCalculator<T> : IForceCalculator where T : unmanage
 
         PotentialOutput<T> output;
         Tensor<T> forces;
-        if (n >= ChunkedFromAtoms && input.Topology is not null)
+        if (n >= ChunkedFromAtoms && input.Topology is not null && ChunkedPotentialEvaluator<T>.Supports(Model.Config))
         {
             _chunked ??= new ChunkedPotentialEvaluator<T>(Model);
             bool conservative = Forces == ForceSource.Conservative;
