@@ -37,9 +37,9 @@ public static class TrainCommand
         var conservative = new Option<bool>("--conservative") { Description = "Same as --forces conservative." };
         var features = new Option<int>("--features") { Description = "PaiNN width F.", DefaultValueFactory = _ => 128 };
         var layers = new Option<int>("--layers") { Description = "PaiNN layers L.", DefaultValueFactory = _ => 3 };
-        var backbone = new Option<string>("--backbone") { Description = "painn (the v1 contract's PaiNN) or painn-t2 (PaiNN with rank-2 tensor features; CatPot's own, docs/backbone.md).", DefaultValueFactory = _ => "painn" };
-        backbone.AcceptOnlyFromAmong("painn", "painn-t2");
-        var tensorChannels = new Option<int?>("--tensor-channels") { Description = "With --backbone painn-t2: channels C of the rank-2 features (default F/4)." };
+        var backbone = new Option<string>("--backbone") { Description = "painn (the v1 contract's PaiNN), painn-t2 (PaiNN with rank-2 tensor features; CatPot's own, docs/backbone.md) or auto (painn-t2 with the small-data recipe, painn otherwise).", DefaultValueFactory = _ => "auto" };
+        backbone.AcceptOnlyFromAmong("auto", "painn", "painn-t2");
+        var tensorChannels = new Option<int?>("--tensor-channels") { Description = $"Channels C of the rank-2 features of painn-t2 (default F/{SmallDataRecipe.FeaturesPerTensorChannel})." };
         var rbf = new Option<int>("--rbf") { Description = "Radial basis size n_rbf.", DefaultValueFactory = _ => 20 };
         var cutoff = new Option<double>("--cutoff") { Description = "Cutoff r_c (Å).", DefaultValueFactory = _ => 5.0 };
         var lr = new Option<double>("--lr") { Description = $"Peak learning rate (AdamW; default 8e-4, the small-data recipe's {SmallDataRecipe.LearningRate}).", DefaultValueFactory = _ => 8e-4 };
@@ -137,7 +137,9 @@ public static class TrainCommand
                 {
                     Features = parseResult.GetValue(features),
                     Layers = parseResult.GetValue(layers),
-                    TensorChannels = parseResult.GetValue(backbone) == "painn-t2" ? parseResult.GetValue(tensorChannels) ?? parseResult.GetValue(features) / 4 : 0,
+                    TensorChannels = parseResult.GetValue(backbone) is "painn-t2" || (parseResult.GetValue(backbone) == "auto" && recipe)
+                        ? parseResult.GetValue(tensorChannels) ?? SmallDataRecipe.TensorChannelsFor(parseResult.GetValue(features))
+                        : 0,
                     RadialBasis = parseResult.GetValue(rbf),
                     Cutoff = parseResult.GetValue(cutoff),
                     Head = head.Parse(parseResult),
@@ -161,6 +163,8 @@ public static class TrainCommand
                 Threads = parseResult.GetValue(threads),
                 MicroBatches = parseResult.GetValue(microBatches) ?? communicator.Size,
             };
+            if (Given(tensorChannels) && (!options.Model.TensorFeatures || parseResult.GetValue(tensorChannels) < 1))
+                throw new CommandLineUsageException($"--tensor-channels must be ≥ 1 and goes with a backbone that has rank-2 features (--backbone painn-t2, or auto with the small-data recipe); got {parseResult.GetValue(tensorChannels)} with --backbone {parseResult.GetValue(backbone)}{(recipe ? "" : " and no small-data recipe")}.");
             try
             {
                 options.Validate();
@@ -169,7 +173,7 @@ public static class TrainCommand
             {
                 throw new CommandLineUsageException(e.Message);
             }
-            if (recipe) context.Error.WriteLine($"catpot: small-data recipe ({trainSet.Count} ≤ {SmallDataRecipe.MaxStructures} training structures): conservative forces, λ_E = {options.EnergyWeight} per eV/atom, λ_F = {options.ForceWeight}, peak learning rate {options.LearningRate}, weight decay {options.WeightDecay}, {options.MaxAtoms} atoms per batch, {options.Epochs} epochs (one cosine), patience {options.EarlyStoppingPatience}{(references is null ? "" : ", E0s from isolated atoms")}");
+            if (recipe) context.Error.WriteLine($"catpot: small-data recipe ({trainSet.Count} ≤ {SmallDataRecipe.MaxStructures} training structures): {(options.Model.TensorFeatures ? $"PaiNN with {options.Model.TensorChannels} rank-2 channels" : "PaiNN")}, conservative forces, λ_E = {options.EnergyWeight} per eV/atom, λ_F = {options.ForceWeight}, peak learning rate {options.LearningRate}, weight decay {options.WeightDecay}, {options.MaxAtoms} atoms per batch, {options.Epochs} epochs (one cosine), patience {options.EarlyStoppingPatience}{(references is null ? "" : ", E0s from isolated atoms")}");
 
             string? testPath = parseResult.GetValue(test);
             var testSet = testPath is null or "none" ? null : Read(testPath, context, "test", units.Apply(parseResult, ExtXyzReaderOptions.ForModel));

@@ -99,7 +99,7 @@ public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (_tensors is not null)
             {
                 t = _tensors.Message(l, sIn, t, rbf, fc, y2!, input);
-                (s, v, t) = _tensors.Update(l, s, v, t);
+                (s, v, t) = _tensors.Update(l, s, v, t, updateTensors: l < _layers.Length - 1);
             }
         }
         return (s, v ?? Tensor<T>.Scratch(n, 3, f));

@@ -107,8 +107,11 @@ public sealed class RankTwoFeatures<T> where T : unmanaged, IFloatingPointIeee75
         return t is null ? dt : t + dt;
     }
 
-    /// <summary>Layer <paramref name="l"/>'s update (row-wise): the coupled s, v, t after PaiNN's update.</summary>
-    public (Tensor<T> S, Tensor<T> V, Tensor<T> T) Update(int l, Tensor<T> s, Tensor<T> v, Tensor<T> t)
+    /// <summary>
+    /// Layer <paramref name="l"/>'s update (row-wise): the coupled s, v, t after PaiNN's update. After the last layer
+    /// nothing reads the tensors, so <paramref name="updateTensors"/> = false skips their update and returns t as given.
+    /// </summary>
+    public (Tensor<T> S, Tensor<T> V, Tensor<T> T) Update(int l, Tensor<T> s, Tensor<T> v, Tensor<T> t, bool updateTensors = true)
     {
         var layer = _layers[l];
         int n = s.Shape[0], f = _f, c = _c;
@@ -123,10 +126,14 @@ public sealed class RankTwoFeatures<T> where T : unmanaged, IFloatingPointIeee75
 
         // w⊗w − |w|² I/3 of C channels w of the vectors: the tensors also see pairs of neighbours.
         var w = Tensor.Reshape(layer.VectorsIn.Forward(Tensor.Reshape(v, 3 * n, f)), n, 3, c);
-        var ww = Tensor.Reshape(w, n, 3, 1, c) * Tensor.Reshape(w, n, 1, 3, c);
-        var trace = Tensor.Reshape(Tensor.Sum(w * w, 1), n, 1, 1, c) * _identity;
-        var wwTraceless = Tensor.Reshape(ww - trace * T.CreateChecked(1.0 / 3.0), n, 9, c);
-        var tNext = t + Tensor.Reshape(g[1], n, 1, c) * t1 + Tensor.Reshape(g[2], n, 1, c) * wwTraceless;
+        var tNext = t;
+        if (updateTensors)
+        {
+            var ww = Tensor.Reshape(w, n, 3, 1, c) * Tensor.Reshape(w, n, 1, 3, c);
+            var trace = Tensor.Reshape(Tensor.Sum(w * w, 1), n, 1, 1, c) * _identity;
+            var wwTraceless = Tensor.Reshape(ww - trace * T.CreateChecked(1.0 / 3.0), n, 9, c);
+            tNext = t + Tensor.Reshape(g[1], n, 1, c) * t1 + Tensor.Reshape(g[2], n, 1, c) * wwTraceless;
+        }
 
         // t₁ w: a matrix-vector product per channel, vectors that the tensors turn towards their axes.
         var t1w = Tensor.Sum(Tensor.Reshape(t1, n, 3, 3, c) * Tensor.Reshape(w, n, 1, 3, c), 2);

@@ -41,6 +41,16 @@ public static class SmallDataRecipe
     /// </summary>
     public const double WeightDecay = 0.1;
 
+    /// <summary>
+    /// Rank-2 tensor channels of the small-data recipe's backbone per scalar feature (C = F / 4: PaiNN with rank-2
+    /// features, <see cref="Models.RankTwoFeatures{T}"/>). Ethanol, 60-epoch runs, seed 0, test F MAE: PaiNN 16.6, C = 32
+    /// 12.6, C = 64 12.2 meV/Å at 1.8× / 2.2× the wall time of PaiNN (docs/backbone.md, session 8).
+    /// </summary>
+    public const int FeaturesPerTensorChannel = 4;
+
+    /// <summary>The recipe's rank-2 channel count for scalar width <paramref name="features"/> (at least 1).</summary>
+    public static int TensorChannelsFor(int features) => Math.Max(1, features / FeaturesPerTensorChannel);
+
     /// <summary>Early-stopping patience (epochs) of the small-data recipe.</summary>
     public const int Patience = 60;
 

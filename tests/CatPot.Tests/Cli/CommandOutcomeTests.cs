@@ -297,11 +297,39 @@ public class CommandOutcomeTests
         Assert.True(run.ExitCode == ExitCodes.Ok, run.ToString());
         Assert.Contains("small-data recipe", run.Stderr);
         Assert.Contains($"weight decay {CatPot.Training.SmallDataRecipe.WeightDecay}", run.Stderr);
+        Assert.Contains("PaiNN with 2 rank-2 channels", run.Stderr);
         Assert.Contains("E0s from isolated atoms", run.Stderr);
         Assert.Contains("9 training / 1 validation structures", run.Stderr);
         var model = CatPot.Models.PotentialFile.Load<float>(System.IO.Path.Combine(dir.File("run"), "model.safetensors"));
         Assert.Equal(-13.6, model.Statistics.ElementReferences[1]);
         Assert.Equal(-2040.0, model.Statistics.ElementReferences[8]);
+        Assert.Equal(CatPot.Training.SmallDataRecipe.TensorChannelsFor(8), model.Config.TensorChannels);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--backbone", "painn" }, 0)]
+    [InlineData(new[] { "--backbone", "painn-t2", "--tensor-channels", "3" }, 3)]
+    [InlineData(new[] { "--forces", "direct" }, 0)]
+    [InlineData(new[] { "--forces", "direct", "--backbone", "painn-t2" }, 2)]
+    public void The_backbone_follows_the_recipe_unless_chosen(string[] extra, int channels)
+    {
+        using var dir = new TempDirectory();
+        string data = CommandFixtures.WriteText(dir.File("water.extxyz"), string.Concat(Enumerable.Repeat(CommandFixtures.WaterWithForces, 10)));
+        var run = CliRun.Of([.. new[] { "train", "--train", data, "--test", "none", "--epochs", "1", "--features", "8", "--layers", "1", "--no-uncertainty", "--out", dir.File("run") }, .. extra]);
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.ToString());
+        var model = CatPot.Models.PotentialFile.Load<float>(System.IO.Path.Combine(dir.File("run"), "model.safetensors"));
+        Assert.Equal(channels, model.Config.TensorChannels);
+    }
+
+    [Fact]
+    public void Tensor_channels_without_a_backbone_that_has_them_is_a_usage_error()
+    {
+        using var dir = new TempDirectory();
+        string data = CommandFixtures.WriteText(dir.File("water.extxyz"), string.Concat(Enumerable.Repeat(CommandFixtures.WaterWithForces, 10)));
+        var run = CliRun.Of("train", "--train", data, "--test", "none", "--epochs", "1", "--backbone", "painn", "--tensor-channels", "8", "--out", dir.File("run"));
+        Assert.Equal(ExitCodes.UsageError, run.ExitCode);
+        Assert.Contains("--tensor-channels", run.Stderr);
+        Assert.False(Directory.Exists(dir.File("run")));
     }
 
     [Fact]
