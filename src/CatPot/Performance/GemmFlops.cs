@@ -15,6 +15,15 @@ internal static class GemmFlops
         double layer = (2 * n * f * f) + (2 * n * f * 3 * f) + (2 * edges * c.RadialBasis * 3 * f)
                      + (2 * 3 * n * f * 2 * f) + (2 * n * 2 * f * f) + (2 * n * f * 3 * f);
         double total = c.Layers * layer;
+        if (c.TensorFeatures)
+        {
+            // RankTwoFeatures: context F → C → 2C, filter R → 2C per edge, mix of 9 rows per atom C → 2C, the vector
+            // projections 3 rows F → C and C → F, gates F + 2C → F → F + 3C.
+            double k = c.TensorChannels;
+            double tensorLayer = (2 * n * f * k) + (2 * n * k * 2 * k) + (2 * edges * c.RadialBasis * 2 * k) + (2 * 9 * n * k * 2 * k)
+                               + (2 * 3 * n * f * k) + (2 * 3 * n * k * f) + (2 * n * (f + 2 * k) * f) + (2 * n * f * (f + 3 * k));
+            total += c.Layers * tensorLayer;
+        }
         // The energy head's matrices, counted per atom (heads that average before their last layer do less).
         foreach (var p in c.Head.Parameters(c.Features))
             if (p.Shape.Length == 2) total += 2 * n * p.Shape[0] * p.Shape[1];
@@ -34,7 +43,7 @@ internal static class GemmFlops
     public static double TrainingStep(PotentialConfig c, double atoms, double edges)
     {
         double fwd = Forward(c, atoms, edges, directForces: true);
-        double filter = c.Layers * 2 * edges * c.RadialBasis * 3 * c.Features;
+        double filter = c.Layers * 2 * edges * c.RadialBasis * (3 * c.Features + 2 * c.TensorChannels);
         return fwd + (2 * fwd) - filter;
     }
 
