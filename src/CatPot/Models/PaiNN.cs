@@ -5,7 +5,9 @@ namespace CatPot.Models;
 
 /// <summary>
 /// The PaiNN backbone (Schütt et al. 2021) of the model contract, with charge and spin embeddings:
-/// L rounds of equivariant message passing and mixing over scalar features s [N, F] and vector features v [N, 3, F].
+/// L rounds of equivariant message passing and mixing over scalar features s [N, F] and vector features v [N, 3, F];
+/// with <see cref="PotentialConfig.TensorChannels"/> &gt; 0 each round is followed by that of the rank-2 features
+/// (<see cref="RankTwoFeatures{T}"/>, CatPot's own extension).
 /// </summary>
 public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -104,9 +106,6 @@ public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         return (s, v ?? Tensor<T>.Scratch(n, 3, f));
     }
-
-    /// <summary>True when atoms carry rank-2 features too (<see cref="PotentialConfig.TensorFeatures"/>); the chunked evaluator does not run those.</summary>
-    internal bool HasTensorFeatures => _tensors is not null;
 
     /// <summary>Number of message-passing layers.</summary>
     internal int LayerCount => _layers.Length;
