@@ -61,6 +61,24 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void A_model_with_rank_two_features_resumes_bit_for_bit_on_conservative_forces()
+    {
+        var train = Sample(SampleData.OpenTrain, 24);
+        var val = Sample(SampleData.OpenValidation, 6);
+        var options = Tiny("mae") with { Model = Tiny("mae").Model with { TensorChannels = 2 }, ConservativeForces = true };
+        var straight = new Trainer(options, train, val, Path.Combine(_dir, "a"));
+        straight.Run();
+        var first = new Trainer(options, train, val, Path.Combine(_dir, "b"));
+        first.Run(maxEpochsThisCall: 1);
+        var resumed = Trainer.Resume(Path.Combine(_dir, "b"), train, val);
+        Assert.Equal(2, resumed.Model.Config.TensorChannels);
+        resumed.Run();
+        foreach (var (name, t, _) in straight.Model.Parameters.Items)
+            Assert.True(t.Span.SequenceEqual(resumed.Model.Parameters[name].Span), $"parameter {name} differs after resume");
+        Assert.Contains(straight.Model.Parameters.Items, p => p.Name.Contains(".tensor.", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Training_lowers_the_loss_and_writes_loadable_models_and_a_metrics_log()
     {
         var train = Sample(SampleData.OpenTrain, 48);
