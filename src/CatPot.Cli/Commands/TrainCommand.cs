@@ -40,7 +40,7 @@ public static class TrainCommand
         var backbone = new Option<string>("--backbone") { Description = "painn (the v1 contract's PaiNN), painn-t2 (PaiNN with rank-2 tensor features; CatPot's own, docs/backbone.md) or auto (painn-t2 with the small-data recipe, painn otherwise).", DefaultValueFactory = _ => "auto" };
         backbone.AcceptOnlyFromAmong("auto", "painn", "painn-t2");
         var tensorChannels = new Option<int?>("--tensor-channels") { Description = $"Channels C of the rank-2 features of painn-t2 (default F/{SmallDataRecipe.FeaturesPerTensorChannel})." };
-        var rbf = new Option<int>("--rbf") { Description = "Radial basis size n_rbf.", DefaultValueFactory = _ => 20 };
+        var rbf = new Option<int>("--rbf") { Description = $"Radial basis size n_rbf (default 20; the small-data recipe's {SmallDataRecipe.RadialBasis}).", DefaultValueFactory = _ => 20 };
         var cutoff = new Option<double>("--cutoff") { Description = "Cutoff r_c (Å).", DefaultValueFactory = _ => 5.0 };
         var lr = new Option<double>("--lr") { Description = $"Peak learning rate (AdamW; default 8e-4, the small-data recipe's {SmallDataRecipe.LearningRate}).", DefaultValueFactory = _ => 8e-4 };
         var wd = new Option<double>("--weight-decay") { Description = $"AdamW weight decay (not on biases; default 1e-3, the small-data recipe's {SmallDataRecipe.WeightDecay}).", DefaultValueFactory = _ => 1e-3 };
@@ -140,7 +140,7 @@ public static class TrainCommand
                     TensorChannels = parseResult.GetValue(backbone) is "painn-t2" || (parseResult.GetValue(backbone) == "auto" && recipe)
                         ? parseResult.GetValue(tensorChannels) ?? SmallDataRecipe.TensorChannelsFor(parseResult.GetValue(features))
                         : 0,
-                    RadialBasis = parseResult.GetValue(rbf),
+                    RadialBasis = recipe && !Given(rbf) ? SmallDataRecipe.RadialBasis : parseResult.GetValue(rbf),
                     Cutoff = parseResult.GetValue(cutoff),
                     Head = head.Parse(parseResult),
                 },
@@ -173,7 +173,7 @@ public static class TrainCommand
             {
                 throw new CommandLineUsageException(e.Message);
             }
-            if (recipe) context.Error.WriteLine($"catpot: small-data recipe ({trainSet.Count} ≤ {SmallDataRecipe.MaxStructures} training structures): {(options.Model.TensorFeatures ? $"PaiNN with {options.Model.TensorChannels} rank-2 channels" : "PaiNN")}, conservative forces, λ_E = {options.EnergyWeight} per eV/atom, λ_F = {options.ForceWeight}, peak learning rate {options.LearningRate}, weight decay {options.WeightDecay}, {options.MaxAtoms} atoms per batch, {options.Epochs} epochs (one cosine), patience {options.EarlyStoppingPatience}{(references is null ? "" : ", E0s from isolated atoms")}");
+            if (recipe) context.Error.WriteLine($"catpot: small-data recipe ({trainSet.Count} ≤ {SmallDataRecipe.MaxStructures} training structures): {(options.Model.TensorFeatures ? $"PaiNN with {options.Model.TensorChannels} rank-2 channels" : "PaiNN")}, {options.Model.RadialBasis} radial functions, conservative forces, λ_E = {options.EnergyWeight} per eV/atom, λ_F = {options.ForceWeight}, peak learning rate {options.LearningRate}, weight decay {options.WeightDecay}, {options.MaxAtoms} atoms per batch, {options.Epochs} epochs (one cosine), patience {options.EarlyStoppingPatience}{(references is null ? "" : ", E0s from isolated atoms")}");
 
             string? testPath = parseResult.GetValue(test);
             var testSet = testPath is null or "none" ? null : Read(testPath, context, "test", units.Apply(parseResult, ExtXyzReaderOptions.ForModel));
