@@ -459,7 +459,8 @@ public class FusedPaiNNMessageTests
         Assert.Contains(g.ToArray(), x => Math.Abs(x) > 1e-8);
     }
 
-    private static Structure Molecule(int seed, int atoms)
+    /// <summary>A loose chain of H, C, N, O atoms (seeded): every pair apart, most within a 4 Å cutoff. Shared with RankTwoFeaturesTests.</summary>
+    internal static Structure Molecule(int seed, int atoms)
     {
         var rng = new Random(seed);
         int[] zs = [1, 6, 7, 8];

@@ -132,15 +132,21 @@ public class PotentialTests
     {
         var model = Model(SmallHL);
         var mol = Molecule(6, charge: -1);
-        var forces = model.Forward(Input(mol), directForces: false, conservativeForces: true).ConservativeForces!;
+        AssertConservativeForcesMatchCentralDifferences(model, mol, Input);
+    }
+
+    /// <summary>−∂E/∂R by autodiff against central differences of the energy (h = 1e-5 Å, float64), every component.</summary>
+    internal static void AssertConservativeForcesMatchCentralDifferences(Potential<double> model, Structure mol, Func<Structure[], ModelInput<double>> input)
+    {
+        var forces = model.Forward(input([mol]), directForces: false, conservativeForces: true).ConservativeForces!;
         const double h = 1e-5;
         for (int k = 0; k < mol.Positions.Length; k++)
         {
             double keep = mol.Positions[k];
             mol.Positions[k] = keep + h;
-            double up = model.Forward(Input(mol), directForces: false).Energy[0];
+            double up = model.Forward(input([mol]), directForces: false).Energy[0];
             mol.Positions[k] = keep - h;
-            double down = model.Forward(Input(mol), directForces: false).Energy[0];
+            double down = model.Forward(input([mol]), directForces: false).Energy[0];
             mol.Positions[k] = keep;
             double fd = -(up - down) / (2 * h);
             Assert.True(Math.Abs(fd - forces[k]) < 1e-6 * Math.Max(1, Math.Abs(fd)), $"component {k}: autodiff {forces[k]} vs finite difference {fd}");

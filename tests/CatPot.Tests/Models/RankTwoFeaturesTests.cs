@@ -29,19 +29,7 @@ public class RankTwoFeaturesTests
         return m;
     }
 
-    private static Structure Molecule(int seed, int atoms = 6)
-    {
-        var rng = new Random(seed);
-        int[] zs = [1, 6, 7, 8];
-        var pos = new double[3 * atoms];
-        for (int i = 0; i < atoms; i++)
-        {
-            pos[3 * i] = 1.1 * i + rng.NextDouble() * 0.3;
-            pos[3 * i + 1] = rng.NextDouble() * 1.5;
-            pos[3 * i + 2] = rng.NextDouble() * 1.5;
-        }
-        return new Structure([.. Enumerable.Range(0, atoms).Select(_ => zs[rng.Next(zs.Length)])], pos);
-    }
+    private static Structure Molecule(int seed, int atoms = 6) => FusedPaiNNMessageTests.Molecule(seed, atoms);
 
     private static ModelInput<double> Input(params Structure[] structures)
         => ModelInput<double>.FromBatch(GraphBatch.Create(structures, new NeighborListBuilder(Config.Cutoff)));
@@ -98,19 +86,7 @@ public class RankTwoFeaturesTests
     {
         var model = Model(Config);
         var mol = Molecule(6, 7);
-        var forces = model.Forward(Input(mol), directForces: false, conservativeForces: true).ConservativeForces!;
-        const double h = 1e-5;
-        for (int k = 0; k < mol.Positions.Length; k++)
-        {
-            double keep = mol.Positions[k];
-            mol.Positions[k] = keep + h;
-            double up = model.Forward(Input(mol), directForces: false).Energy[0];
-            mol.Positions[k] = keep - h;
-            double down = model.Forward(Input(mol), directForces: false).Energy[0];
-            mol.Positions[k] = keep;
-            double fd = -(up - down) / (2 * h);
-            Assert.True(Math.Abs(fd - forces[k]) < 1e-6 * Math.Max(1, Math.Abs(fd)), $"component {k}: autodiff {forces[k]} vs finite difference {fd}");
-        }
+        PotentialTests.AssertConservativeForcesMatchCentralDifferences(model, mol, Input);
     }
 
     /// <summary>Second order: the gradient of a force loss with respect to the tensor weights (what conservative training uses) against central differences.</summary>
