@@ -27,4 +27,17 @@ public static class PotentialLoss
         var perStructure = Models.Heads.HeadMath.StructureMean(squares, input);                // [S,1]
         return Tensor.Mean(Tensor.Sqrt(perStructure + eps * eps));
     }
+
+    /// <summary>
+    /// Force term ("batch-rms"): root of the mean squared per-atom error norm over all atoms of the (micro-)batch. Its
+    /// gradient on an atom is its error over the batch's RMS, so a structure whose forces are far off (a bond stretched to
+    /// the edge of the training range) outweighs the rest of its batch, where the per-structure forms cap each structure's
+    /// share; the value keeps the units and scale of the other two, so λ_F means the same.
+    /// </summary>
+    public static Tensor<T> ForceBatchRms<T>(Tensor<T> predicted, Tensor<T> reference, T eps) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var diff = predicted - reference;
+        var squares = Tensor.Sum(diff * diff, -1, keepDim: true);                              // [N,1]
+        return Tensor.Sqrt(Tensor.Mean(squares) + eps * eps);
+    }
 }

@@ -306,9 +306,13 @@ public sealed class Trainer
         {
             var reference = new Tensor<float>(batch.Forces!, batch.AtomCount, 3);
             var predicted = conservative ? output.ConservativeForces! : output.DirectForces!;
-            var forceLoss = Options.ForceLoss == "rms"
-                ? PotentialLoss.ForceRms(predicted, reference, input, (float)Options.Model.Eps)
-                : PotentialLoss.ForceL2Mae(predicted, reference, input, (float)Options.Model.Eps);
+            var eps = (float)Options.Model.Eps;
+            var forceLoss = Options.ForceLoss switch
+            {
+                "rms" => PotentialLoss.ForceRms(predicted, reference, input, eps),
+                "batch-rms" => PotentialLoss.ForceBatchRms(predicted, reference, eps),
+                _ => PotentialLoss.ForceL2Mae(predicted, reference, input, eps),
+            };
             forceValue = forceLoss.ToScalar();
             total = total + (forceLoss * (float)Options.ForceWeight);
         }

@@ -69,7 +69,8 @@ public sealed record TrainingOptions
     /// <summary>
     /// The force term: <c>l2mae</c> (default; per structure the mean of the per-atom error norms) or <c>rms</c> (per
     /// structure the root of the mean squared error norm: same units, eV/Å, but large errors weigh more, for test sets
-    /// scored by RMSE). Both are then averaged over structures.
+    /// scored by RMSE), both then averaged over structures; or <c>batch-rms</c> (the root of the mean squared error norm
+    /// over all atoms of the batch, so a badly predicted structure outweighs the rest of its batch).
     /// </summary>
     public string ForceLoss { get; init; } = "l2mae";
 
@@ -110,7 +111,7 @@ public sealed record TrainingOptions
         if (MicroBatches < 1) throw new ArgumentException($"Micro-batches must be ≥ 1, got {MicroBatches}.");
         if (MaxAtoms < 1) throw new ArgumentException($"MaxAtoms must be ≥ 1, got {MaxAtoms}.");
         if (!(LearningRate > 0)) throw new ArgumentException($"The learning rate must be > 0, got {LearningRate}.");
-        if (ForceLoss is not ("l2mae" or "rms")) throw new ArgumentException($"The force loss must be l2mae or rms, got '{ForceLoss}'.");
+        if (ForceLoss is not ("l2mae" or "rms" or "batch-rms")) throw new ArgumentException($"The force loss must be l2mae, rms or batch-rms, got '{ForceLoss}'.");
         if (EnergyWeight < 0 || ForceWeight < 0 || EnergyWeight + ForceWeight <= 0)
             throw new ArgumentException($"Loss weights must be ≥ 0 and not both 0 (λ_E = {EnergyWeight}, λ_F = {ForceWeight}).");
         if (EmaDecay is < 0 or >= 1) throw new ArgumentException($"EMA decay must be in [0, 1), got {EmaDecay}.");

@@ -82,4 +82,40 @@ public sealed class PotentialLossTests
             Assert.Equal(fd, grad[i / 3, i % 3], 7);
         }
     }
+
+    [Fact]
+    public void The_batch_rms_force_term_is_the_root_mean_square_over_all_atoms_and_weighs_large_errors_more_than_rms()
+    {
+        var (input, p, r) = Case();
+        int n = input.AtomicNumbers.Length;
+        double sum = 0;
+        for (int i = 0; i < 3 * n; i++) sum += (p[i] - r[i]) * (p[i] - r[i]);
+        var predicted = new Tensor<double>(p, n, 3);
+        var reference = new Tensor<double>(r, n, 3);
+        double batch = PotentialLoss.ForceBatchRms(predicted, reference, 0.0).ToScalar();
+        Assert.Equal(Math.Sqrt(sum / n), batch, 12);
+        // the root of the batch mean is not the mean of the structures' roots (rms)
+        Assert.NotEqual(PotentialLoss.ForceRms(predicted, reference, input, 0.0).ToScalar(), batch, 6);
+    }
+
+    [Fact]
+    public void The_batch_rms_force_term_has_the_finite_difference_gradient()
+    {
+        var (input, p, r) = Case();
+        int n = input.AtomicNumbers.Length;
+        var predicted = new Tensor<double>((double[])p.Clone(), n, 3) { RequiresGrad = true };
+        var reference = new Tensor<double>(r, n, 3);
+        var grad = Autograd.Grad(PotentialLoss.ForceBatchRms(predicted, reference, 1e-9), [predicted])[0];
+        const double h = 1e-6;
+        foreach (int i in new[] { 0, 5, 17, 3 * n - 1 })
+        {
+            var plus = (double[])p.Clone();
+            var minus = (double[])p.Clone();
+            plus[i] += h;
+            minus[i] -= h;
+            double fd = (PotentialLoss.ForceBatchRms(new Tensor<double>(plus, n, 3), reference, 1e-9).ToScalar()
+                - PotentialLoss.ForceBatchRms(new Tensor<double>(minus, n, 3), reference, 1e-9).ToScalar()) / (2 * h);
+            Assert.Equal(fd, grad[i / 3, i % 3], 7);
+        }
+    }
 }
