@@ -46,7 +46,7 @@ public static class TrainCommand
         var wd = new Option<double>("--weight-decay") { Description = $"AdamW weight decay (not on biases; default 1e-3, the small-data recipe's {SmallDataRecipe.WeightDecay}).", DefaultValueFactory = _ => 1e-3 };
         var lambdaE = new Option<double>("--lambda-e") { Description = "Energy loss weight λ_E.", DefaultValueFactory = _ => 1.0 };
         var lambdaF = new Option<double>("--lambda-f") { Description = "Force loss weight λ_F.", DefaultValueFactory = _ => 1.0 };
-        var forceLoss = new Option<string>("--force-loss") { Description = "Force loss: l2mae (mean per-atom error norm) rms (root of its mean square per structure: large errors weigh more) or batch-rms (root of the mean square over the whole batch: a badly predicted structure outweighs its batch).", DefaultValueFactory = _ => "l2mae" };
+        var forceLoss = new Option<string>("--force-loss") { Description = $"Force loss: l2mae (mean per-atom error norm), rms (root of its mean square per structure: large errors weigh more) or batch-rms (root of the mean square over the whole batch: a badly predicted structure outweighs its batch); default l2mae, the small-data recipe's {SmallDataRecipe.ForceLoss}.", DefaultValueFactory = _ => "l2mae" };
         forceLoss.AcceptOnlyFromAmong("l2mae", "rms", "batch-rms");
         var ema = new Option<double>("--ema-decay") { Description = "EMA decay of the weights used for validation and saving.", DefaultValueFactory = _ => 0.999 };
         var emaWarmup = new Option<bool>("--ema-warmup") { Description = "Warm the EMA up (decay min(d, (1+n)/(10+n))); false = constant decay as in the contract and the PyTorch peer.", DefaultValueFactory = _ => true };
@@ -151,7 +151,7 @@ public static class TrainCommand
                 WeightDecay = recipe && !Given(wd) ? SmallDataRecipe.WeightDecay : parseResult.GetValue(wd),
                 EnergyWeight = recipe && !Given(lambdaE) ? SmallDataRecipe.EnergyWeight : parseResult.GetValue(lambdaE),
                 ForceWeight = recipe && !Given(lambdaF) ? SmallDataRecipe.ForceWeight : parseResult.GetValue(lambdaF),
-                ForceLoss = parseResult.GetValue(forceLoss)!,
+                ForceLoss = recipe && !Given(forceLoss) ? SmallDataRecipe.ForceLoss : parseResult.GetValue(forceLoss)!,
                 EnergyLossPerAtom = recipe,
                 ElementReferences = references,
                 EmaDecay = parseResult.GetValue(ema),
@@ -173,7 +173,7 @@ public static class TrainCommand
             {
                 throw new CommandLineUsageException(e.Message);
             }
-            if (recipe) context.Error.WriteLine($"catpot: small-data recipe ({trainSet.Count} ≤ {SmallDataRecipe.MaxStructures} training structures): {(options.Model.TensorFeatures ? $"PaiNN with {options.Model.TensorChannels} rank-2 channels" : "PaiNN")}, {options.Model.RadialBasis} radial functions, conservative forces, λ_E = {options.EnergyWeight} per eV/atom, λ_F = {options.ForceWeight}, peak learning rate {options.LearningRate}, weight decay {options.WeightDecay}, {options.MaxAtoms} atoms per batch, {options.Epochs} epochs (one cosine), patience {options.EarlyStoppingPatience}{(references is null ? "" : ", E0s from isolated atoms")}");
+            if (recipe) context.Error.WriteLine($"catpot: small-data recipe ({trainSet.Count} ≤ {SmallDataRecipe.MaxStructures} training structures): {(options.Model.TensorFeatures ? $"PaiNN with {options.Model.TensorChannels} rank-2 channels" : "PaiNN")}, {options.Model.RadialBasis} radial functions, conservative forces, λ_E = {options.EnergyWeight} per eV/atom, λ_F = {options.ForceWeight} ({options.ForceLoss} force term), peak learning rate {options.LearningRate}, weight decay {options.WeightDecay}, {options.MaxAtoms} atoms per batch, {options.Epochs} epochs (one cosine), patience {options.EarlyStoppingPatience}{(references is null ? "" : ", E0s from isolated atoms")}");
 
             string? testPath = parseResult.GetValue(test);
             var testSet = testPath is null or "none" ? null : Read(testPath, context, "test", units.Apply(parseResult, ExtXyzReaderOptions.ForModel));

@@ -299,6 +299,7 @@ public class CommandOutcomeTests
         Assert.Contains($"weight decay {CatPot.Training.SmallDataRecipe.WeightDecay}", run.Stderr);
         Assert.Contains("PaiNN with 2 rank-2 channels", run.Stderr);
         Assert.Contains($"{CatPot.Training.SmallDataRecipe.RadialBasis} radial functions", run.Stderr);
+        Assert.Contains($"({CatPot.Training.SmallDataRecipe.ForceLoss} force term)", run.Stderr);
         Assert.Contains("E0s from isolated atoms", run.Stderr);
         Assert.Contains("9 training / 1 validation structures", run.Stderr);
         var model = CatPot.Models.PotentialFile.Load<float>(System.IO.Path.Combine(dir.File("run"), "model.safetensors"));
@@ -335,15 +336,16 @@ public class CommandOutcomeTests
     }
 
     [Fact]
-    public void A_weight_decay_and_radial_basis_given_on_the_command_line_win_over_the_small_data_recipe()
+    public void A_weight_decay_radial_basis_and_force_loss_given_on_the_command_line_win_over_the_small_data_recipe()
     {
         using var dir = new TempDirectory();
         string data = CommandFixtures.WriteText(dir.File("water.extxyz"), string.Concat(Enumerable.Repeat(CommandFixtures.WaterWithForces, 10)));
-        var run = CliRun.Of("train", "--train", data, "--test", "none", "--epochs", "1", "--features", "8", "--layers", "1", "--weight-decay", "0.02", "--rbf", "5", "--out", dir.File("run"));
+        var run = CliRun.Of("train", "--train", data, "--test", "none", "--epochs", "1", "--features", "8", "--layers", "1", "--weight-decay", "0.02", "--rbf", "5", "--force-loss", "l2mae", "--out", dir.File("run"));
         Assert.True(run.ExitCode == ExitCodes.Ok, run.ToString());
         Assert.Contains("small-data recipe", run.Stderr);
         Assert.Contains("weight decay 0.02,", run.Stderr);
         Assert.Contains(" 5 radial functions", run.Stderr);
+        Assert.Contains("(l2mae force term)", run.Stderr);
     }
 
     [Fact]
