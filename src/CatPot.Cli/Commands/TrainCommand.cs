@@ -47,7 +47,7 @@ public static class TrainCommand
         var lambdaE = new Option<double>("--lambda-e") { Description = "Energy loss weight λ_E.", DefaultValueFactory = _ => 1.0 };
         var lambdaF = new Option<double>("--lambda-f") { Description = "Force loss weight λ_F.", DefaultValueFactory = _ => 1.0 };
         var forceLoss = new Option<string>("--force-loss") { Description = $"Force loss: l2mae (mean per-atom error norm), rms (root of its mean square per structure: large errors weigh more) or batch-rms (root of the mean square over the whole batch: a badly predicted structure outweighs its batch); default l2mae, the small-data recipe's {SmallDataRecipe.ForceLoss}.", DefaultValueFactory = _ => "l2mae" };
-        forceLoss.AcceptOnlyFromAmong("l2mae", "rms", "batch-rms");
+        forceLoss.AcceptOnlyFromAmong(PotentialLoss.ForceTerms);
         var ema = new Option<double>("--ema-decay") { Description = "EMA decay of the weights used for validation and saving.", DefaultValueFactory = _ => 0.999 };
         var emaWarmup = new Option<bool>("--ema-warmup") { Description = "Warm the EMA up (decay min(d, (1+n)/(10+n))); false = constant decay as in the contract and the PyTorch peer.", DefaultValueFactory = _ => true };
         var clip = new Option<double>("--clip-norm") { Description = "Global gradient-norm clipping.", DefaultValueFactory = _ => 100.0 };

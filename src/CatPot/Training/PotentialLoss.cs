@@ -7,10 +7,14 @@ namespace CatPot.Training;
 /// <summary>
 /// The force term of the contract's training loss λ_E · energy loss + λ_F · force loss (the energy loss belongs to
 /// the energy head, <see cref="Models.Heads.EnergyHead{T}.Loss"/>): per structure, the mean over its atoms of
-/// ‖F̂_i − F_i‖₂ (eV/Å, ε inside the norm), then the mean over structures.
+/// ‖F̂_i − F_i‖₂ (eV/Å, ε inside the norm), then the mean over structures (<c>l2mae</c>); and two forms beside it that
+/// weigh large errors more (<c>rms</c>, the small-data recipe's, and <c>batch-rms</c>).
 /// </summary>
 public static class PotentialLoss
 {
+    /// <summary>The names of the force terms, as <c>--force-loss</c> and <see cref="TrainingOptions.ForceLoss"/> take them.</summary>
+    public static readonly string[] ForceTerms = ["l2mae", "rms", "batch-rms"];
+
     /// <summary>Force term ("L2MAE"): per-structure mean of per-atom error norms, then the mean over structures.</summary>
     public static Tensor<T> ForceL2Mae<T>(Tensor<T> predicted, Tensor<T> reference, ModelInput<T> input, T eps) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -111,7 +111,7 @@ public sealed record TrainingOptions
         if (MicroBatches < 1) throw new ArgumentException($"Micro-batches must be ≥ 1, got {MicroBatches}.");
         if (MaxAtoms < 1) throw new ArgumentException($"MaxAtoms must be ≥ 1, got {MaxAtoms}.");
         if (!(LearningRate > 0)) throw new ArgumentException($"The learning rate must be > 0, got {LearningRate}.");
-        if (ForceLoss is not ("l2mae" or "rms" or "batch-rms")) throw new ArgumentException($"The force loss must be l2mae, rms or batch-rms, got '{ForceLoss}'.");
+        if (!PotentialLoss.ForceTerms.Contains(ForceLoss)) throw new ArgumentException($"The force loss must be one of {string.Join(", ", PotentialLoss.ForceTerms)}; got '{ForceLoss}'.");
         if (EnergyWeight < 0 || ForceWeight < 0 || EnergyWeight + ForceWeight <= 0)
             throw new ArgumentException($"Loss weights must be ≥ 0 and not both 0 (λ_E = {EnergyWeight}, λ_F = {ForceWeight}).");
         if (EmaDecay is < 0 or >= 1) throw new ArgumentException($"EMA decay must be in [0, 1), got {EmaDecay}.");

@@ -84,7 +84,7 @@ public sealed class PotentialLossTests
     }
 
     [Fact]
-    public void The_batch_rms_force_term_is_the_root_mean_square_over_all_atoms_and_weighs_large_errors_more_than_rms()
+    public void The_batch_rms_force_term_is_the_root_mean_square_over_all_atoms_not_the_mean_of_the_structures_roots()
     {
         var (input, p, r) = Case();
         int n = input.AtomicNumbers.Length;
