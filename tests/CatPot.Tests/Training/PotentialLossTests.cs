@@ -62,14 +62,14 @@ public sealed class PotentialLossTests
         Assert.True(rms > 1.2 * l2mae);
     }
 
-    [Fact]
-    public void The_rms_force_term_has_the_finite_difference_gradient()
+    /// <summary>The gradient of a force term w.r.t. the predicted forces against central differences, at four components.</summary>
+    private static void AssertFiniteDifferenceGradient(Func<Tensor<double>, Tensor<double>, ModelInput<double>, Tensor<double>> term)
     {
         var (input, p, r) = Case();
         int n = input.AtomicNumbers.Length;
         var predicted = new Tensor<double>((double[])p.Clone(), n, 3) { RequiresGrad = true };
         var reference = new Tensor<double>(r, n, 3);
-        var grad = Autograd.Grad(PotentialLoss.ForceRms(predicted, reference, input, 1e-9), [predicted])[0];
+        var grad = Autograd.Grad(term(predicted, reference, input), [predicted])[0];
         const double h = 1e-6;
         foreach (int i in new[] { 0, 5, 17, 3 * n - 1 })
         {
@@ -77,11 +77,15 @@ public sealed class PotentialLossTests
             var minus = (double[])p.Clone();
             plus[i] += h;
             minus[i] -= h;
-            double fd = (PotentialLoss.ForceRms(new Tensor<double>(plus, n, 3), reference, input, 1e-9).ToScalar()
-                - PotentialLoss.ForceRms(new Tensor<double>(minus, n, 3), reference, input, 1e-9).ToScalar()) / (2 * h);
+            double fd = (term(new Tensor<double>(plus, n, 3), reference, input).ToScalar()
+                - term(new Tensor<double>(minus, n, 3), reference, input).ToScalar()) / (2 * h);
             Assert.Equal(fd, grad[i / 3, i % 3], 7);
         }
     }
+
+    [Fact]
+    public void The_rms_force_term_has_the_finite_difference_gradient()
+        => AssertFiniteDifferenceGradient((p, r, input) => PotentialLoss.ForceRms(p, r, input, 1e-9));
 
     [Fact]
     public void The_batch_rms_force_term_is_the_root_mean_square_over_all_atoms_not_the_mean_of_the_structures_roots()
@@ -100,22 +104,5 @@ public sealed class PotentialLossTests
 
     [Fact]
     public void The_batch_rms_force_term_has_the_finite_difference_gradient()
-    {
-        var (input, p, r) = Case();
-        int n = input.AtomicNumbers.Length;
-        var predicted = new Tensor<double>((double[])p.Clone(), n, 3) { RequiresGrad = true };
-        var reference = new Tensor<double>(r, n, 3);
-        var grad = Autograd.Grad(PotentialLoss.ForceBatchRms(predicted, reference, 1e-9), [predicted])[0];
-        const double h = 1e-6;
-        foreach (int i in new[] { 0, 5, 17, 3 * n - 1 })
-        {
-            var plus = (double[])p.Clone();
-            var minus = (double[])p.Clone();
-            plus[i] += h;
-            minus[i] -= h;
-            double fd = (PotentialLoss.ForceBatchRms(new Tensor<double>(plus, n, 3), reference, 1e-9).ToScalar()
-                - PotentialLoss.ForceBatchRms(new Tensor<double>(minus, n, 3), reference, 1e-9).ToScalar()) / (2 * h);
-            Assert.Equal(fd, grad[i / 3, i % 3], 7);
-        }
-    }
+        => AssertFiniteDifferenceGradient((p, r, _) => PotentialLoss.ForceBatchRms(p, r, 1e-9));
 }
