@@ -199,6 +199,19 @@ public static class TrainCommand
             new TrainingProgressView(context).Run(trainer.TotalSteps, done, (progress, epochDone) =>
                 trainer.Run(progress, epochDone, cancellation: cancellationToken));
             if (trainer.EarlyStopped) context.Error.WriteLine("catpot: stopped early (no validation improvement).");
+            // A diverged run keeps its best model and goes on to the uncertainty and the test report, then exits Incomplete.
+            int finished = ExitCodes.Ok;
+            if (trainer.DivergedAtEpoch is int diverged)
+            {
+                finished = ExitCodes.Incomplete;
+                string fix = $"Lower --lr (this run: {trainer.Options.LearningRate}) or --clip-norm, or check the training labels.";
+                if (trainer.History.LastOrDefault(h => h.IsBest) is not { } bestEpoch)
+                {
+                    context.Error.WriteLine($"catpot: error: training diverged in epoch {diverged}: every batch had a non-finite loss or gradient, and no epoch gave a finite validation score, so no model was saved. {fix}");
+                    return Task.FromResult(finished);
+                }
+                context.Error.WriteLine($"catpot: error: training diverged in epoch {diverged}: every batch had a non-finite loss or gradient, so no step could be taken. {Trainer.ModelFileName} keeps the best model (epoch {bestEpoch.Epoch}). {fix}");
+            }
             context.Error.WriteLine($"catpot: models and checkpoint in {outDir}");
 
             string bestPath = Path.Combine(outDir, Trainer.ModelFileName);
@@ -222,10 +235,10 @@ public static class TrainCommand
                 context.Error.WriteLine($"catpot: fitted the uncertainty (energy_std, atom_uncertainty) on {fitSet.Count} training structures, calibrated on {valSet.Count} validation structures; stored in {bestPath}");
             }
 
-            if (testSet is null) return Task.FromResult(ExitCodes.Ok);
+            if (testSet is null) return Task.FromResult(finished);
             var best = PotentialFile.Load<float>(bestPath);
             var predictions = DistributedPrediction.Predict(communicator, best, testSet, trainer.Options.ConservativeForces, trainer.Options.MaxAtoms);
-            if (!communicator.IsRoot) return Task.FromResult(ExitCodes.Ok);
+            if (!communicator.IsRoot) return Task.FromResult(finished);
             var report = EvaluationReport.Compute(PotentialPredictor.Compare(best, testSet, predictions));
             string reportPath = Path.Combine(outDir, "test-metrics.json");
             AtomicFile.WriteAllText(reportPath, report.ToJson());
@@ -237,7 +250,7 @@ public static class TrainCommand
                 // With --json stdout stays one JSON document; the uncertainty table goes to stderr then.
                 quality.WriteTo(parseResult.GetValue(json) ? context.Error : context.Out, $"Calibrated uncertainty on the test set ({testPath})");
             }
-            return Task.FromResult(ExitCodes.Ok);
+            return Task.FromResult(finished);
         }
     }
 

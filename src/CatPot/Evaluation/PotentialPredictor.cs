@@ -136,7 +136,8 @@ public static class PotentialPredictor
             var p = predictions[i];
             if (s.Energy is not double e) continue;
             PredictedHistogram? histogram = null;
-            if (p.Probabilities is not null && model.Head.HistogramEdges(p.NormalizedEnergy) is { } edges)
+            // A diverged model (during training) predicts non-finite energies: no histogram, the errors come out NaN.
+            if (p.Probabilities is not null && double.IsFinite(p.NormalizedEnergy) && model.Head.HistogramEdges(p.NormalizedEnergy) is { } edges)
             {
                 double yn = ((e - stats.ReferenceEnergy(s.Numbers, s.Charge)) / s.AtomCount - stats.Mu) / stats.Sd;
                 histogram = new PredictedHistogram(p.Probabilities, edges, yn, s.AtomCount * stats.Sd);

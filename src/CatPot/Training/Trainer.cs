@@ -145,7 +145,7 @@ public sealed class Trainer
     {
         if (_communicator.IsRoot) Directory.CreateDirectory(_outputDirectory);
         int ranThisCall = 0;
-        while (_epochsDone < Options.Epochs && !EarlyStopped)
+        while (_epochsDone < Options.Epochs && !EarlyStopped && DivergedAtEpoch is null)
         {
             if (maxEpochsThisCall is int limit && ranThisCall >= limit) break;
             var record = TrainEpoch(progress, cancellation);
@@ -161,13 +161,21 @@ public sealed class Trainer
     /// <summary>True when early stopping has ended the run.</summary>
     public bool EarlyStopped => Options.EarlyStoppingPatience is int p && _epochsSinceBest >= p;
 
+    /// <summary>
+    /// The epoch (1-based) in which no optimiser step could be taken because every batch's loss or gradient was
+    /// non-finite, which ends the run; null while training is healthy. A step with a non-finite gradient is skipped (the
+    /// weights and their EMA stay as they were), so once the moving weights themselves are non-finite every later step
+    /// would be skipped too and the rest of the run would change nothing; the best model saved so far is kept.
+    /// </summary>
+    public int? DivergedAtEpoch { get; private set; }
+
     private EpochRecord TrainEpoch(IProgress<TrainingProgress>? progress, CancellationToken cancellation)
     {
         int epoch = _epochsDone;
         var plan = _planner.Plan(_atomCounts, epoch);
         var clock = Stopwatch.StartNew();
         double lossSum = 0, energySum = 0, forceSum = 0;
-        int structures = 0;
+        int structures = 0, stepsTaken = 0;
         _outsideCount = _nearEdgeCount = 0;
         for (int b = 0; b < plan.Batches.Count; b++)
         {
@@ -175,7 +183,8 @@ public sealed class Trainer
             var indices = plan.Batches[b];
             // A set read by index reads the next step's structures while this step computes.
             _source.StartStep(OwnIndices(indices), b + 1 < plan.Batches.Count ? OwnIndices(plan.Batches[b + 1]) : null);
-            var (loss, eLoss, fLoss) = TrainStep(indices);
+            var (loss, eLoss, fLoss, taken) = TrainStep(indices);
+            if (taken) stepsTaken++;
             lossSum += loss;
             energySum += eLoss;
             forceSum += fLoss;
@@ -220,6 +229,7 @@ public sealed class Trainer
         };
         _history.Add(record);
         SaveOutputs(best);
+        if (stepsTaken == 0) DivergedAtEpoch = epoch + 1;
         return record;
     }
 
@@ -238,7 +248,8 @@ public sealed class Trainer
         return [.. own];
     }
 
-    private (double Loss, double Energy, double Forces) TrainStep(int[] indices)
+    /// <summary>One optimiser step on a batch; <c>Taken</c> is false when the gradient was non-finite and the step skipped.</summary>
+    private (double Loss, double Energy, double Forces, bool Taken) TrainStep(int[] indices)
     {
         // The batch is split into micro-batches (one when MicroBatches is 1); this rank computes the gradients of its
         // own, the reducer sums all of them in micro-batch order, then every rank takes the same optimiser step.
@@ -261,7 +272,8 @@ public sealed class Trainer
         var terms = _reducer.Reduce(_step);
         double norm = GradientClipping.ClipGlobalNorm(_parameters, Options.ClipNorm);
         _optimizer.LearningRate = _schedule.LearningRate(_step);
-        if (double.IsFinite(norm))
+        bool taken = double.IsFinite(norm);
+        if (taken)
         {
             _optimizer.Step();
             long n = _ema.UpdateCount;
@@ -269,7 +281,7 @@ public sealed class Trainer
         }
         Model.Parameters.ZeroGrad();
         _step++;
-        return terms;
+        return (terms.Loss, terms.Energy, terms.Forces, taken);
     }
 
     /// <summary>

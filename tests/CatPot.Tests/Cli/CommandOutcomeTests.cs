@@ -325,6 +325,19 @@ public class CommandOutcomeTests
     }
 
     [Fact]
+    public void A_training_run_that_diverges_stops_with_exit_incomplete_and_names_the_fix()
+    {
+        using var dir = new TempDirectory();
+        string data = CommandFixtures.WriteText(dir.File("water.extxyz"), string.Concat(Enumerable.Repeat(CommandFixtures.WaterWithForces, 10)));
+        var run = CliRun.Of("train", "--train", data, "--test", "none", "--epochs", "20", "--features", "8", "--layers", "1", "--lr", "1e30", "--out", dir.File("run"));
+        Assert.True(run.ExitCode == ExitCodes.Incomplete, run.ToString());
+        Assert.Contains("training diverged in epoch", run.Stderr);
+        Assert.Contains("Lower --lr", run.Stderr);
+        Assert.DoesNotContain("internal error", run.Stderr);
+        Assert.True(File.ReadAllLines(System.IO.Path.Combine(dir.File("run"), "metrics.jsonl")).Length < 20);
+    }
+
+    [Fact]
     public void Tensor_channels_without_a_backbone_that_has_them_is_a_usage_error()
     {
         using var dir = new TempDirectory();

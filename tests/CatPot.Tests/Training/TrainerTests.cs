@@ -95,6 +95,27 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void A_run_whose_weights_become_non_finite_stops_in_the_first_epoch_without_a_step()
+    {
+        var train = Sample(SampleData.OpenTrain, 24);
+        var val = Sample(SampleData.OpenValidation, 6);
+        // An absurd learning rate: the first steps throw the weights out of float range, after which every gradient is
+        // non-finite and every step is skipped.
+        var trainer = new Trainer(Tiny("mae", epochs: 6) with { LearningRate = 1e30 }, train, val, _dir);
+        trainer.Run();
+        Assert.NotNull(trainer.DivergedAtEpoch);
+        Assert.True(trainer.EpochsDone < 6, $"ran all {trainer.EpochsDone} epochs");
+        Assert.Equal(trainer.DivergedAtEpoch, trainer.EpochsDone);
+        // a best model exists exactly when some epoch had a finite validation score
+        Assert.Equal(trainer.History.Any(h => h.IsBest), File.Exists(Path.Combine(_dir, Trainer.ModelFileName)));
+
+        var healthy = new Trainer(Tiny("mae", epochs: 2), train, val, Path.Combine(_dir, "healthy"));
+        healthy.Run();
+        Assert.Null(healthy.DivergedAtEpoch);
+        Assert.Equal(2, healthy.EpochsDone);
+    }
+
+    [Fact]
     public void Resuming_from_a_corrupted_checkpoint_is_a_clear_error_and_keeps_the_file()
     {
         var train = Sample(SampleData.OpenTrain, 20);

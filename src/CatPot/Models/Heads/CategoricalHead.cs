@@ -148,7 +148,11 @@ internal static class CategoricalSettings
         var row = new double[k];
         for (int i = 0; i < s; i++)
         {
-            support.Target(shift.IsEmpty ? targets[i] : targets[i] - shift[i], sigma, row);
+            double y = shift.IsEmpty ? targets[i] : targets[i] - shift[i];
+            // A non-finite shift is a model that has diverged (its point energy overflowed): the row becomes NaN, so the
+            // loss and gradient are non-finite and the trainer skips the step, instead of an error about the target.
+            if (double.IsFinite(y)) support.Target(y, sigma, row);
+            else row.AsSpan().Fill(double.NaN);
             for (int b = 0; b < k; b++) q[(i * k) + b] = T.CreateChecked(row[b]);
         }
         return q;
