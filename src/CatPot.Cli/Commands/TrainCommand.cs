@@ -204,13 +204,14 @@ public static class TrainCommand
             if (trainer.DivergedAtEpoch is int diverged)
             {
                 finished = ExitCodes.Incomplete;
+                string what = $"catpot: error: training diverged in epoch {diverged}: every batch had a non-finite loss or gradient";
                 string fix = $"Lower --lr (this run: {trainer.Options.LearningRate}) or --clip-norm, or check the training labels.";
                 if (trainer.History.LastOrDefault(h => h.IsBest) is not { } bestEpoch)
                 {
-                    context.Error.WriteLine($"catpot: error: training diverged in epoch {diverged}: every batch had a non-finite loss or gradient, and no epoch gave a finite validation score, so no model was saved. {fix}");
+                    context.Error.WriteLine($"{what}, and no epoch gave a finite validation score, so no model was saved. {fix}");
                     return Task.FromResult(finished);
                 }
-                context.Error.WriteLine($"catpot: error: training diverged in epoch {diverged}: every batch had a non-finite loss or gradient, so no step could be taken. {Trainer.ModelFileName} keeps the best model (epoch {bestEpoch.Epoch}). {fix}");
+                context.Error.WriteLine($"{what}, so no step could be taken. {Trainer.ModelFileName} keeps the best model (epoch {bestEpoch.Epoch}). {fix}");
             }
             context.Error.WriteLine($"catpot: models and checkpoint in {outDir}");
 
