@@ -201,10 +201,10 @@ public static class TrainCommand
             if (trainer.EarlyStopped) context.Error.WriteLine("catpot: stopped early (no validation improvement).");
             // A diverged run keeps its best model and goes on to the uncertainty and the test report, then exits Incomplete.
             int finished = ExitCodes.Ok;
-            if (trainer.DivergedAtEpoch is int diverged)
+            if (trainer.Divergence is string diverged)
             {
                 finished = ExitCodes.Incomplete;
-                string what = $"catpot: error: training diverged in epoch {diverged}: every batch had a non-finite loss or gradient";
+                string what = "catpot: error: " + diverged;
                 string fix = $"Lower --lr (this run: {trainer.Options.LearningRate}) or --clip-norm, or check the training labels.";
                 if (trainer.History.LastOrDefault(h => h.IsBest) is not { } bestEpoch)
                 {

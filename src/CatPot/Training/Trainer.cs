@@ -169,6 +169,11 @@ public sealed class Trainer
     /// </summary>
     public int? DivergedAtEpoch { get; private set; }
 
+    /// <summary>What happened, in words, when the run diverged (<see cref="DivergedAtEpoch"/>); null otherwise.</summary>
+    public string? Divergence => DivergedAtEpoch is int epoch
+        ? $"training diverged in epoch {epoch}: every batch had a non-finite loss or gradient"
+        : null;
+
     private EpochRecord TrainEpoch(IProgress<TrainingProgress>? progress, CancellationToken cancellation)
     {
         int epoch = _epochsDone;
