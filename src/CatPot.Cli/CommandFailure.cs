@@ -14,6 +14,7 @@ public static class CommandFailure
     {
         OperationCanceledException => ExitCodes.Cancelled,
         CommandLineUsageException => ExitCodes.UsageError,
+        CatPot.Training.NoTrainedModelException => ExitCodes.Incomplete,
         StructureFormatException or ModelFileException or InvalidDataException or OutputPathException => ExitCodes.BadInput,
         FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or PathTooLongException => ExitCodes.BadInput,
         _ => ExitCodes.RuntimeFailure,

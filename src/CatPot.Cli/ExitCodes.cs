@@ -22,7 +22,7 @@ public static class ExitCodes
     /// The command ran correctly and kept its output, but stopped before reaching its goal: <c>md</c> stopped by the
     /// uncertainty guard (frames in the flagged file) or by a diverged integration (non-finite positions or energy; the
     /// trajectory up to the last finite step is kept), <c>opt</c> not converged within <c>--steps</c>, <c>train</c> diverged
-    /// (the best model so far is kept).
+    /// (the best model so far is kept), a training run of <c>train</c>, <c>learn</c> or <c>experiment</c> that saved no model.
     /// </summary>
     public const int Incomplete = 5;
 

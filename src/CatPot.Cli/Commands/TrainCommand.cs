@@ -199,19 +199,15 @@ public static class TrainCommand
             new TrainingProgressView(context).Run(trainer.TotalSteps, done, (progress, epochDone) =>
                 trainer.Run(progress, epochDone, cancellation: cancellationToken));
             if (trainer.EarlyStopped) context.Error.WriteLine("catpot: stopped early (no validation improvement).");
+            // No epoch with a finite validation score: nothing to go on with (NoTrainedModelException, exit Incomplete).
+            trainer.EnsureBestModel();
             // A diverged run keeps its best model and goes on to the uncertainty and the test report, then exits Incomplete.
             int finished = ExitCodes.Ok;
             if (trainer.Divergence is string diverged)
             {
                 finished = ExitCodes.Incomplete;
-                string what = "catpot: error: " + diverged;
-                string fix = $"Lower --lr (this run: {trainer.Options.LearningRate}) or --clip-norm, or check the training labels.";
-                if (trainer.History.LastOrDefault(h => h.IsBest) is not { } bestEpoch)
-                {
-                    context.Error.WriteLine($"{what}, and no epoch gave a finite validation score, so no model was saved. {fix}");
-                    return Task.FromResult(finished);
-                }
-                context.Error.WriteLine($"{what}, so no step could be taken. {Trainer.ModelFileName} keeps the best model (epoch {bestEpoch.Epoch}). {fix}");
+                var bestEpoch = trainer.History.Last(h => h.IsBest);
+                context.Error.WriteLine($"catpot: error: {diverged}, so no step could be taken. {Trainer.ModelFileName} keeps the best model (epoch {bestEpoch.Epoch}). {trainer.DivergenceFix}");
             }
             context.Error.WriteLine($"catpot: models and checkpoint in {outDir}");
 

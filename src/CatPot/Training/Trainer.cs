@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -173,6 +174,19 @@ public sealed class Trainer
     public string? Divergence => DivergedAtEpoch is int epoch
         ? $"training diverged in epoch {epoch}: every batch had a non-finite loss or gradient"
         : null;
+
+    /// <summary>What to change after a diverged run, in words (with this run's learning rate).</summary>
+    public string DivergenceFix => string.Create(CultureInfo.InvariantCulture,
+        $"Lower the learning rate (--lr; this run: {Options.LearningRate}) or clip the gradient norm (--clip-norm), or check the training labels.");
+
+    /// <summary>True when some epoch had a finite validation score, so <see cref="ModelFileName"/> holds a model.</summary>
+    public bool HasBestModel => _history.Any(h => h.IsBest);
+
+    /// <summary>Throws <see cref="NoTrainedModelException"/> unless <see cref="HasBestModel"/>: for callers that go on to load the best model.</summary>
+    public void EnsureBestModel()
+    {
+        if (!HasBestModel) throw new NoTrainedModelException(_outputDirectory, Divergence, DivergenceFix);
+    }
 
     private EpochRecord TrainEpoch(IProgress<TrainingProgress>? progress, CancellationToken cancellation)
     {

@@ -233,6 +233,21 @@ public sealed class ActiveLearnerTests
     }
 
     [Fact]
+    public void A_round_whose_training_saves_no_model_stops_with_a_clear_error_and_keeps_the_labels()
+    {
+        using var dir = new TempDirectory();
+        var settings = Settings(dir);
+        // An absurd learning rate: the weights leave float range in the first steps, so no epoch has a finite validation score.
+        settings = settings with { Training = settings.Training with { LearningRate = 1e30 } };
+        string run = dir.File("run");
+        var e = Assert.Throws<NoTrainedModelException>(() => Run(run, settings, new FakeLabeller()));
+        Assert.Contains("no model was saved", e.Message);
+        Assert.Contains("--lr", e.Message);
+        Assert.StartsWith(Path.GetDirectoryName(ActiveLearner.ModelPath(run, 0))!, e.Message);
+        Assert.Equal(10, ExtXyzReader.ReadAll(Path.Combine(run, LearnDataset.FileName)).Count);
+    }
+
+    [Fact]
     public void SettingsRoundTripThroughTheRunDirectory()
     {
         using var dir = new TempDirectory();

@@ -332,9 +332,12 @@ public class CommandOutcomeTests
         var run = CliRun.Of("train", "--train", data, "--test", "none", "--epochs", "20", "--features", "8", "--layers", "1", "--lr", "1e30", "--out", dir.File("run"));
         Assert.True(run.ExitCode == ExitCodes.Incomplete, run.ToString());
         Assert.Contains("training diverged in epoch", run.Stderr);
-        Assert.Contains("Lower --lr", run.Stderr);
+        Assert.Contains("Lower the learning rate (--lr; this run: 1E+30)", run.Stderr);
         Assert.DoesNotContain("internal error", run.Stderr);
         Assert.True(File.ReadAllLines(System.IO.Path.Combine(dir.File("run"), "metrics.jsonl")).Length < 20);
+        // Diverged before any finite validation score: no model, said so, and nothing goes on to load one.
+        bool saved = File.Exists(System.IO.Path.Combine(dir.File("run"), "model.safetensors"));
+        Assert.Equal(!saved, run.Stderr.Contains("no model was saved"));
     }
 
     [Fact]
