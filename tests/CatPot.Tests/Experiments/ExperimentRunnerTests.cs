@@ -84,6 +84,17 @@ public sealed class ExperimentRunnerTests : IDisposable
     }
 
     [Fact]
+    public void A_run_whose_training_saves_no_model_is_a_clear_error_naming_its_folder()
+    {
+        // An absurd learning rate: the weights leave float range in the first steps, so no epoch has a finite validation score.
+        var grid = TinyGrid() with { LearningRate = 1e30, Temperatures = [], Ensemble = 0, Cells = [new ExperimentCell { Name = "mae", Head = new MaeHeadConfig() }] };
+        var runner = new ExperimentRunner(_dir, Data());
+        var e = Assert.Throws<NoTrainedModelException>(() => runner.Run(runner.Plan(grid)));
+        Assert.Equal(runner.RunDirectory("mae", 0), e.Directory);
+        Assert.Contains("no model was saved", e.Message);
+    }
+
+    [Fact]
     public void A_folder_with_another_grid_is_refused()
     {
         var data = Data();
