@@ -79,4 +79,6 @@ header() {
   echo "|---|---|---|---|---|---|---|---|---|"
 }
 
-settings() { echo "epochs=$EPOCHS seed=$SEED val=$VAL e0=$E0 extra='$EXTRA_ARGS' commit=$(git -C "$REPO" rev-parse --short HEAD)"; }
+# The commit is the one the CLI was built from (its --version, 1.0.0+<commit>), which may differ from the checkout's HEAD.
+built_commit() { local v; v=$($CATPOT --version 2>/dev/null | tail -1); [[ "$v" == *+* ]] && echo "${v##*+}" | cut -c1-7 || echo "unknown (HEAD $(git -C "$REPO" rev-parse --short HEAD))"; }
+settings() { echo "epochs=$EPOCHS seed=$SEED val=$VAL e0=$E0 extra='$EXTRA_ARGS' commit=$(built_commit)"; }
