@@ -126,7 +126,7 @@ public static class UncertaintyCalibrator
             atomX[(2 * i) + 1] = signals[i].RarityMax;
             atomErr[i] = err[i] / signals[i].AtomCount;
         }
-        string[] atomNames = ["log_atom_novelty", "atom_rarity"];
+        string[] atomNames = SignalFeatures.AtomNames;
         var fold = AssignFolds(groups, options.Folds);
         int folds = fold.Max() + 1;
         var oof = new double[n];

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CatPot.Models;
+using CatPot.Models.Heads;
 
 namespace CatPot.Uncertainty;
 
@@ -210,8 +211,28 @@ public sealed class UncertaintyModel
             }
             var density = new FeatureDensity(byElement, Mixture("density.pooled"), counts);
             var rigidity = new LastLayerRigidity(T("rigidity.gram"), dr);
+            // The inputs must be ones the model can give: a histogram input needs a head with a histogram.
+            bool histogram = file.Metadata.TryGetValue("head", out var headName) && EnergyHeads.ByName.TryGetValue(headName, out var head) && head.Default.IsDistributional;
+            string[] Names(string namesKey)
+            {
+                var names = json[namesKey]!.AsArray().Select(n => (string)n!).ToArray();
+                if (namesKey == "atom_features")
+                {
+                    // Fixed inputs, passed by position.
+                    if (!names.SequenceEqual(SignalFeatures.AtomNames)) throw new FormatException($"atom_features must be [{string.Join(", ", SignalFeatures.AtomNames)}]");
+                    return names;
+                }
+                foreach (string n in names)
+                {
+                    if (!SignalFeatures.IsAvailable(n, histogram))
+                        throw new FormatException(SignalFeatures.IsAvailable(n, histogram: true)
+                            ? $"{namesKey} names '{n}', which needs a histogram that the model's head ('{headName}') does not give"
+                            : $"{namesKey} names an unknown input '{n}'");
+                }
+                return names;
+            }
             (LogErrorModel, NormalisedResidualQuantiles) Model(string name, string namesKey, string interceptKey) =>
-                (new LogErrorModel(json[namesKey]!.AsArray().Select(n => (string)n!).ToArray(), T(name + ".means"), T(name + ".scales"), T(name + ".weights"), (double)json[interceptKey]!),
+                (new LogErrorModel(Names(namesKey), T(name + ".means"), T(name + ".scales"), T(name + ".weights"), (double)json[interceptKey]!),
                  new NormalisedResidualQuantiles(T(name + ".ratios")));
             var (em, eq) = Model("energy", "energy_features", "energy_intercept");
             var (am, aq) = Model("atom", "atom_features", "atom_intercept");

@@ -109,6 +109,45 @@ public sealed class ModelFileRefusalTests : IDisposable
         AssertRefused("/dev/urandom", "/dev/urandom");
     }
 
+    /// <summary>
+    /// The committed model with a fitted uncertainty, its stored uncertainty's <c>energy_features</c> replaced by
+    /// <paramref name="names"/> and (when given) its head renamed in the metadata.
+    /// </summary>
+    private string WithUncertaintyInputs(string[] names, string? head = null)
+    {
+        var file = SafeTensorsFile.Read(CliFixtures.Cli("catpot_t2_catres_uncertainty.safetensors"));
+        var md = file.Metadata.ToDictionary(kv => kv.Key, kv => kv.Value);
+        var uncertainty = JsonNode.Parse(md[CatPot.Uncertainty.UncertaintyModel.MetadataKey])!.AsObject();
+        uncertainty["energy_features"] = new JsonArray([.. names.Select(n => (JsonNode)n)]);
+        md[CatPot.Uncertainty.UncertaintyModel.MetadataKey] = uncertainty.ToJsonString();
+        if (head is not null) md["head"] = head;
+        string path = _dir.File($"bad-uncertainty-{names.Length}-{head}.safetensors");
+        new SafeTensorsFile(file.Tensors, md).Write(path);
+        return path;
+    }
+
+    [Fact]
+    public void A_stored_uncertainty_with_an_unknown_input_is_refused_naming_it()
+    {
+        // Found by the fuzz harness: a damaged name in the stored uncertainty ended as an internal error at prediction.
+        string[] names = ["log_atoms", "log_rigid1e308ity", "entropy", "log_histogram_std", "tail_mass", "log_novelty_max", "log_novelty_top", "log_novelty_mean", "rarity_max"];
+        string water = _dir.File("water.extxyz");
+        File.WriteAllText(water, "3\nenergy=-2000.0\nO 0 0 0.1\nH 0.76 0 -0.47\nH -0.76 0 -0.47\n");
+        Assert.Equal(0, CliRun.Of("predict", CliFixtures.Cli("catpot_t2_catres_uncertainty.safetensors"), water, "-o", _dir.File("good.extxyz")).ExitCode);
+        var run = CliRun.Of("predict", WithUncertaintyInputs(names), water, "-o", _dir.File("out.extxyz"));
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("log_rigid1e308ity", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("catpot calibrate", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", run.Stderr, StringComparison.Ordinal);
+
+        // A histogram input is refused when the file's head gives no histogram.
+        var file = SafeTensorsFile.Read(WithUncertaintyInputs(["log_atoms", "entropy"], head: MaeHeadConfig.HeadName));
+        var e = Assert.Throws<ModelFileException>(() => CatPot.Uncertainty.UncertaintyModel.FromSafeTensors(file));
+        Assert.Contains("needs a histogram", e.Message, StringComparison.Ordinal);
+        // The committed file itself reads.
+        Assert.NotNull(CatPot.Uncertainty.UncertaintyModel.FromSafeTensors(SafeTensorsFile.Read(CliFixtures.Cli("catpot_t2_catres_uncertainty.safetensors"))));
+    }
+
     [Fact]
     public void The_good_file_is_accepted()
     {

@@ -55,7 +55,11 @@ internal sealed class InputFuzzer : IDisposable
             Read("extxyz/ase_types.extxyz"), Read("extxyz/mace_keys.extxyz"), Read("ase_write/vec_cell.extxyz"),
             Read("ase_write/json_keys.extxyz"), Read("ase_write/arrays_stress_charges.extxyz"), Read("peer/frames.extxyz")[..4000],
         ];
-        _seeds["safetensors"] = [Read("peer/catpot_hlgauss_small.safetensors"), Read("peer/catpot_mae_small.safetensors")];
+        _seeds["safetensors"] =
+        [
+            Read("peer/catpot_hlgauss_small.safetensors"), Read("peer/catpot_mae_small.safetensors"),
+            Read("cli/catpot_t2_catres_uncertainty.safetensors"),
+        ];
         _seeds["aselmdb"] = [Read("aselmdb/small.aselmdb"), Read("aselmdb/legacy.aselmdb")];
         _seeds["ase-db-sqlite"] = [Read("ase_write/rows.db")];
         _seeds["ase-db-json"] = [Read("ase_write/rows.json")];
