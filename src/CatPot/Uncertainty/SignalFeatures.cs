@@ -49,9 +49,11 @@ public sealed record SignalFeatures
     public double? TailMass { get; init; }
 
     /// <summary>Names of the fused model's inputs available for a head with or without a histogram.</summary>
-    public static string[] FusedNames(bool histogram) => histogram
-        ? ["log_atoms", "log_novelty_max", "log_novelty_top", "log_novelty_mean", "rarity_max", "log_rigidity", "entropy", "log_histogram_std", "tail_mass"]
-        : ["log_atoms", "log_novelty_max", "log_novelty_top", "log_novelty_mean", "rarity_max", "log_rigidity"];
+    public static string[] FusedNames(bool histogram) => histogram ? [.. StructureInputs, .. HistogramInputs] : [.. StructureInputs];
+
+    // The inputs of Feature: those of every model, and those that need the head's histogram.
+    private static readonly string[] StructureInputs = ["log_atoms", "log_novelty_max", "log_novelty_top", "log_novelty_mean", "rarity_max", "log_rigidity"];
+    private static readonly string[] HistogramInputs = ["entropy", "log_histogram_std", "tail_mass"];
 
     /// <summary>Inputs of the per-atom model, in the order <see cref="UncertaintyModel"/> passes them: the atom's log novelty and its rarity.</summary>
     public static string[] AtomNames => ["log_atom_novelty", "atom_rarity"];
@@ -60,12 +62,8 @@ public sealed record SignalFeatures
     /// Whether <see cref="Feature"/> knows <paramref name="name"/> and can give it for a model whose head does
     /// (<paramref name="histogram"/>) or does not give a histogram: for checking a stored uncertainty model when it is read.
     /// </summary>
-    public static bool IsAvailable(string name, bool histogram) => name switch
-    {
-        "log_atoms" or "log_novelty_max" or "log_novelty_top" or "log_novelty_mean" or "rarity_max" or "log_rigidity" or "log_total_rigidity" => true,
-        "entropy" or "log_histogram_std" or "tail_mass" => histogram,
-        _ => false,
-    };
+    public static bool IsAvailable(string name, bool histogram) =>
+        StructureInputs.Contains(name) || name == "log_total_rigidity" || (histogram && HistogramInputs.Contains(name));
 
     /// <summary>The value of a fused-model input by name.</summary>
     /// <exception cref="ArgumentException">Unknown name, or a histogram input on a structure without histogram.</exception>
