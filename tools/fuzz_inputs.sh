@@ -17,7 +17,7 @@ OUT=$(realpath -m "${3:-fuzz-report}")
 mkdir -p "$OUT"
 dotnet build tests/CatPot.Tests -c Release -v quiet -nologo >/dev/null
 status=0
-for format in extxyz safetensors aselmdb ase-db-sqlite ase-db-json ipi; do
+for format in extxyz safetensors aselmdb ase-db-sqlite ase-db-json ipi prediction; do
   # 400 MB of GC heap (plus the runtime's code and native memory) keeps the process under 500 MB.
   if ! CATPOT_FUZZ_CASES=$CASES CATPOT_FUZZ_SEED=$SEED CATPOT_FUZZ_REPORT=$OUT DOTNET_GCHeapHardLimit=0x19000000 DOTNET_gcServer=0 \
       dotnet test tests/CatPot.Tests -c Release --no-build -nologo -v quiet \

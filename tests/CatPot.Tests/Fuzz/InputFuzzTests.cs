@@ -23,6 +23,7 @@ public class InputFuzzTests
     [InlineData("ase-db-sqlite")]
     [InlineData("ase-db-json")]
     [InlineData("ipi")]
+    [InlineData("prediction")]
     public void MutatedInputs_NeverEndInAnInternalErrorOrAHang(string format)
     {
         string? folder = Environment.GetEnvironmentVariable("CATPOT_FUZZ_REPORT") is { Length: > 0 } f ? f : null;

@@ -28,7 +28,7 @@ namespace CatPot.Tests.Fuzz;
 internal sealed class InputFuzzer : IDisposable
 {
     /// <summary>The formats, in the order reports list them.</summary>
-    public static readonly string[] Formats = ["extxyz", "safetensors", "aselmdb", "ase-db-sqlite", "ase-db-json", "ipi"];
+    public static readonly string[] Formats = ["extxyz", "safetensors", "aselmdb", "ase-db-sqlite", "ase-db-json", "ipi", "prediction"];
 
     private static readonly string[] InterestingNumbers =
         ["0", "-0", "1", "-1", "2", "3", "11", "12", "101", "118", "119", "255", "2147483647", "2147483648", "-2147483649",
@@ -45,6 +45,7 @@ internal sealed class InputFuzzer : IDisposable
     private readonly string _fixtures;
     private readonly Dictionary<string, byte[][]> _seeds = new(StringComparer.Ordinal);
     private readonly string _frameFile;
+    private readonly string _predictModel;
 
     public InputFuzzer(string fixturesDir, TimeSpan hangLimit)
     {
@@ -60,6 +61,10 @@ internal sealed class InputFuzzer : IDisposable
             Read("peer/catpot_hlgauss_small.safetensors"), Read("peer/catpot_mae_small.safetensors"),
             Read("cli/catpot_t2_catres_uncertainty.safetensors"),
         ];
+        // Structures through the whole prediction path (validation, graph, model, stored uncertainty) of a model as CatPot
+        // writes it today: three whole molecules of the peer frames (biomolecules, electrolytes, a metal complex).
+        _seeds["prediction"] = [FirstFrames(Read("peer/frames.extxyz"), 3), Read("extxyz/mace_keys.extxyz")];
+        _predictModel = Path.Combine(fixturesDir, "cli", "catpot_t2_catres_uncertainty.safetensors");
         _seeds["aselmdb"] = [Read("aselmdb/small.aselmdb"), Read("aselmdb/legacy.aselmdb")];
         _seeds["ase-db-sqlite"] = [Read("ase_write/rows.db")];
         _seeds["ase-db-json"] = [Read("ase_write/rows.json")];
@@ -179,6 +184,14 @@ internal sealed class InputFuzzer : IDisposable
                 string output = Path.Combine(_dir, "out.extxyz");
                 File.Delete(output);
                 return RunCli(["predict", model, _frameFile, "-o", output]);
+            }
+            case "prediction":
+            {
+                string path = Path.Combine(_dir, "case-prediction.extxyz");
+                File.WriteAllBytes(path, _lastInput = MutateBytes(seedBytes, random, text: true));
+                string output = Path.Combine(_dir, "out-prediction.extxyz");
+                File.Delete(output);
+                return RunCli(["predict", _predictModel, path, "-o", output]);
             }
             default:
             {
@@ -460,6 +473,15 @@ internal sealed class InputFuzzer : IDisposable
     private static readonly JsonSerializerOptions ReportJson = new() { WriteIndented = true };
 
     private byte[] Read(string relative) => File.ReadAllBytes(Path.Combine(_fixtures, relative));
+
+    /// <summary>The first <paramref name="count"/> whole frames of an extxyz text (atom count, comment, atom lines).</summary>
+    private static byte[] FirstFrames(byte[] extxyz, int count)
+    {
+        var lines = Encoding.UTF8.GetString(extxyz).Split('\n');
+        int end = 0;
+        for (int f = 0; f < count; f++) end += 2 + int.Parse(lines[end].Trim(), CultureInfo.InvariantCulture);
+        return Encoding.UTF8.GetBytes(string.Join('\n', lines[..end]) + "\n");
+    }
 
     private static string Shorten(string s) => s.Length <= 300 ? s : s[..297] + "...";
 
