@@ -7,8 +7,11 @@ namespace CatPot.Cli;
 /// The one place where an exception escaping a command becomes an exit code and a single
 /// <c>catpot: error: …</c> line on stderr (plus the stack trace with <c>--verbose</c>).
 /// </summary>
-public static class CommandFailure
+public static partial class CommandFailure
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@" \(Parameter '[^']*'\)")]
+    private static partial System.Text.RegularExpressions.Regex ParameterSuffix();
+
     /// <summary>The exit code for an exception that ended a command.</summary>
     public static int ExitCodeOf(Exception exception) => exception switch
     {
@@ -32,6 +35,8 @@ public static class CommandFailure
                 + (verbose ? "" : " (run again with --verbose for the stack trace)"),
             _ => $"catpot: error: {exception.Message}",
         };
+        // An ArgumentException's message ends in " (Parameter 'name')", the name of a C# parameter, which tells a user nothing.
+        if (code != ExitCodes.RuntimeFailure) line = ParameterSuffix().Replace(line, "");
         stderr.WriteLine(line);
         if (verbose && code != ExitCodes.Cancelled)
             stderr.WriteLine(exception.ToString());

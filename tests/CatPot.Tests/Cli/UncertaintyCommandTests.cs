@@ -94,6 +94,19 @@ public sealed class UncertaintyCommandTests
     }
 
     [Fact]
+    public void CalibrateOnTooFewStructuresSaysHowManyItNeedsInUsersWords()
+    {
+        using var dir = new TempDirectory();
+        string model = CommandFixtures.SaveModel(dir.File("model.safetensors"));
+        var run = CliRun.Of("calibrate", model, Slice(dir, "val", 3), "--train", Slice(dir, "train", 10));
+        Assert.True(run.ExitCode == ExitCodes.BadInput, run.ToString());
+        Assert.Contains("at least 10 structures", run.Stderr);
+        // not the C# parameter name an ArgumentException carries
+        Assert.DoesNotContain("(Parameter", run.Stderr);
+        Assert.Null(ModelUncertainty.Load(model));
+    }
+
+    [Fact]
     public void CalibrateRequiresTheTrainingData()
     {
         using var dir = new TempDirectory();
