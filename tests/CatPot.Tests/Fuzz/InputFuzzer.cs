@@ -62,7 +62,7 @@ internal sealed class InputFuzzer : IDisposable
             Read("cli/catpot_t2_catres_uncertainty.safetensors"),
         ];
         // Structures through the whole prediction path (validation, graph, model, stored uncertainty) of a model as CatPot
-        // writes it today: three whole molecules of the peer frames (biomolecules, electrolytes, a metal complex).
+        // writes it today: the first three whole molecules of the peer frames (a biomolecule, two electrolytes) and the MACE-keys fixture.
         _seeds["prediction"] = [FirstFrames(Read("peer/frames.extxyz"), 3), Read("extxyz/mace_keys.extxyz")];
         _predictModel = Path.Combine(fixturesDir, "cli", "catpot_t2_catres_uncertainty.safetensors");
         _seeds["aselmdb"] = [Read("aselmdb/small.aselmdb"), Read("aselmdb/legacy.aselmdb")];
