@@ -1,5 +1,7 @@
+using System.Text.RegularExpressions;
 using CatPot.IO;
 using CatPot.Models;
+using CatPot.Training;
 
 namespace CatPot.Cli;
 
@@ -9,15 +11,15 @@ namespace CatPot.Cli;
 /// </summary>
 public static partial class CommandFailure
 {
-    [System.Text.RegularExpressions.GeneratedRegex(@" \(Parameter '[^']*'\)")]
-    private static partial System.Text.RegularExpressions.Regex ParameterSuffix();
+    [GeneratedRegex(@" \(Parameter '[^']*'\)")]
+    private static partial Regex ParameterSuffix();
 
     /// <summary>The exit code for an exception that ended a command.</summary>
     public static int ExitCodeOf(Exception exception) => exception switch
     {
         OperationCanceledException => ExitCodes.Cancelled,
         CommandLineUsageException => ExitCodes.UsageError,
-        CatPot.Training.NoTrainedModelException => ExitCodes.Incomplete,
+        NoTrainedModelException => ExitCodes.Incomplete,
         StructureFormatException or ModelFileException or InvalidDataException or OutputPathException => ExitCodes.BadInput,
         FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or PathTooLongException => ExitCodes.BadInput,
         _ => ExitCodes.RuntimeFailure,

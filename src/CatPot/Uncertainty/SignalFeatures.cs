@@ -51,8 +51,10 @@ public sealed record SignalFeatures
     /// <summary>Names of the fused model's inputs available for a head with or without a histogram.</summary>
     public static string[] FusedNames(bool histogram) => histogram ? [.. StructureInputs, .. HistogramInputs] : [.. StructureInputs];
 
-    // The inputs of Feature: those of every model, and those that need the head's histogram.
+    // The inputs of Feature: those of every model (the fused default, and log_total_rigidity, which fits may choose), and
+    // those that need the head's histogram.
     private static readonly string[] StructureInputs = ["log_atoms", "log_novelty_max", "log_novelty_top", "log_novelty_mean", "rarity_max", "log_rigidity"];
+    private static readonly string[] OptionalStructureInputs = ["log_total_rigidity"];
     private static readonly string[] HistogramInputs = ["entropy", "log_histogram_std", "tail_mass"];
 
     /// <summary>Inputs of the per-atom model, in the order <see cref="UncertaintyModel"/> passes them: the atom's log novelty and its rarity.</summary>
@@ -63,7 +65,7 @@ public sealed record SignalFeatures
     /// (<paramref name="histogram"/>) or does not give a histogram: for checking a stored uncertainty model when it is read.
     /// </summary>
     public static bool IsAvailable(string name, bool histogram) =>
-        StructureInputs.Contains(name) || name == "log_total_rigidity" || (histogram && HistogramInputs.Contains(name));
+        StructureInputs.Contains(name) || OptionalStructureInputs.Contains(name) || (histogram && HistogramInputs.Contains(name));
 
     /// <summary>The value of a fused-model input by name.</summary>
     /// <exception cref="ArgumentException">Unknown name, or a histogram input on a structure without histogram.</exception>

@@ -213,29 +213,22 @@ public sealed class UncertaintyModel
             var rigidity = new LastLayerRigidity(T("rigidity.gram"), dr);
             // The inputs must be ones the model can give: a histogram input needs a head with a histogram.
             bool histogram = file.Metadata.TryGetValue("head", out var headName) && EnergyHeads.ByName.TryGetValue(headName, out var head) && head.Default.IsDistributional;
-            string[] Names(string namesKey)
+            var energyNames = json["energy_features"]!.AsArray().Select(n => (string)n!).ToArray();
+            foreach (string n in energyNames)
             {
-                var names = json[namesKey]!.AsArray().Select(n => (string)n!).ToArray();
-                if (namesKey == "atom_features")
-                {
-                    // Fixed inputs, passed by position.
-                    if (!names.SequenceEqual(SignalFeatures.AtomNames)) throw new FormatException($"atom_features must be [{string.Join(", ", SignalFeatures.AtomNames)}]");
-                    return names;
-                }
-                foreach (string n in names)
-                {
-                    if (!SignalFeatures.IsAvailable(n, histogram))
-                        throw new FormatException(SignalFeatures.IsAvailable(n, histogram: true)
-                            ? $"{namesKey} names '{n}', which needs a histogram that the model's head ('{headName}') does not give"
-                            : $"{namesKey} names an unknown input '{n}'");
-                }
-                return names;
+                if (!SignalFeatures.IsAvailable(n, histogram))
+                    throw new FormatException(SignalFeatures.IsAvailable(n, histogram: true)
+                        ? $"energy_features names '{n}', which needs a histogram that the model's head ('{headName}') does not give"
+                        : $"energy_features names an unknown input '{n}'");
             }
-            (LogErrorModel, NormalisedResidualQuantiles) Model(string name, string namesKey, string interceptKey) =>
-                (new LogErrorModel(Names(namesKey), T(name + ".means"), T(name + ".scales"), T(name + ".weights"), (double)json[interceptKey]!),
+            // The per-atom inputs are fixed and passed by position.
+            var atomNames = json["atom_features"]!.AsArray().Select(n => (string)n!).ToArray();
+            if (!atomNames.SequenceEqual(SignalFeatures.AtomNames)) throw new FormatException($"atom_features must be [{string.Join(", ", SignalFeatures.AtomNames)}]");
+            (LogErrorModel, NormalisedResidualQuantiles) Model(string name, string[] names, string interceptKey) =>
+                (new LogErrorModel(names, T(name + ".means"), T(name + ".scales"), T(name + ".weights"), (double)json[interceptKey]!),
                  new NormalisedResidualQuantiles(T(name + ".ratios")));
-            var (em, eq) = Model("energy", "energy_features", "energy_intercept");
-            var (am, aq) = Model("atom", "atom_features", "atom_intercept");
+            var (em, eq) = Model("energy", energyNames, "energy_intercept");
+            var (am, aq) = Model("atom", atomNames, "atom_intercept");
             NoveltyInflation? inflation = null;
             if (json["novelty_exponent"] is { } exponent)
                 inflation = new NoveltyInflation(
