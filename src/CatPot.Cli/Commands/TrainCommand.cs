@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using CatPot.Chemistry;
 using CatPot.Data;
 using CatPot.Distributed;
@@ -207,7 +208,7 @@ public static class TrainCommand
             {
                 finished = ExitCodes.Incomplete;
                 var bestEpoch = trainer.History.Last(h => h.IsBest);
-                context.Error.WriteLine($"catpot: error: {diverged}, so no step could be taken. {Trainer.ModelFileName} keeps the best model (epoch {bestEpoch.Epoch}). {trainer.DivergenceFix}");
+                context.Error.WriteLine($"catpot: error: {diverged}, so no step could be taken. {Trainer.ModelFileName} keeps the best model (epoch {bestEpoch.Epoch}). {trainer.DivergenceFix} A tighter gradient-norm clip (--clip-norm; this run: {options.ClipNorm.ToString(CultureInfo.InvariantCulture)}) can help too.");
             }
             context.Error.WriteLine($"catpot: models and checkpoint in {outDir}");
 

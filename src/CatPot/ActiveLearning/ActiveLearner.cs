@@ -323,7 +323,7 @@ public sealed class ActiveLearner
         }
         trainer.Run(epochDone: _ => Checkpoint?.Invoke($"epoch {r}"), cancellation: cancellation);
         trainer.EnsureBestModel();
-        if (trainer.Divergence is string diverged) _progress.WriteLine($"learn: round {r}: {diverged}; the round keeps its best model (lower --lr)");
+        if (trainer.Divergence is string diverged) _progress.WriteLine($"learn: round {r}: {diverged}; the round keeps its best model. {trainer.DivergenceFix}");
         double seconds = clock.Elapsed.TotalSeconds;
         AtomicFile.WriteAllText(marker, JsonSerializer.Serialize(new { seconds, epochs = trainer.EpochsDone, best_validation_force_mae = trainer.History.Where(h => h.IsBest).Select(h => h.ValidationForceMae).LastOrDefault() }, Json));
         return seconds;

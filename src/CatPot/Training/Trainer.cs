@@ -175,9 +175,12 @@ public sealed class Trainer
         ? $"training diverged in epoch {epoch}: every batch had a non-finite loss or gradient"
         : null;
 
-    /// <summary>What to change after a diverged run, in words (with this run's learning rate).</summary>
+    /// <summary>
+    /// What to change after a diverged run, in words (with this run's learning rate). It names only <c>--lr</c>, the option
+    /// every training command (train, learn, experiment) has; train adds its own <c>--clip-norm</c>.
+    /// </summary>
     public string DivergenceFix => string.Create(CultureInfo.InvariantCulture,
-        $"Lower the learning rate (--lr; this run: {Options.LearningRate}) or clip the gradient norm (--clip-norm), or check the training labels.");
+        $"Lower the learning rate (--lr; this run: {Options.LearningRate}), or check the training labels.");
 
     /// <summary>True when some epoch had a finite validation score, so <see cref="ModelFileName"/> holds a model.</summary>
     public bool HasBestModel => _history.Any(h => h.IsBest);
