@@ -19,7 +19,7 @@ public static class LearnCommand
     public static Command Create()
     {
         var output = new Option<string>("--out") { Description = "Run directory (dataset.extxyz, labels.log, rounds/, learn-report.html)", DefaultValueFactory = _ => "learn-run" };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out with its saved settings (other options are ignored)" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out with its saved settings (other options are ignored, except --lr, which replaces the learning rate of the rounds still to train)" };
         var initial = new Option<string?>("--initial") { Description = "Labelled initial set (extxyz with energy and forces)" };
         var start = new Option<string?>("--start") { Description = "Starting structure(s) of the exploration MD; without --initial, also of an initial MD labelled on the fly" };
         var initialFrames = new Option<int>("--initial-frames") { Description = "Frames of the initial reference MD (without --initial)", DefaultValueFactory = _ => 20 };
@@ -82,6 +82,21 @@ public static class LearnCommand
             {
                 settings = ActiveLearner.LoadSettings(dir);
                 context.Error.WriteLine($"learn: resuming {dir}");
+                // The one option a resumed run takes: a round that diverged and saved no model (exit 5) names --lr as the fix.
+                if (parse.GetResult(lr) is { Implicit: false })
+                {
+                    settings = settings with { Training = settings.Training with { LearningRate = parse.GetValue(lr) } };
+                    try
+                    {
+                        settings.Validate();
+                    }
+                    catch (ArgumentException e)
+                    {
+                        throw new CommandLineUsageException(e.Message);
+                    }
+                    ActiveLearner.SaveSettings(dir, settings);
+                    context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"learn: learning rate {settings.Training.LearningRate} from here on"));
+                }
             }
             else
             {

@@ -303,13 +303,19 @@ public sealed class ActiveLearner
         Checkpoint?.Invoke($"train {r}");
         string trainDir = Path.Combine(rdir, "train");
         var clock = Stopwatch.StartNew();
-        Trainer trainer;
+        Trainer? trainer = null;
         if (File.Exists(Path.Combine(trainDir, Trainer.CheckpointFileName)))
         {
             trainer = Trainer.Resume(trainDir, train, val);
-            _progress.WriteLine($"learn: round {r}: resuming training after epoch {trainer.EpochsDone} of {trainer.Options.Epochs}");
+            // A resume with a new --lr (the fix a diverged round names) trains the round afresh: its checkpoint holds the old rate's weights.
+            if (trainer.Options.LearningRate != _settings.Training.LearningRate)
+            {
+                _progress.WriteLine($"learn: round {r}: the learning rate changed, so the round trains afresh");
+                trainer = null;
+            }
+            else _progress.WriteLine($"learn: round {r}: resuming training after epoch {trainer.EpochsDone} of {trainer.Options.Epochs}");
         }
-        else
+        if (trainer is null)
         {
             var options = _settings.Training with
             {

@@ -29,6 +29,27 @@ public sealed class LearnCommandTests
     }
 
     [Fact]
+    public void A_run_whose_first_round_saved_no_model_resumes_with_a_lower_learning_rate()
+    {
+        using var dir = new TempDirectory();
+        string initial = dir.File("initial.extxyz");
+        ExtXyzWriter.WriteFile(initial, Enumerable.Range(0, 6).Select(i => FakeLabeller.Triangle(i)));
+        string label = dir.File("label.extxyz");
+        ExtXyzWriter.WriteFile(label, [FakeLabeller.Triangle(42)]);
+        string outDir = dir.File("run");
+        var diverged = CliRun.Of("learn", "--out", outDir, "--initial", initial, "--labeller", $"cp '{label}' {{output}}",
+            "--budget", "2", "-B", "2", "--md-steps", "20", "--sample-interval", "5", "--max-std", "1e-12", "--trajectories", "1",
+            "--epochs", "2", "--retrain-epochs", "1", "--features", "8", "--layers", "1", "--bins", "16", "--threads", "1", "--lr", "1e30");
+        Assert.True(diverged.ExitCode == 5, diverged.ToString());
+        Assert.Contains("--lr", diverged.Stderr);
+        var resumed = CliRun.Of("learn", "--out", outDir, "--resume", "--lr", "1e-3");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains("learning rate 0.001 from here on", resumed.Stderr);
+        Assert.Equal(1e-3, ActiveLearner.LoadSettings(outDir).Training.LearningRate);
+        Assert.Equal(8, new LearnDataset(outDir).Frames.Count);
+    }
+
+    [Fact]
     public void ExternalCommandLabellerRunsTheLoopAndWritesTheReport()
     {
         // The reference "method" copies a fixed labelled triangle: the loop, the CLI wiring, the dataset and the report
