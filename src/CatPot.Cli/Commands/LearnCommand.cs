@@ -85,15 +85,7 @@ public static class LearnCommand
                 // The one option a resumed run takes: a round that diverged and saved no model (exit 5) names --lr as the fix.
                 if (parse.GetResult(lr) is { Implicit: false })
                 {
-                    settings = settings with { Training = settings.Training with { LearningRate = parse.GetValue(lr) } };
-                    try
-                    {
-                        settings.Validate();
-                    }
-                    catch (ArgumentException e)
-                    {
-                        throw new CommandLineUsageException(e.Message);
-                    }
+                    settings = Validated(settings with { Training = settings.Training with { LearningRate = parse.GetValue(lr) } });
                     ActiveLearner.SaveSettings(dir, settings);
                     context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"learn: learning rate {settings.Training.LearningRate} from here on"));
                 }
@@ -148,14 +140,7 @@ public static class LearnCommand
                         Threads = parse.GetValue(threads),
                     },
                 };
-                try
-                {
-                    settings.Validate();
-                }
-                catch (ArgumentException e)
-                {
-                    throw new CommandLineUsageException(e.Message);
-                }
+                settings = Validated(settings);
             }
 
             ILabeller reference;
@@ -193,6 +178,20 @@ public static class LearnCommand
     public static ILabeller CreateLabeller(LearnSettings settings) => settings.Labeller == "xtb"
         ? new XtbLabeller(settings.XtbPath, timeout: TimeSpan.FromSeconds(settings.LabelTimeoutSeconds))
         : new ExternalCommandLabeller(settings.Labeller, TimeSpan.FromSeconds(settings.LabelTimeoutSeconds));
+
+    /// <summary>The settings, or a usage error (exit 2) naming what is wrong with them.</summary>
+    private static LearnSettings Validated(LearnSettings settings)
+    {
+        try
+        {
+            settings.Validate();
+            return settings;
+        }
+        catch (ArgumentException e)
+        {
+            throw new CommandLineUsageException(e.Message);
+        }
+    }
 
     private static void WriteReport(string dir, string[]? compare, CommandContext context)
     {

@@ -1,4 +1,5 @@
 using CatPot.ActiveLearning;
+using CatPot.Cli;
 using CatPot.IO;
 using CatPot.Tests.ActiveLearning;
 using Xunit;
@@ -40,8 +41,11 @@ public sealed class LearnCommandTests
         var diverged = CliRun.Of("learn", "--out", outDir, "--initial", initial, "--labeller", $"cp '{label}' {{output}}",
             "--budget", "2", "-B", "2", "--md-steps", "20", "--sample-interval", "5", "--max-std", "1e-12", "--trajectories", "1",
             "--epochs", "2", "--retrain-epochs", "1", "--features", "8", "--layers", "1", "--bins", "16", "--threads", "1", "--lr", "1e30");
-        Assert.True(diverged.ExitCode == 5, diverged.ToString());
+        Assert.True(diverged.ExitCode == ExitCodes.Incomplete, diverged.ToString());
         Assert.Contains("--lr", diverged.Stderr);
+        var refused = CliRun.Of("learn", "--out", outDir, "--resume", "--lr", "-1");
+        Assert.True(refused.ExitCode == ExitCodes.UsageError, refused.ToString());
+        Assert.Equal(1e30, ActiveLearner.LoadSettings(outDir).Training.LearningRate);
         var resumed = CliRun.Of("learn", "--out", outDir, "--resume", "--lr", "1e-3");
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Contains("learning rate 0.001 from here on", resumed.Stderr);
