@@ -36,6 +36,10 @@ public sealed class HeadOptions
     /// <summary>The options, to add to a command.</summary>
     public IEnumerable<Option> All => [_head, _bins, _sigmaRatio, _temperature, _settings];
 
+    /// <summary>True when <c>--head-setting</c> gives <paramref name="key"/> (so a recipe's choice for it gives way).</summary>
+    public bool Sets(ParseResult parseResult, string key)
+        => (parseResult.GetValue(_settings) ?? []).Any(item => item.IndexOf('=', StringComparison.Ordinal) is int eq && eq > 0 && item[..eq].Trim() == key);
+
     /// <summary>The chosen head with its settings.</summary>
     /// <exception cref="CommandLineUsageException">A setting the head does not have, a malformed KEY=VALUE or a value out of range.</exception>
     public EnergyHeadConfig Parse(ParseResult parseResult)

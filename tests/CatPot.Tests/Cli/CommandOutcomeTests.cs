@@ -307,6 +307,8 @@ public class CommandOutcomeTests
         Assert.Equal(-2040.0, model.Statistics.ElementReferences[8]);
         Assert.Equal(CatPot.Training.SmallDataRecipe.TensorChannelsFor(8), model.Config.TensorChannels);
         Assert.Equal(CatPot.Training.SmallDataRecipe.RadialBasis, model.Config.RadialBasis);
+        Assert.Contains("histogram gradient detached", run.Stderr);
+        Assert.Equal("detached", ((CatPot.Models.Heads.ResidualCategoricalHeadConfig)model.Config.Head).HistogramGradient);
     }
 
     [Theory]
@@ -322,6 +324,8 @@ public class CommandOutcomeTests
         Assert.True(run.ExitCode == ExitCodes.Ok, run.ToString());
         var model = CatPot.Models.PotentialFile.Load<float>(System.IO.Path.Combine(dir.File("run"), "model.safetensors"));
         Assert.Equal(channels, model.Config.TensorChannels);
+        // the recipe also detaches the default head's histogram; without the recipe it stays shared
+        Assert.Equal(extra.Contains("direct") ? "shared" : "detached", ((CatPot.Models.Heads.ResidualCategoricalHeadConfig)model.Config.Head).HistogramGradient);
     }
 
     [Fact]
@@ -352,12 +356,14 @@ public class CommandOutcomeTests
     }
 
     [Fact]
-    public void A_weight_decay_radial_basis_and_force_loss_given_on_the_command_line_win_over_the_small_data_recipe()
+    public void A_weight_decay_radial_basis_force_loss_and_histogram_gradient_given_on_the_command_line_win_over_the_small_data_recipe()
     {
         using var dir = new TempDirectory();
         string data = CommandFixtures.WriteText(dir.File("water.extxyz"), string.Concat(Enumerable.Repeat(CommandFixtures.WaterWithForces, 10)));
-        var run = CliRun.Of("train", "--train", data, "--test", "none", "--epochs", "1", "--features", "8", "--layers", "1", "--weight-decay", "0.02", "--rbf", "5", "--force-loss", "l2mae", "--out", dir.File("run"));
+        var run = CliRun.Of("train", "--train", data, "--test", "none", "--epochs", "1", "--features", "8", "--layers", "1", "--weight-decay", "0.02", "--rbf", "5", "--force-loss", "l2mae", "--head-setting", "histogram_gradient=shared", "--out", dir.File("run"));
         Assert.True(run.ExitCode == ExitCodes.Ok, run.ToString());
+        Assert.DoesNotContain("histogram gradient", run.Stderr);
+        Assert.Contains("CE weight 0.1, T = 1) head", run.Stderr);
         Assert.Contains("small-data recipe", run.Stderr);
         Assert.Contains("weight decay 0.02,", run.Stderr);
         Assert.Contains(" 5 radial functions", run.Stderr);

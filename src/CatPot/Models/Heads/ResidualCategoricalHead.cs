@@ -11,7 +11,9 @@ namespace CatPot.Models.Heads;
 /// histogram over the residual y_n − ŷ_n on equal bins from −R to +R (R = <see cref="HalfRangeMeV"/>, w = σ/sigma_ratio)
 /// with two tail bins models the error, trained with <see cref="CrossEntropyWeight"/>·CE against the Gaussian target
 /// of the residual (ŷ_n is a constant there). Both readouts share the hidden layer; as in <c>"cat"</c> the atoms are
-/// averaged before the last layer. Entropy, std_E and the histogram describe E around the point energy.
+/// averaged before the last layer. Entropy, std_E and the histogram describe E around the point energy. With
+/// <see cref="HistogramGradient"/> <c>"detached"</c> the cross-entropy trains the histogram rows only, so the potential
+/// energy surface is trained by the regression loss alone, as in the <c>mae</c> head.
 /// </summary>
 public sealed record ResidualCategoricalHeadConfig : TailedHistogramHeadConfig
 {
@@ -33,6 +35,22 @@ public sealed record ResidualCategoricalHeadConfig : TailedHistogramHeadConfig
     /// </summary>
     public double HiddenRatio { get; init; } = DefaultHiddenRatio;
 
+    /// <summary>
+    /// Where the cross-entropy's gradient goes: <c>"shared"</c> (the default, and what files written before this setting
+    /// existed did) trains the histogram rows, the hidden layer and the backbone; <c>"detached"</c> stops it at the hidden
+    /// layer, so the histogram reads the regression's features without bending them (the design of Orb-v3's confidence
+    /// head) and a run trains the same energy surface as the <c>mae</c> head at the same seed, up to the order of float
+    /// sums. The small-data recipe picks <c>"detached"</c> (<see cref="Training.SmallDataRecipe.HistogramGradient"/>).
+    /// Outputs are computed the same way for both; only training differs.
+    /// </summary>
+    public string HistogramGradient { get; init; } = SharedGradient;
+
+    /// <summary>The <see cref="HistogramGradient"/> value that lets the cross-entropy train the whole model.</summary>
+    public const string SharedGradient = "shared";
+
+    /// <summary>The <see cref="HistogramGradient"/> value that lets the cross-entropy train the histogram rows only.</summary>
+    public const string DetachedGradient = "detached";
+
     /// <summary>The default <see cref="HiddenRatio"/> (the label names the ratio only when it differs).</summary>
     public const double DefaultHiddenRatio = 0.5;
 
@@ -47,7 +65,7 @@ public sealed record ResidualCategoricalHeadConfig : TailedHistogramHeadConfig
 
     /// <inheritdoc/>
     public override string Label => string.Create(CultureInfo.InvariantCulture,
-        $"Residual categorical (σ = {SigmaMeV:0.##} meV/atom, ±{HalfRangeMeV:0.##} meV/atom, CE weight {CrossEntropyWeight:0.###}, T = {Temperature:0.##}{(HiddenRatio == DefaultHiddenRatio ? "" : $", hidden {HiddenRatio:0.##}·F")})");
+        $"Residual categorical (σ = {SigmaMeV:0.##} meV/atom, ±{HalfRangeMeV:0.##} meV/atom, CE weight {CrossEntropyWeight:0.###}, T = {Temperature:0.##}{(HiddenRatio == DefaultHiddenRatio ? "" : $", hidden {HiddenRatio:0.##}·F")}{(HistogramGradient == DetachedGradient ? ", histogram detached" : "")})");
 
     /// <summary>Row 0 of the last layer is the regression energy.</summary>
     protected override int ExtraOutputs => 1;
@@ -59,6 +77,7 @@ public sealed record ResidualCategoricalHeadConfig : TailedHistogramHeadConfig
         if (!(HalfRangeMeV > SigmaMeV) || !double.IsFinite(HalfRangeMeV)) throw new ArgumentException($"half_range_mev must be finite and > sigma_mev, got {HalfRangeMeV}.");
         if (!(CrossEntropyWeight >= 0) || !double.IsFinite(CrossEntropyWeight)) throw new ArgumentException($"cross_entropy_weight must be ≥ 0, got {CrossEntropyWeight}.");
         if (!(HiddenRatio > 0 && HiddenRatio <= 1)) throw new ArgumentException($"hidden_ratio must be in (0, 1] (the hidden width as a fraction of F), got {HiddenRatio}.");
+        if (HistogramGradient is not (SharedGradient or DetachedGradient)) throw new ArgumentException($"histogram_gradient must be \"{SharedGradient}\" or \"{DetachedGradient}\", got \"{HistogramGradient}\".");
     }
 
     /// <inheritdoc/>
@@ -81,6 +100,7 @@ public sealed class ResidualCategoricalHead<T> : EnergyHead<T> where T : unmanag
     private readonly T _inverseTemperature;
     private readonly TailedSupport _support;
     private readonly double _sigma;
+    private readonly bool _detached;
 
     /// <summary>Registers <c>energy.mlp1</c> [H, F] and <c>energy.mlp2</c> [1 + K + 2, H] (row 0: the regression; H = hidden_ratio·F).</summary>
     public ResidualCategoricalHead(ResidualCategoricalHeadConfig config, ParameterSet<T> parameters, int features, TailedSupport support, double sigma)
@@ -93,6 +113,7 @@ public sealed class ResidualCategoricalHead<T> : EnergyHead<T> where T : unmanag
         _mlp1 = new LinearLayer<T>(parameters, "energy.mlp1", features, hidden);
         _mlp2 = new LinearLayer<T>(parameters, "energy.mlp2", hidden, 1 + support.BinCount);
         _inverseTemperature = T.CreateChecked(1.0 / config.Temperature);
+        _detached = config.HistogramGradient == ResidualCategoricalHeadConfig.DetachedGradient;
     }
 
     /// <inheritdoc/>
@@ -110,7 +131,10 @@ public sealed class ResidualCategoricalHead<T> : EnergyHead<T> where T : unmanag
         var hidden = HeadMath.StructureMean(Tensor.Silu(_mlp1.Forward(s)), input);      // [S,H]
         var all = _mlp2.Forward(hidden);                                                   // [S,1+K+2]
         var yHat = Tensor.Reshape(Tensor.Narrow(all, 1, 0, 1), input.StructureCount);
-        var logp = Tensor.LogSoftmax(Tensor.Narrow(all, 1, 1, _support.BinCount) * _inverseTemperature);
+        // Detached: the logits come from a second product on a copy of the hidden features that the tape does not trace
+        // back, so the cross-entropy reaches the histogram rows of mlp2 and nothing below (the same values either way).
+        var logits = _detached ? _mlp2.Forward(hidden.Detach()) : all;
+        var logp = Tensor.LogSoftmax(Tensor.Narrow(logits, 1, 1, _support.BinCount) * _inverseTemperature);
         return new HeadOutput<T> { NormalizedEnergy = yHat, LogProbabilities = logp };
     }
 

@@ -166,6 +166,43 @@ public sealed class EnergyHeadsTests : IDisposable
         Assert.Equal(expected, loss.ToScalar(), 10);
     }
     [Fact]
+    public void A_detached_residual_histogram_trains_only_its_own_rows_and_predicts_what_the_shared_one_predicts()
+    {
+        var frames = StructureFiles.ReadAll(PeerFixtures.PathOf("frames.extxyz")).Take(3).ToArray();
+        var input = ModelInput<double>.FromBatch(GraphBatch.Create(frames, new NeighborListBuilder(5.0)));
+        double[] targets = [0.3, -0.2, 0.1];
+        (HeadOutput<double> Output, Dictionary<string, double[]> Grads) Run(string gradient, double weight)
+        {
+            var head = new ResidualCategoricalHeadConfig { SigmaMeV = 70, HalfRangeMeV = 700, CrossEntropyWeight = weight, HistogramGradient = gradient }.Fit([0.0], Stats());
+            var model = new Potential<double>(new PotentialConfig { Features = 8, Layers = 1, RadialBasis = 4, Head = head }, Stats());
+            model.InitializeParameters(3);
+            var o = model.Forward(input);
+            var items = model.Parameters.Items;
+            var grads = Autograd.Grad(model.Head.Loss(o.Head, targets), [.. items.Select(p => p.Tensor)]);
+            return (o.Head, items.Select((p, i) => (p.Name, grads[i].ToArray())).ToDictionary(p => p.Name, p => p.Item2));
+        }
+        var detached = Run(ResidualCategoricalHeadConfig.DetachedGradient, 0.5);
+        var regressionOnly = Run(ResidualCategoricalHeadConfig.DetachedGradient, 0.0);
+        var shared = Run(ResidualCategoricalHeadConfig.SharedGradient, 0.5);
+
+        // the same outputs either way: only where the gradient goes differs
+        Assert.Equal(shared.Output.NormalizedEnergy.ToArray(), detached.Output.NormalizedEnergy.ToArray());
+        Assert.Equal(shared.Output.LogProbabilities!.ToArray(), detached.Output.LogProbabilities!.ToArray());
+        // detached: below the last layer, and in its regression row, the cross-entropy adds nothing
+        int hidden = new ResidualCategoricalHeadConfig().HiddenFeatures(8);
+        foreach (var (name, grad) in detached.Grads)
+        {
+            int rows = name switch { "energy.mlp2.weight" => hidden, "energy.mlp2.bias" => 1, _ => grad.Length };
+            for (int i = 0; i < rows; i++) Assert.Equal(regressionOnly.Grads[name][i], grad[i], 14);   // up to the order of sums
+        }
+        Assert.NotEqual(regressionOnly.Grads["energy.mlp2.weight"][hidden..], detached.Grads["energy.mlp2.weight"][hidden..]);
+        for (int i = hidden; i < detached.Grads["energy.mlp2.weight"].Length; i++) Assert.Equal(shared.Grads["energy.mlp2.weight"][i], detached.Grads["energy.mlp2.weight"][i], 14);
+        // shared: the cross-entropy reaches the hidden layer (what detaching removes)
+        Assert.NotEqual(regressionOnly.Grads["energy.mlp1.weight"], shared.Grads["energy.mlp1.weight"]);
+        Assert.Contains("histogram_gradient", Assert.Throws<ArgumentException>(() => EnergyHeads.Read("catres", new() { ["histogram_gradient"] = "frozen" })).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Changing_the_energy_head_changes_no_other_initial_weight_and_the_residual_regression_row_starts_as_the_mae_head()
     {
         var stats = Stats();
