@@ -63,9 +63,9 @@ public static class SmallDataRecipe
 
     /// <summary>
     /// How the small-data recipe trains the default head's histogram (<see cref="Models.Heads.ResidualCategoricalHeadConfig.HistogramGradient"/>):
-    /// detached, so its cross-entropy does not bend the energy surface the forces come from. With the cross-entropy
-    /// shared, acac's test F RMSE over seeds 0–2 was 13.77 / 17.88 / 20.52 meV/Å against the <c>mae</c> head's 13.62 /
-    /// 14.02 / 16.65 with the same seeds (docs/small-data-recipe.md, section 10).
+    /// detached, so its cross-entropy does not bend the energy surface the forces come from. acac test F RMSE, seeds
+    /// 0–2: shared 13.77 / 17.88 / 20.52 meV/Å, detached 14.23 / 14.65 / 14.83 (<c>--head mae</c>: 13.62 / 14.02 / 16.65;
+    /// docs/small-data-recipe.md, section 10).
     /// </summary>
     public const string HistogramGradient = Models.Heads.ResidualCategoricalHeadConfig.DetachedGradient;
 
