@@ -153,19 +153,25 @@ foreach (var (name, path) in ood)
     var fs = SignalExtractor.Extract(model, frames);
     oodFrames.Add((name, frames, fs));
     var fe = fs.Select(unc.Estimate).ToArray();
+    // Far out of domain a model can overflow (non-finite energy; energy_std is then infinite): JSON has no such
+    // numbers, so a non-finite mean is written as null, with the count of those frames and the median beside it.
+    static JsonNode? Num(double x) => double.IsFinite(x) ? JsonValue.Create(x) : null;
+    var stds = fe.Select(e => e.EnergyStd).Order().ToArray();
     var o = new JsonObject
     {
         ["frames"] = frames.Count,
-        ["mean_energy_std"] = fe.Average(e => e.EnergyStd),
-        ["mean_energy_std_without_ood_factor"] = fe.Average(e => e.EnergyStd / (e.NoveltyInflation * e.BondFactor)),
-        ["mean_novelty_inflation"] = fe.Average(e => e.NoveltyInflation),
+        ["frames_non_finite_energy"] = fs.Count(s => !double.IsFinite(s.Energy)),
+        ["mean_energy_std"] = Num(fe.Average(e => e.EnergyStd)),
+        ["median_energy_std"] = Num(stds[stds.Length / 2]),
+        ["mean_energy_std_without_ood_factor"] = Num(fe.Average(e => e.EnergyStd / (e.NoveltyInflation * e.BondFactor))),
+        ["mean_novelty_inflation"] = Num(fe.Average(e => e.NoveltyInflation)),
         ["frames_inflated"] = fe.Count(e => e.NoveltyInflation > 1),
-        ["mean_bond_factor"] = fe.Average(e => e.BondFactor),
+        ["mean_bond_factor"] = Num(fe.Average(e => e.BondFactor)),
         ["frames_bond_factor"] = fe.Count(e => e.BondFactor > 1),
-        ["mean_novelty_max"] = fe.Average(e => e.Signals.NoveltyMax),
-        ["mean_rigidity"] = fe.Average(e => e.Signals.Rigidity),
+        ["mean_novelty_max"] = Num(fe.Average(e => e.Signals.NoveltyMax)),
+        ["mean_rigidity"] = Num(fe.Average(e => e.Signals.Rigidity)),
     };
-    if (frames.All(f => f.Energy is not null)) o["energy_mae"] = frames.Select((f, i) => Math.Abs(fs[i].Energy - f.Energy!.Value)).Average();
+    if (frames.All(f => f.Energy is not null)) o["energy_mae"] = Num(frames.Select((f, i) => Math.Abs(fs[i].Energy - f.Energy!.Value)).Average());
     foreach (var key in new[] { "OH_dist", "separation", "temperature_K" })
         if (frames.All(f => f.Info.ContainsKey(key)))
         {

@@ -46,7 +46,7 @@ public static class PredictCommand
             bool forcesConservative = parseResult.GetValue(conservative);
             int budget = parseResult.GetValue(maxAtoms);
             var coverage = new ElementCoverage(potential);
-            long written = 0;
+            long written = 0, nonFinite = 0, firstNonFinite = -1;
             bool cancelled = false;
             using (var writer = ExtXyzWriter.CreateAtomic(outPath))
             {
@@ -57,7 +57,14 @@ public static class PredictCommand
                     if (chunk.Count == 0) return;
                     var predictions = PotentialPredictor.Predict(potential, chunk, forcesConservative, budget);
                     var estimates = uncertainty is null ? null : ModelUncertainty.Estimate(potential, uncertainty, chunk, budget);
-                    for (int i = 0; i < chunk.Count; i++) writer.Write(WithPrediction(chunk[i], predictions[i], forcesConservative, estimates?[i]));
+                    for (int i = 0; i < chunk.Count; i++)
+                    {
+                        if (!double.IsFinite(predictions[i].Energy) || !predictions[i].Forces.All(double.IsFinite))
+                        {
+                            if (nonFinite++ == 0) firstNonFinite = written + i;
+                        }
+                        writer.Write(WithPrediction(chunk[i], predictions[i], forcesConservative, estimates?[i]));
+                    }
                     written += chunk.Count;
                     chunk.Clear();
                     chunkAtoms = 0;
@@ -78,6 +85,10 @@ public static class PredictCommand
                 writer.Commit();
             }
             foreach (var warning in coverage.Warnings()) context.Error.WriteLine($"catpot: warning: {warning}");
+            if (nonFinite > 0)
+                context.Error.WriteLine($"catpot: warning: {nonFinite} of {written} frames (the first: frame {firstNonFinite}, counting from 0) got a non-finite energy or force: "
+                    + "the model overflows there, far outside its training data (for example atoms closer together than any pair it was trained on). "
+                    + "Those predictions are meaningless.");
             if (cancelled)
             {
                 context.Error.WriteLine($"catpot: cancelled; wrote the {written} frames predicted so far to {outPath}");

@@ -27,6 +27,29 @@ public class CommandOutcomeTests
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
     }
 
+    [Fact]
+    public void Predict_warns_when_the_model_overflows_and_still_writes_every_frame()
+    {
+        using var dir = new TempDirectory();
+        var model = CatPot.Models.PotentialFile.Load<float>(CommandFixtures.SaveModel(dir.File("m.safetensors")));
+        // weights 10⁵ times too large: the products of the message passing overflow float32, as a trained model
+        // does far outside its training data
+        foreach (var (_, t, _) in model.Parameters.Items)
+            for (int i = 0; i < t.Length; i++) t[i] *= 1e5f;
+        CatPot.Models.PotentialFile.Save(model, dir.File("overflowing.safetensors"));
+        string water = CommandFixtures.WriteText(dir.File("water.extxyz"), CommandFixtures.Water + CommandFixtures.Water);
+
+        var run = CliRun.Of("predict", dir.File("overflowing.safetensors"), water, "-o", dir.File("out.extxyz"));
+
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.ToString());
+        Assert.Contains("2 of 2 frames (the first: frame 0, counting from 0) got a non-finite energy or force", run.Stderr);
+        Assert.Equal(2, File.ReadLines(dir.File("out.extxyz")).Count(l => l.Contains("Properties=", StringComparison.Ordinal)));
+        // a sound model gets no such warning
+        var sound = CliRun.Of("predict", dir.File("m.safetensors"), water, "-o", dir.File("sound.extxyz"));
+        Assert.True(sound.ExitCode == ExitCodes.Ok, sound.ToString());
+        Assert.DoesNotContain("non-finite", sound.Stderr);
+    }
+
     [Theory]
     [InlineData("eval")]
     [InlineData("predict")]

@@ -86,6 +86,30 @@ public sealed class UncertaintyModelTests
         Assert.Null(UncertaintyModel.FromSafeTensors(image));
     }
 
+    [Theory]
+    [InlineData("hlgauss")]
+    [InlineData("mae")]
+    public void A_structure_where_the_model_overflows_is_infinitely_uncertain_not_NaN(string head)
+    {
+        var model = SmallModel(head);
+        var unc = UncertaintyCalibrator.Fit(model, Molecules(60, 1), Molecules(40, 2), new CalibrationOptions { Folds = 3 });
+        var good = SignalExtractor.Extract(model, Molecules(1, 3))[0];
+        // what a model that overflowed far outside its training data hands over: non-finite features and energy
+        var overflowed = good with
+        {
+            Energy = double.NaN,
+            AtomFeatures = [.. good.AtomFeatures.Select(_ => double.NaN)],
+            ReadoutFeatures = [.. good.ReadoutFeatures.Select(_ => double.NaN)],
+            Entropy = good.Entropy is null ? null : double.NaN,
+            HistogramStd = good.HistogramStd is null ? null : double.NaN,
+            TailMass = good.TailMass is null ? null : double.NaN,
+        };
+        var e = unc.Estimate(overflowed);
+        Assert.Equal(double.PositiveInfinity, e.EnergyStd);
+        Assert.All(e.AtomUncertainty, a => Assert.Equal(double.PositiveInfinity, a));
+        Assert.True(double.IsFinite(unc.Estimate(good).EnergyStd));
+    }
+
     [Fact]
     public void Unknown_elements_and_stretched_geometries_raise_the_novelty()
     {
