@@ -260,7 +260,7 @@ public sealed class ExperimentRunner
                 $"{tag}: epoch {r.Epoch}/{options.Epochs}  val E {r.ValidationEnergyMae:F4} eV ({r.ValidationEnergyMaePerAtom * 1000:F1} meV/atom)  val F {r.ValidationForceMae:F4} eV/Å  {r.TrainSeconds:F1} s{(r.IsBest ? "  *best" : "")}"));
         }, cancellation: cancellation);
         trainer.EnsureBestModel();
-        if (trainer.Divergence is string diverged) _log($"{tag}: {diverged}; the best model so far is used");
+        if (trainer.Divergence is string diverged) _log($"{tag}: {diverged}; the best model so far is used. {trainer.DivergenceFix}");
 
         var model = PotentialFile.Load<float>(Path.Combine(dir, Trainer.ModelFileName));
         var evaluation = RunEvaluator.Evaluate(cell.Name, seed, model, trainer.History, _data, options.MaxAtoms);
