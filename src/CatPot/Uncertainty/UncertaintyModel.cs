@@ -109,16 +109,16 @@ public sealed class UncertaintyModel
         double bond = nn is null ? 1.0 : Bonds!.StructureFactor(f.Numbers, nn);
         // A model that overflows (non-finite features, far outside its training data) knows nothing there: such a
         // structure's uncertainty is infinite, not NaN, so every limit and ranking treats it as the least certain.
-        double energyStd = Unknown(Math.Exp(Math.Min(logU, 700)) * EnergyQuantiles.StdFactor * inflation * bond);
+        double energyStd = NaNAsInfinite(Math.Exp(Math.Min(logU, 700)) * EnergyQuantiles.StdFactor * inflation * bond);
         var atoms = new double[f.AtomCount];
         double atomFactor = AtomQuantiles.StdFactor;
         for (int a = 0; a < atoms.Length; a++)
-            atoms[a] = Unknown(AtomModel.Size([Math.Log(Math.Max(f.AtomNovelty[a], 1e-300)), f.AtomRarity[a]]) * atomFactor
+            atoms[a] = NaNAsInfinite(AtomModel.Size([Math.Log(Math.Max(f.AtomNovelty[a], 1e-300)), f.AtomRarity[a]]) * atomFactor
                 * (Inflation?.AtomFactor(f.Numbers[a], f.AtomNovelty[a]) ?? 1.0) * (nn is null ? 1.0 : Bonds!.AtomFactor(f.Numbers[a], nn[a])));
         return new UncertaintyEstimate { EnergyStd = energyStd, AtomUncertainty = atoms, LogSize = logU, NoveltyInflation = inflation, BondFactor = bond, Signals = f };
     }
 
-    private static double Unknown(double std) => double.IsNaN(std) ? double.PositiveInfinity : std;
+    private static double NaNAsInfinite(double std) => double.IsNaN(std) ? double.PositiveInfinity : std;
 
     /// <summary>The tensors and the metadata entry that store this model in a safetensors file.</summary>
     public (List<KeyValuePair<string, SafeTensorsEntry>> Tensors, KeyValuePair<string, string> Metadata) ToSafeTensors()

@@ -165,6 +165,7 @@ public sealed class EnergyHeadsTests : IDisposable
         double expected = (Math.Abs(pointB - point) / 2) + (0.1 * (ce0 + ce1) / 2);
         Assert.Equal(expected, loss.ToScalar(), 10);
     }
+
     [Fact]
     public void A_detached_residual_histogram_trains_only_its_own_rows_and_predicts_what_the_shared_one_predicts()
     {
