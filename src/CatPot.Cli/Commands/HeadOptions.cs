@@ -38,7 +38,14 @@ public sealed class HeadOptions
 
     /// <summary>True when <c>--head-setting</c> gives <paramref name="key"/> (so a recipe's choice for it gives way).</summary>
     public bool Sets(ParseResult parseResult, string key)
-        => (parseResult.GetValue(_settings) ?? []).Any(item => item.IndexOf('=', StringComparison.Ordinal) is int eq && eq > 0 && item[..eq].Trim() == key);
+        => (parseResult.GetValue(_settings) ?? []).Any(item => Split(item) is (string k, _) && k == key);
+
+    /// <summary>KEY and VALUE of a <c>--head-setting</c> item (trimmed), or null when it is not KEY=VALUE.</summary>
+    private static (string Key, string Value)? Split(string item)
+    {
+        int eq = item.IndexOf('=', StringComparison.Ordinal);
+        return eq <= 0 ? null : (item[..eq].Trim(), item[(eq + 1)..].Trim());
+    }
 
     /// <summary>The chosen head with its settings.</summary>
     /// <exception cref="CommandLineUsageException">A setting the head does not have, a malformed KEY=VALUE or a value out of range.</exception>
@@ -53,9 +60,7 @@ public sealed class HeadOptions
         if (parseResult.GetValue(_temperature) is double t) settings["temperature"] = t;
         foreach (var item in parseResult.GetValue(_settings) ?? [])
         {
-            int eq = item.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0) throw new CommandLineUsageException($"--head-setting '{item}' is not KEY=VALUE.");
-            string key = item[..eq].Trim(), value = item[(eq + 1)..].Trim();
+            var (key, value) = Split(item) ?? throw new CommandLineUsageException($"--head-setting '{item}' is not KEY=VALUE.");
             settings[key] = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double x)
                 ? (x == Math.Round(x) && Math.Abs(x) < int.MaxValue && !value.Contains('.', StringComparison.Ordinal) && !value.Contains('e', StringComparison.OrdinalIgnoreCase) ? JsonValue.Create((int)x) : JsonValue.Create(x))
                 : JsonValue.Create(value);

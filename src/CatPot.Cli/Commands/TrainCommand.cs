@@ -143,7 +143,7 @@ public static class TrainCommand
                         : 0,
                     RadialBasis = recipe && !Given(rbf) ? SmallDataRecipe.RadialBasis : parseResult.GetValue(rbf),
                     Cutoff = parseResult.GetValue(cutoff),
-                    Head = RecipeHead(head.Parse(parseResult), recipe && !head.Sets(parseResult, "histogram_gradient")),
+                    Head = recipe && !head.Sets(parseResult, "histogram_gradient") ? SmallDataRecipe.Head(head.Parse(parseResult)) : head.Parse(parseResult),
                 },
                 Epochs = recipe && !Given(epochs) ? SmallDataRecipe.EpochsFor(trainSet) : parseResult.GetValue(epochs),
                 MaxAtoms = recipe && !Given(maxAtoms) ? SmallDataRecipe.BatchAtoms(trainSet, parseResult.GetValue(maxAtoms)) : parseResult.GetValue(maxAtoms),
@@ -174,7 +174,7 @@ public static class TrainCommand
             {
                 throw new CommandLineUsageException(e.Message);
             }
-            if (recipe) context.Error.WriteLine($"catpot: small-data recipe ({trainSet.Count} ≤ {SmallDataRecipe.MaxStructures} training structures): {(options.Model.TensorFeatures ? $"PaiNN with {options.Model.TensorChannels} rank-2 channels" : "PaiNN")}, {options.Model.RadialBasis} radial functions, conservative forces, λ_E = {options.EnergyWeight} per eV/atom, λ_F = {options.ForceWeight} ({options.ForceLoss} force term), peak learning rate {options.LearningRate}, weight decay {options.WeightDecay}, {options.MaxAtoms} atoms per batch, {options.Epochs} epochs (one cosine), patience {options.EarlyStoppingPatience}{(references is null ? "" : ", E0s from isolated atoms")}{(options.Model.Head is Models.Heads.ResidualCategoricalHeadConfig { HistogramGradient: SmallDataRecipe.HistogramGradient } ? $", histogram gradient {SmallDataRecipe.HistogramGradient}" : "")}");
+            if (recipe) context.Error.WriteLine($"catpot: small-data recipe ({trainSet.Count} ≤ {SmallDataRecipe.MaxStructures} training structures): {(options.Model.TensorFeatures ? $"PaiNN with {options.Model.TensorChannels} rank-2 channels" : "PaiNN")}, {options.Model.RadialBasis} radial functions, conservative forces, λ_E = {options.EnergyWeight} per eV/atom, λ_F = {options.ForceWeight} ({options.ForceLoss} force term), peak learning rate {options.LearningRate}, weight decay {options.WeightDecay}, {options.MaxAtoms} atoms per batch, {options.Epochs} epochs (one cosine), patience {options.EarlyStoppingPatience}{(references is null ? "" : ", E0s from isolated atoms")}{(SmallDataRecipe.HasRecipeHistogram(options.Model.Head) ? $", histogram gradient {SmallDataRecipe.HistogramGradient}" : "")}");
 
             string? testPath = parseResult.GetValue(test);
             var testSet = testPath is null or "none" ? null : Read(testPath, context, "test", units.Apply(parseResult, ExtXyzReaderOptions.ForModel));
@@ -254,10 +254,6 @@ public static class TrainCommand
 
     /// <summary>Most training structures the uncertainty is fitted on when the training set is read by index.</summary>
     public const int UncertaintyFitStructures = 10_000;
-
-    /// <summary>The recipe's histogram gradient for the <c>catres</c> head when <paramref name="apply"/> (the recipe runs and the user did not set it); any other head as given.</summary>
-    private static Models.Heads.EnergyHeadConfig RecipeHead(Models.Heads.EnergyHeadConfig head, bool apply)
-        => apply && head is Models.Heads.ResidualCategoricalHeadConfig residual ? residual with { HistogramGradient = SmallDataRecipe.HistogramGradient } : head;
 
     private static List<Structure> EvenlySpaced(IReadOnlyList<Structure> set, int count)
     {

@@ -69,6 +69,14 @@ public static class SmallDataRecipe
     /// </summary>
     public const string HistogramGradient = Models.Heads.ResidualCategoricalHeadConfig.DetachedGradient;
 
+    /// <summary>The recipe's head: <paramref name="head"/> with <see cref="HistogramGradient"/> when it is the <c>catres</c> head, any other head as given.</summary>
+    public static Models.Heads.EnergyHeadConfig Head(Models.Heads.EnergyHeadConfig head)
+        => head is Models.Heads.ResidualCategoricalHeadConfig residual ? residual with { HistogramGradient = HistogramGradient } : head;
+
+    /// <summary>True when <paramref name="head"/> trains its histogram as the recipe does (for the recipe's log line).</summary>
+    public static bool HasRecipeHistogram(Models.Heads.EnergyHeadConfig head)
+        => head is Models.Heads.ResidualCategoricalHeadConfig { HistogramGradient: HistogramGradient };
+
     /// <summary>Early-stopping patience (epochs) of the small-data recipe.</summary>
     public const int Patience = 60;
 

@@ -132,8 +132,9 @@ public sealed class ResidualCategoricalHead<T> : EnergyHead<T> where T : unmanag
         var all = _mlp2.Forward(hidden);                                                   // [S,1+K+2]
         var yHat = Tensor.Reshape(Tensor.Narrow(all, 1, 0, 1), input.StructureCount);
         // Detached: the logits come from a second product on a copy of the hidden features that the tape does not trace
-        // back, so the cross-entropy reaches the histogram rows of mlp2 and nothing below (the same values either way).
-        var logits = _detached ? _mlp2.Forward(hidden.Detach()) : all;
+        // back, so the cross-entropy reaches the histogram rows of mlp2 and nothing below (the same values either way;
+        // when nothing is traced, as in inference, the first product serves).
+        var logits = _detached && hidden.TracksGrad ? _mlp2.Forward(hidden.Detach()) : all;
         var logp = Tensor.LogSoftmax(Tensor.Narrow(logits, 1, 1, _support.BinCount) * _inverseTemperature);
         return new HeadOutput<T> { NormalizedEnergy = yHat, LogProbabilities = logp };
     }
