@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using CatPot.Tensors;
@@ -47,6 +48,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     private readonly PaiNN<T> _backbone;
     private readonly int _f, _layers;
     private readonly TensorArena _chunkArena = new();
+    private readonly PaiNNAtomBlocks<T>[] _blocks; // each layer's φ and update block, outside autodiff
     private readonly TensorArena _headArena = new(); // the energy head's whole-system intermediates, reused by the next call
     // Features entering layer l: scalars [N, F] and vectors [N, 3F] (conservative forces keep every layer's; otherwise one pair
     // is updated in place). State 0's vectors are zero and never stored.
@@ -74,6 +76,8 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         _backbone = model.Backbone;
         _f = _backbone.Features;
         _layers = _backbone.LayerCount;
+        _blocks = new PaiNNAtomBlocks<T>[_layers];
+        for (int l = 0; l < _layers; l++) _blocks[l] = new PaiNNAtomBlocks<T>(_backbone, l);
     }
 
     /// <summary>Runs the model like <see cref="Potential{T}.Forward"/> (without createGraph). Call inside no-grad for direct forces only.</summary>
@@ -215,13 +219,13 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         int f = _f, f3 = 3 * f;
         Context(l, sx, n);
         Message(input, topology, filter, vx, message, n);
-        ForAtomChunks(n, (a0, count) =>
+        var block = _blocks[l];
+        ForAtomChunksConcurrently(n, (a0, count) =>
         {
-            using var noGrad = Autograd.NoGrad();
-            var (s, v) = MidTensors(sx, vx, message, a0, count);
-            var (s1, v1) = _backbone.Update(l, s, v);
-            s1.Span.CopyTo(sy.AsSpan(a0 * f, count * f));
-            if (vy is not null) v1.Span.CopyTo(vy.AsSpan(a0 * f3, count * f3));
+            var (s, v) = Mid(sx, vx, message, a0, count);
+            block.UpdateForward(count, s, v, sy.AsSpan(a0 * f, count * f), vy is null ? default : vy.AsSpan(a0 * f3, count * f3));
+            ArrayPool<T>.Shared.Return(s);
+            ArrayPool<T>.Shared.Return(v);
         });
     }
 
@@ -230,13 +234,8 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     {
         int f = _f, f3 = 3 * f;
         var phi = _phi;
-        ForAtomChunks(n, (a0, count) =>
-        {
-            using var noGrad = Autograd.NoGrad();
-            var chunk = Tensor<T>.Scratch(count, f);
-            s.AsSpan(a0 * f, count * f).CopyTo(chunk.Span);
-            _backbone.Context(l, chunk).Span.CopyTo(phi.AsSpan(a0 * f3, count * f3));
-        });
+        var block = _blocks[l];
+        ForAtomChunksConcurrently(n, (a0, count) => block.ContextForward(count, s.AsSpan(a0 * f, count * f), phi.AsSpan(a0 * f3, count * f3)));
     }
 
     /// <summary>
@@ -252,19 +251,22 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         ChunkedPaiNNMessage.Forward(_f, _phi, v, input.Positions.Data, input.Senders, topology, filter, message);
     }
 
-    /// <summary>Features after the message for atoms [a0, a0 + count): state plus message, as [count, F] and [count, 3, F] tensors.</summary>
-    private (Tensor<T> S, Tensor<T> V) MidTensors(T[] sx, T[]? vx, T[] message, int a0, int count)
+    /// <summary>
+    /// Features after the message for atoms [a0, a0 + count): state plus message, [count, F] and [count, 3, F] in rented arrays
+    /// (the caller returns them).
+    /// </summary>
+    private (T[] S, T[] V) Mid(T[] sx, T[]? vx, T[] message, int a0, int count)
     {
         int f = _f, f3 = 3 * f, f4 = 4 * f;
-        var s = Tensor<T>.Scratch(count, f);
-        var v = Tensor<T>.Scratch(count, 3, f);
+        var s = ArrayPool<T>.Shared.Rent(count * f);
+        var v = ArrayPool<T>.Shared.Rent(count * f3);
         for (int a = 0; a < count; a++)
         {
             int row = (a0 + a) * f4;
             // The same additions as the composite forward: s + ds, v + dv (v is zero before the first message).
-            TP.Add(sx.AsSpan((a0 + a) * f, f), message.AsSpan(row, f), s.Span.Slice(a * f, f));
-            if (vx is null) message.AsSpan(row + f, f3).CopyTo(v.Span.Slice(a * f3, f3));
-            else TP.Add(vx.AsSpan((a0 + a) * f3, f3), message.AsSpan(row + f, f3), v.Span.Slice(a * f3, f3));
+            TP.Add(sx.AsSpan((a0 + a) * f, f), message.AsSpan(row, f), s.AsSpan(a * f, f));
+            if (vx is null) message.AsSpan(row + f, f3).CopyTo(v.AsSpan(a * f3, f3));
+            else TP.Add(vx.AsSpan((a0 + a) * f3, f3), message.AsSpan(row + f, f3), v.AsSpan(a * f3, f3));
         }
         return (s, v);
     }
@@ -289,27 +291,27 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
             var dphi = message;
             Context(l, sx, n);
             if (l < _layers - _kept) Message(input, topology, filters[l], vx, message, n);
-            int layer = l;
+            var block = _blocks[l];
             // Update block: grad (of the layer's output) -> gradient of the features after the message, chunk by chunk.
-            ForAtomChunks(n, (a0, count) =>
+            ForAtomChunksConcurrently(n, (a0, count) =>
             {
-                var (s, v) = MidTensors(sx, vx, message, a0, count);
-                s.RequiresGrad = true;
-                v.RequiresGrad = true;
-                var (s1, v1) = _backbone.Update(layer, s, v);
-                var gs = Tensor<T>.Scratch(count, f);
-                var gv = Tensor<T>.Scratch(count, 3, f);
+                var (s, v) = Mid(sx, vx, message, a0, count);
+                var gsOut = ArrayPool<T>.Shared.Rent(count * f);
+                var gvOut = ArrayPool<T>.Shared.Rent(count * f3);
+                var gs = ArrayPool<T>.Shared.Rent(count * f);
+                var gv = ArrayPool<T>.Shared.Rent(count * f3);
                 for (int a = 0; a < count; a++)
                 {
-                    grad.AsSpan((a0 + a) * f4, f).CopyTo(gs.Span.Slice(a * f, f));
-                    grad.AsSpan(((a0 + a) * f4) + f, f3).CopyTo(gv.Span.Slice(a * f3, f3));
+                    grad.AsSpan((a0 + a) * f4, f).CopyTo(gsOut.AsSpan(a * f, f));
+                    grad.AsSpan(((a0 + a) * f4) + f, f3).CopyTo(gvOut.AsSpan(a * f3, f3));
                 }
-                var grads = Autograd.Grad(Tensor.Sum(s1 * gs) + Tensor.Sum(v1 * gv), [s, v]);
+                block.UpdateBackward(count, s, v, gsOut, gvOut, gs, gv);
                 for (int a = 0; a < count; a++)
                 {
-                    grads[0].Span.Slice(a * f, f).CopyTo(grad.AsSpan((a0 + a) * f4, f));
-                    grads[1].Span.Slice(a * f3, f3).CopyTo(grad.AsSpan(((a0 + a) * f4) + f, f3));
+                    gs.AsSpan(a * f, f).CopyTo(grad.AsSpan((a0 + a) * f4, f));
+                    gv.AsSpan(a * f3, f3).CopyTo(grad.AsSpan(((a0 + a) * f4) + f, f3));
                 }
+                foreach (var buffer in (ReadOnlySpan<T[]>)[s, v, gsOut, gvOut, gs, gv]) ArrayPool<T>.Shared.Return(buffer);
             });
             // Message: grad is now the gradient of its output; it sends gradients to φ, to the senders' v and to the edge vectors.
             dphi.AsSpan(0, n * f3).Clear();
@@ -317,25 +319,22 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
             ChunkedPaiNNMessage.Backward(f, grad, _phi, vx, input.Positions.Data, input.Senders, topology, filters[l], dphi, vx is null ? null : dvMessage, _dEdge);
             // Residuals: the gradient of state l is the gradient after the message plus what reaches it through φ (scalars)
             // and through the message (vectors).
-            ForAtomChunks(n, (a0, count) =>
+            ForAtomChunksConcurrently(n, (a0, count) =>
             {
-                var s = Tensor<T>.Scratch(count, f);
-                sx.AsSpan(a0 * f, count * f).CopyTo(s.Span);
-                s.RequiresGrad = true;
-                var phi = _backbone.Context(layer, s);
-                var gphi = Tensor<T>.Scratch(count, f3);
-                dphi.AsSpan(a0 * f3, count * f3).CopyTo(gphi.Span);
-                var ds = Autograd.Grad(Tensor.Sum(phi * gphi), [s])[0];
+                var ds = ArrayPool<T>.Shared.Rent(count * f);
+                ds.AsSpan(0, count * f).Clear();
+                block.ContextBackward(count, sx.AsSpan(a0 * f, count * f), dphi.AsSpan(a0 * f3, count * f3), ds);
                 for (int a = 0; a < count; a++)
                 {
                     var dst = grad.AsSpan((a0 + a) * f4, f);
-                    TP.Add(dst, ds.Span.Slice(a * f, f), dst);
+                    TP.Add(dst, ds.AsSpan(a * f, f), dst);
                     if (vx is not null)
                     {
                         var dstV = grad.AsSpan(((a0 + a) * f4) + f, f3);
                         TP.Add(dstV, dvMessage.AsSpan((a0 + a) * f3, f3), dstV);
                     }
                 }
+                ArrayPool<T>.Shared.Return(ds);
             });
         }
         ChunkedPaiNNMessage.PositionGradient(_dEdge, topology, forces);
@@ -364,6 +363,26 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
             using var scope = _chunkArena.Use();
             body(a0, Math.Min(_atomChunk, n - a0));
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(first atom, count) for every chunk of atoms, chunks concurrently on the calling thread and
+    /// the pool's helpers; for bodies that work on rented arrays outside autodiff (<see cref="PaiNNAtomBlocks{T}"/>).
+    /// </summary>
+    /// <remarks>
+    /// Each chunk runs wholly on one thread (its products too: nested parallel loops run serially), so the element-wise work
+    /// between the products uses every core; chunks write disjoint rows and the GEMM's blocking never depends on the thread
+    /// count, so results do not depend on which thread ran a chunk.
+    /// </remarks>
+    private void ForAtomChunksConcurrently(int n, Action<int, int> body)
+    {
+        int chunks = (n + _atomChunk - 1) / _atomChunk;
+        if (chunks <= 1 || TensorThreading.MaxThreads <= 1)
+        {
+            for (int c = 0; c < chunks; c++) body(c * _atomChunk, Math.Min(_atomChunk, n - (c * _atomChunk)));
+            return;
+        }
+        SpinningThreadPool.For(chunks, c => body(c * _atomChunk, Math.Min(_atomChunk, n - (c * _atomChunk))));
     }
 
     /// <summary>The output with its tensors copied out of the chunk arena.</summary>

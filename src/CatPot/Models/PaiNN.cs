@@ -116,6 +116,13 @@ public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The radial filter of layer <paramref name="l"/>.</summary>
     internal LinearLayer<T> Filter(int l) => _layers[l].Filter;
 
+    /// <summary>The atom-wise layers of layer <paramref name="l"/>: the context MLP φ (W₁, W₂) and the update block (U·V stacked, a₁, a₂).</summary>
+    internal (LinearLayer<T> Phi1, LinearLayer<T> Phi2, LinearLayer<T> Uv, LinearLayer<T> A1, LinearLayer<T> A2) AtomBlockLayers(int l)
+    {
+        var layer = _layers[l];
+        return (layer.Phi1, layer.Phi2, layer.Uv, layer.A1, layer.A2);
+    }
+
     /// <summary>Initial scalar features of atoms [start, start + count): the sum of the element, charge and spin embeddings.</summary>
     internal Tensor<T> Embed(ModelInput<T> input, int start, int count)
     {
