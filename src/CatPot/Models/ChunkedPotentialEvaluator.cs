@@ -54,6 +54,10 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     // is updated in place). State 0's vectors are zero and never stored.
     private T[][] _s = [], _v = [];
     private T[] _phi = [], _message = [], _grad = [], _dvMessage = [], _dEdge = [];
+    // The atoms in spatial order (computed for _orderInput) and their positions in that order.
+    private SpatialAtomOrder? _order;
+    private ModelInput<T>? _orderInput;
+    private T[] _positions = [];
     // Conservative forces within KeepMessagesUpToBytes: the messages of the last _kept layers, kept from the forward pass (the
     // other entries empty; the other layers write theirs into the last layer's array, free before and after it is used).
     private T[][] _messages = [];
@@ -98,6 +102,24 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     private PotentialOutput<T> Run(ModelInput<T> input, Tensor<T>? directForces, Tensor<T>? conservativeForces)
     {
         var topology = input.Topology ?? throw new ArgumentException("The chunked evaluator needs a symmetric, receiver-sorted edge list.", nameof(input));
+        // Everything below works in the spatial order (kept while the caller passes the same input, as MD does between
+        // neighbour-list changes); the head reads, and the forces are written, in the input's order.
+        if (!ReferenceEquals(_orderInput, input))
+        {
+            _order = SpatialAtomOrder.Of(input, topology, _model.Config.Cutoff);
+            _orderInput = input;
+        }
+        var order = _order!.Order;
+        Ensure(ref _positions, 3 * input.AtomCount);
+        var positions = input.Positions.Span;
+        for (int k = 0; k < order.Length; k++)
+        {
+            int a = order[k];
+            _positions[3 * k] = positions[3 * a];
+            _positions[(3 * k) + 1] = positions[(3 * a) + 1];
+            _positions[(3 * k) + 2] = positions[(3 * a) + 2];
+        }
+        var graph = new Graph(_positions, _order.Senders, _order.Topology);
         int n = input.AtomCount, f = _f, f3 = 3 * f, f4 = 4 * f;
         bool conservative = conservativeForces is not null;
         long messageBytes = (long)n * f4 * Unsafe.SizeOf<T>();
@@ -141,18 +163,38 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         ForAtomChunks(n, (a0, count) =>
         {
             using var noGrad = Autograd.NoGrad();
-            _backbone.Embed(input, a0, count).Span.CopyTo(s0.AsSpan(a0 * f, count * f));
+            _backbone.Embed(_order.AtomicNumbers, _order.AtomChargeIndex, _order.AtomSpinIndex, a0, count).Span.CopyTo(s0.AsSpan(a0 * f, count * f));
         });
 
         // Forward: layer l reads state l (or the single state) and writes state l + 1 (or the same one, row by row).
         for (int l = 0; l < _layers; l++)
         {
             int x = conservative ? l : 0, y = conservative ? l + 1 : 0;
-            LayerForward(l, input, topology, filters[l], _s[x], l == 0 ? null : _v[x], _s[y], conservative && l == _layers - 1 ? null : _v[y], MessageBuffer(l), n);
+            LayerForward(l, graph, filters[l], _s[x], l == 0 ? null : _v[x], _s[y], conservative && l == _layers - 1 ? null : _v[y], MessageBuffer(l), n);
         }
 
         int last = conservative ? _layers : 0;
-        var sFinal = new Tensor<T>(_s[last], n, f); // the buffer itself (exact length), read by the head
+        // Direct forces first: they read the last layer in the spatial order, which the energy head does not.
+        if (directForces is not null)
+        {
+            T rms = T.CreateChecked(_model.Statistics.ForceRms);
+            ForAtomChunks(n, (a0, count) =>
+            {
+                using var noGrad = Autograd.NoGrad();
+                var s = Tensor<T>.Scratch(count, f);
+                var v = Tensor<T>.Scratch(count, 3, f);
+                _s[last].AsSpan(a0 * f, count * f).CopyTo(s.Span);
+                _v[last].AsSpan(a0 * f3, count * f3).CopyTo(v.Span);
+                var fChunk = _model.ForceHead.Forward(s, v) * rms;
+                var rows = fChunk.Span;
+                var dst = directForces.Span;
+                for (int k = 0; k < count; k++) rows.Slice(3 * k, 3).CopyTo(dst.Slice(3 * order[a0 + k], 3));
+            });
+        }
+        // The energy head reads the last layer's scalars in the input's order: reordered in place (nothing reads them in the
+        // spatial order afterwards; the output's features stay a view of this buffer).
+        MoveRows(_s[last], f, order);
+        var sFinal = new Tensor<T>(_s[last], n, f); // the buffer itself (exact length)
         // Above this size the energy head's whole-system intermediates would sit on top of φ and the message: give those
         // back first (they are recomputed, into fresh arrays, by the reverse pass or the next call), and drop the head's
         // arrays afterwards, so that the head reuses their memory instead of adding to the peak.
@@ -175,7 +217,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
                 // The reverse pass starts from dE/ds of the last layer (its vectors reach no head: zero gradient).
                 Ensure(ref _grad, n * f4);
                 _grad.AsSpan(0, n * f4).Clear();
-                for (int a = 0; a < n; a++) ds.Span.Slice(a * f, f).CopyTo(_grad.AsSpan(a * f4, f));
+                for (int k = 0; k < n; k++) ds.Span.Slice(order[k] * f, f).CopyTo(_grad.AsSpan(k * f4, f));
                 output = Detached(head);
             }
             else
@@ -192,21 +234,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
             Ensure(ref _phi, n * f3);
             if (_kept == 0) Ensure(ref _message, n * f4);
         }
-        if (directForces is not null)
-        {
-            T rms = T.CreateChecked(_model.Statistics.ForceRms);
-            ForAtomChunks(n, (a0, count) =>
-            {
-                using var noGrad = Autograd.NoGrad();
-                var s = Tensor<T>.Scratch(count, f);
-                var v = Tensor<T>.Scratch(count, 3, f);
-                _s[last].AsSpan(a0 * f, count * f).CopyTo(s.Span);
-                _v[last].AsSpan(a0 * f3, count * f3).CopyTo(v.Span);
-                var fChunk = _model.ForceHead.Forward(s, v) * rms;
-                fChunk.Span.CopyTo(directForces.Span.Slice(3 * a0, 3 * count));
-            });
-        }
-        if (conservativeForces is not null) ConservativeForces(input, topology, filters, n, conservativeForces.Span);
+        if (conservativeForces is not null) ConservativeForces(graph, filters, n, conservativeForces.Span);
         return output;
     }
 
@@ -214,11 +242,11 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     /// One layer: φ of (sx, vx), the message into <paramref name="message"/>, then the update block row by row into (sy, vy),
     /// which may be (sx, vx).
     /// </summary>
-    private void LayerForward(int l, ModelInput<T> input, EdgeTopology topology, in ChunkedPaiNNMessage.Filter<T> filter, T[] sx, T[]? vx, T[] sy, T[]? vy, T[] message, int n)
+    private void LayerForward(int l, Graph graph, in ChunkedPaiNNMessage.Filter<T> filter, T[] sx, T[]? vx, T[] sy, T[]? vy, T[] message, int n)
     {
         int f = _f, f3 = 3 * f;
         Context(l, sx, n);
-        Message(input, topology, filter, vx, message, n);
+        Message(graph, filter, vx, message, n);
         var block = _blocks[l];
         ForAtomChunksConcurrently(n, (a0, count) =>
         {
@@ -245,10 +273,10 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     private T[] MessageBuffer(int l) => _kept == 0 ? _message : _messages[l >= _layers - _kept ? l : _layers - 1];
 
     /// <summary>The message from <see cref="_phi"/> and vector features <paramref name="v"/> (null: zero) into <paramref name="message"/> [N, 4F].</summary>
-    private void Message(ModelInput<T> input, EdgeTopology topology, in ChunkedPaiNNMessage.Filter<T> filter, T[]? v, T[] message, int n)
+    private void Message(Graph graph, in ChunkedPaiNNMessage.Filter<T> filter, T[]? v, T[] message, int n)
     {
         message.AsSpan(0, n * 4 * _f).Clear();
-        ChunkedPaiNNMessage.Forward(_f, _phi, v, input.Positions.Data, input.Senders, topology, filter, message);
+        ChunkedPaiNNMessage.Forward(_f, _phi, v, graph.Positions, graph.Senders, graph.Topology, filter, message);
     }
 
     /// <summary>
@@ -272,9 +300,9 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     }
 
     /// <summary>The reverse pass from dE/ds of the last layer to the forces −dE/dR.</summary>
-    private void ConservativeForces(ModelInput<T> input, EdgeTopology topology, ChunkedPaiNNMessage.Filter<T>[] filters, int n, Span<T> forces)
+    private void ConservativeForces(Graph graph, ChunkedPaiNNMessage.Filter<T>[] filters, int n, Span<T> forces)
     {
-        int f = _f, f3 = 3 * f, f4 = 4 * f, e = input.EdgeCount;
+        int f = _f, f3 = 3 * f, f4 = 4 * f, e = graph.Senders.Length;
         Ensure(ref _dEdge, e * 3);
         // grad holds dE/d(state) as [N, 4F]: scalar row, then vector rows, filled from the head's gradient.
         var grad = _grad;
@@ -290,7 +318,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
             var message = MessageBuffer(l);
             var dphi = message;
             Context(l, sx, n);
-            if (l < _layers - _kept) Message(input, topology, filters[l], vx, message, n);
+            if (l < _layers - _kept) Message(graph, filters[l], vx, message, n);
             var block = _blocks[l];
             // Update block: grad (of the layer's output) -> gradient of the features after the message, chunk by chunk.
             ForAtomChunksConcurrently(n, (a0, count) =>
@@ -316,7 +344,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
             // Message: grad is now the gradient of its output; it sends gradients to φ, to the senders' v and to the edge vectors.
             dphi.AsSpan(0, n * f3).Clear();
             if (vx is not null) dvMessage.AsSpan(0, n * f3).Clear();
-            ChunkedPaiNNMessage.Backward(f, grad, _phi, vx, input.Positions.Data, input.Senders, topology, filters[l], dphi, vx is null ? null : dvMessage, _dEdge);
+            ChunkedPaiNNMessage.Backward(f, grad, _phi, vx, graph.Positions, graph.Senders, graph.Topology, filters[l], dphi, vx is null ? null : dvMessage, _dEdge);
             // Residuals: the gradient of state l is the gradient after the message plus what reaches it through φ (scalars)
             // and through the message (vectors).
             ForAtomChunksConcurrently(n, (a0, count) =>
@@ -337,8 +365,18 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
                 ArrayPool<T>.Shared.Return(ds);
             });
         }
-        ChunkedPaiNNMessage.PositionGradient(_dEdge, topology, forces);
-        TP.Negate(forces, forces);
+        // Per atom in the spatial order, then negated into the input's order.
+        var ordered = ArrayPool<T>.Shared.Rent(3 * n);
+        ChunkedPaiNNMessage.PositionGradient(_dEdge, graph.Topology, ordered);
+        var order = _order!.Order;
+        for (int k = 0; k < n; k++)
+        {
+            int a = order[k];
+            forces[3 * a] = -ordered[3 * k];
+            forces[(3 * a) + 1] = -ordered[(3 * k) + 1];
+            forces[(3 * a) + 2] = -ordered[(3 * k) + 2];
+        }
+        ArrayPool<T>.Shared.Return(ordered);
     }
 
     private ChunkedPaiNNMessage.Filter<T> FilterOf(int l)
@@ -384,6 +422,34 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         }
         SpinningThreadPool.For(chunks, c => body(c * _atomChunk, Math.Min(_atomChunk, n - (c * _atomChunk))));
     }
+
+    /// <summary>Moves row k of <paramref name="rows"/> (rows of <paramref name="width"/>) to row <paramref name="order"/>[k], in place, one cycle of the permutation at a time.</summary>
+    private static void MoveRows(T[] rows, int width, int[] order)
+    {
+        var done = new bool[order.Length];
+        var carried = new T[width];
+        var displaced = new T[width];
+        for (int start = 0; start < order.Length; start++)
+        {
+            if (done[start]) continue;
+            rows.AsSpan(start * width, width).CopyTo(carried);
+            int k = start;
+            do
+            {
+                int target = order[k];
+                var row = rows.AsSpan(target * width, width);
+                row.CopyTo(displaced);
+                carried.CopyTo(row);
+                displaced.CopyTo(carried);
+                done[target] = true;
+                k = target;
+            }
+            while (k != start);
+        }
+    }
+
+    /// <summary>Positions, senders and topology of the edge list in the order the layers work in.</summary>
+    private readonly record struct Graph(T[] Positions, int[] Senders, EdgeTopology Topology);
 
     /// <summary>The output with its tensors copied out of the chunk arena.</summary>
     /// <remarks>The scalar features stay a view of this evaluator's buffer, valid until the next call (as arena tensors are).</remarks>

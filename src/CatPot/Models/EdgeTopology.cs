@@ -68,6 +68,33 @@ internal sealed class EdgeTopology
     public int[] Reverse { get; }
 
     /// <summary>
+    /// The topology of the same edges after renumbering the atoms: new atom k is old atom <paramref name="order"/>[k]; each
+    /// receiver keeps its edges in their old order. Returns the senders in the new numbering (old senders: <paramref name="senders"/>).
+    /// </summary>
+    public (EdgeTopology Topology, int[] Senders) Renumber(int[] order, int[] senders)
+    {
+        int n = order.Length, e = senders.Length;
+        var rank = new int[n];
+        for (int k = 0; k < n; k++) rank[order[k]] = k;
+        var offsets = new int[n + 1];
+        for (int k = 0; k < n; k++) offsets[k + 1] = offsets[k] + (ReceiverOffsets[order[k] + 1] - ReceiverOffsets[order[k]]);
+        var newIndex = new int[e];
+        var newSenders = new int[e];
+        for (int k = 0; k < n; k++)
+        {
+            int d = offsets[k];
+            for (int r = ReceiverOffsets[order[k]]; r < ReceiverOffsets[order[k] + 1]; r++, d++)
+            {
+                newIndex[r] = d;
+                newSenders[d] = rank[senders[r]];
+            }
+        }
+        var reverse = new int[e];
+        for (int r = 0; r < e; r++) reverse[newIndex[r]] = newIndex[Reverse[r]];
+        return (new EdgeTopology(offsets, reverse), newSenders);
+    }
+
+    /// <summary>
     /// The topology of an edge list, or null when receivers are not ascending or some edge (i, j) has no (j, i)
     /// (then callers use the composite ops, which need neither).
     /// </summary>

@@ -123,12 +123,12 @@ public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
         return (layer.Phi1, layer.Phi2, layer.Uv, layer.A1, layer.A2);
     }
 
-    /// <summary>Initial scalar features of atoms [start, start + count): the sum of the element, charge and spin embeddings.</summary>
-    internal Tensor<T> Embed(ModelInput<T> input, int start, int count)
+    /// <summary>Initial scalar features of atoms [start, start + count) of the given per-atom arrays: the sum of the element, charge and spin embeddings.</summary>
+    internal Tensor<T> Embed(int[] atomicNumbers, int[] chargeIndex, int[] spinIndex, int start, int count)
     {
-        var z = input.AtomicNumbers.AsSpan(start, count).ToArray();
-        var q = input.AtomChargeIndex.AsSpan(start, count).ToArray();
-        var sp = input.AtomSpinIndex.AsSpan(start, count).ToArray();
+        var z = atomicNumbers.AsSpan(start, count).ToArray();
+        var q = chargeIndex.AsSpan(start, count).ToArray();
+        var sp = spinIndex.AsSpan(start, count).ToArray();
         return Tensor.IndexSelect(_embZ, z) + Tensor.IndexSelect(_embCharge, q) + Tensor.IndexSelect(_embSpin, sp);
     }
 
