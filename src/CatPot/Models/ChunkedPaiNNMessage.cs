@@ -217,10 +217,9 @@ internal static class ChunkedPaiNNMessage
         {
             if (e >= edges)
             {
-                // Padding lanes: a harmless zero basis.
+                // Padding lanes: a harmless zero basis (x = 0: sin 0, cos 1).
                 work[e] = 0;
-                work[ep + e] = 0;
-                work[(2 * ep) + e] = 1;
+                work[(2 * ep) + e] = 0;
                 continue;
             }
             int q = e * 5;
@@ -231,12 +230,13 @@ internal static class ChunkedPaiNNMessage
             geometry[q + 2] = z / r;
             geometry[q + 3] = r;
             double rd = double.CreateChecked(r);
-            var (sx, cx) = Math.SinCos(p * rd);
-            geometry[q + 4] = T.CreateChecked((cx + 1) * 0.5);
             work[e] = 1 / rd;
-            work[ep + e] = sx;
-            work[(2 * ep) + e] = cx;
+            work[(2 * ep) + e] = p * rd;
         }
+        // sin x and cos x of the whole chunk at once (vectorised, within an ulp of Math.SinCos, which is not vectorised).
+        TP.Sin<double>(work.AsSpan(2 * ep, ep), work.AsSpan(ep, ep));
+        TP.Cos<double>(work.AsSpan(2 * ep, ep), work.AsSpan(2 * ep, ep));
+        for (int e = 0; e < edges; e++) geometry[(e * 5) + 4] = T.CreateChecked((work[(2 * ep) + e] + 1) * 0.5);
         ref double w = ref work[0];
         for (int e0 = 0; e0 < ep; e0 += vc)
         {
