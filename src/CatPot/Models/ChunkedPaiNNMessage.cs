@@ -77,7 +77,9 @@ internal static class ChunkedPaiNNMessage
     /// <summary>
     /// The reverse pass of <see cref="Forward"/> for output gradient <paramref name="g"/> [N, 4F]: adds to
     /// <paramref name="dphi"/> [N, 3F], to <paramref name="dv"/> [N, 3F] (when <paramref name="v"/> is not null) and to the
-    /// gradient of every edge vector <paramref name="dEdge"/> [E, 3].
+    /// edge-vector gradients <paramref name="dEdge"/> [E, 3], stored from the sender's side: row r (an edge a ← i of atom a)
+    /// holds the gradient of its reverse edge's vector R_a − R_i, so each chunk writes its own rows in order
+    /// (<see cref="PositionGradient"/> reads them so).
     /// </summary>
     public static void Backward<T>(int f, T[] g, T[] phi, T[]? v, T[] positions, int[] senders, EdgeTopology topology, in Filter<T> filter,
         T[] dphi, T[]? dv, T[] dEdge)
@@ -85,7 +87,6 @@ internal static class ChunkedPaiNNMessage
     {
         int f3 = 3 * f, nr = filter.Radial, maxEdges = topology.MaxChunkEdges;
         var offsets = topology.ReceiverOffsets;
-        var reverse = topology.Reverse;
         var chunks = topology.ChunkAtomStarts;
         var flt = filter;
         // One pass over atoms a as senders: edge k = (i <- a) is the reverse of a's own edge r = (a <- i), so the sums into
@@ -140,10 +141,9 @@ internal static class ChunkedPaiNNMessage
                 // u = d/r: the gradient (G_u − (G_u·u)u)/r; r = |d|: dr·u.
                 double gx = double.CreateChecked(dgeo[d]), gy = double.CreateChecked(dgeo[d + 1]), gz = double.CreateChecked(dgeo[d + 2]);
                 double gu = (gx * ux) + (gy * uy) + (gz * uz);
-                int k = reverse[r];
-                dEdge[3 * k] += T.CreateChecked(((gx - (gu * ux)) / len) + (drTotal * ux));
-                dEdge[(3 * k) + 1] += T.CreateChecked(((gy - (gu * uy)) / len) + (drTotal * uy));
-                dEdge[(3 * k) + 2] += T.CreateChecked(((gz - (gu * uz)) / len) + (drTotal * uz));
+                dEdge[3 * r] += T.CreateChecked(((gx - (gu * ux)) / len) + (drTotal * ux));
+                dEdge[(3 * r) + 1] += T.CreateChecked(((gy - (gu * uy)) / len) + (drTotal * uy));
+                dEdge[(3 * r) + 2] += T.CreateChecked(((gz - (gu * uz)) / len) + (drTotal * uz));
             }
             ArrayPool<T>.Shared.Return(geometry);
             ArrayPool<T>.Shared.Return(rbf);
@@ -156,8 +156,9 @@ internal static class ChunkedPaiNNMessage
     }
 
     /// <summary>
-    /// Gradient of the positions [N, 3] from the gradients of the edge vectors: edge (i ← j) has vector R_j − R_i, so atom a
-    /// gets +dEdge of its edges as a sender (reached as reverses of its own) and −dEdge of its edges as a receiver.
+    /// Gradient of the positions [N, 3] from the gradients of the edge vectors, stored as <see cref="Backward"/> leaves them
+    /// (row r of atom a's edge a ← i: the gradient of the vector R_a − R_i of edge i ← a): atom a gets +row r for each of its
+    /// edges (it is that vector's head) and −row reverse[r] (the gradient of R_i − R_a, its own edge's vector).
     /// </summary>
     public static void PositionGradient<T>(T[] dEdge, EdgeTopology topology, Span<T> dPositions) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -170,9 +171,9 @@ internal static class ChunkedPaiNNMessage
             for (int r = offsets[a]; r < offsets[a + 1]; r++)
             {
                 int k = reverse[r];
-                x += dEdge[3 * k] - dEdge[3 * r];
-                y += dEdge[(3 * k) + 1] - dEdge[(3 * r) + 1];
-                z += dEdge[(3 * k) + 2] - dEdge[(3 * r) + 2];
+                x += dEdge[3 * r] - dEdge[3 * k];
+                y += dEdge[(3 * r) + 1] - dEdge[(3 * k) + 1];
+                z += dEdge[(3 * r) + 2] - dEdge[(3 * k) + 2];
             }
             dPositions[3 * a] = x;
             dPositions[(3 * a) + 1] = y;
