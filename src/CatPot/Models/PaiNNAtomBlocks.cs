@@ -116,7 +116,20 @@ internal sealed class PaiNNAtomBlocks<T> where T : unmanaged, IFloatingPointIeee
             var gvRow = gvOut.Slice(a * f3, f3);
             var gaRow = ga.AsSpan(a * f3, f3);
             var gdRow = gd.AsSpan(a * f, f);
-            for (int c = 0; c < f; c++)
+            int c = 0;
+            for (; c <= f - Vector<T>.Count; c += Vector<T>.Count)
+            {
+                var u0 = new Vector<T>(uvRow[c..]);
+                var u1 = new Vector<T>(uvRow[(f2 + c)..]);
+                var u2 = new Vector<T>(uvRow[((2 * f2) + c)..]);
+                var d = (u0 * new Vector<T>(uvRow[(f + c)..])) + (u1 * new Vector<T>(uvRow[(f2 + f + c)..])) + (u2 * new Vector<T>(uvRow[((2 * f2) + f + c)..]));
+                var g = new Vector<T>(gsRow[c..]);
+                ((new Vector<T>(gvRow[c..]) * u0) + (new Vector<T>(gvRow[(f + c)..]) * u1) + (new Vector<T>(gvRow[((2 * f) + c)..]) * u2)).CopyTo(gaRow[c..]);
+                (g * d).CopyTo(gaRow[(f + c)..]);
+                g.CopyTo(gaRow[((2 * f) + c)..]);
+                (g * new Vector<T>(aRow[(f + c)..])).CopyTo(gdRow[c..]);
+            }
+            for (; c < f; c++)
             {
                 T u0 = uvRow[c], u1 = uvRow[f2 + c], u2 = uvRow[(2 * f2) + c];
                 T d = (u0 * uvRow[f + c]) + (u1 * uvRow[f2 + f + c]) + (u2 * uvRow[(2 * f2) + f + c]);
@@ -144,8 +157,16 @@ internal sealed class PaiNNAtomBlocks<T> where T : unmanaged, IFloatingPointIeee
             TP.Add(gsOut.Slice(a * f, f), gctxRow[..f], gs.Slice(a * f, f));
             for (int k = 0; k < 3; k++)
             {
-                int o = k * f2;
-                for (int c = 0; c < f; c++)
+                int o = k * f2, c = 0;
+                for (; c <= f - Vector<T>.Count; c += Vector<T>.Count)
+                {
+                    var u = new Vector<T>(uvRow[(o + c)..]);
+                    var vv = new Vector<T>(uvRow[(o + f + c)..]);
+                    var gdV = new Vector<T>(gdRow[c..]);
+                    ((gdV * vv) + (new Vector<T>(gvRow[((k * f) + c)..]) * new Vector<T>(aRow[c..]))).CopyTo(guvRow[(o + c)..]);
+                    ((gdV * u) + (new Vector<T>(gctxRow[(f + c)..]) * vv / new Vector<T>(normRow[c..]))).CopyTo(guvRow[(o + f + c)..]);
+                }
+                for (; c < f; c++)
                 {
                     T u = uvRow[o + c], vv = uvRow[o + f + c];
                     guvRow[o + c] = (gdRow[c] * vv) + (gvRow[(k * f) + c] * aRow[c]);
@@ -185,7 +206,17 @@ internal sealed class PaiNNAtomBlocks<T> where T : unmanaged, IFloatingPointIeee
                 var norm = Ctx.AsSpan((a * f2) + f, f);
                 int r = 3 * a * f2;
                 // As Tensor.Norm: the squares summed over the Cartesian rows in order, plus eps, square-rooted.
-                for (int c = 0; c < f; c++)
+                var u = UvAll.AsSpan(r, 3 * f2);
+                var eps = new Vector<T>(block._eps);
+                int c = 0;
+                for (; c <= f - Vector<T>.Count; c += Vector<T>.Count)
+                {
+                    var x = new Vector<T>(u[(f + c)..]);
+                    var y = new Vector<T>(u[(f2 + f + c)..]);
+                    var z = new Vector<T>(u[((2 * f2) + f + c)..]);
+                    Vector.SquareRoot((x * x) + (y * y) + (z * z) + eps).CopyTo(norm[c..]);
+                }
+                for (; c < f; c++)
                 {
                     T x = UvAll[r + f + c], y = UvAll[r + f2 + f + c], z = UvAll[r + (2 * f2) + f + c];
                     norm[c] = T.Sqrt((x * x) + (y * y) + (z * z) + block._eps);
@@ -210,8 +241,23 @@ internal sealed class PaiNNAtomBlocks<T> where T : unmanaged, IFloatingPointIeee
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void UpdateOutputs(int f, ReadOnlySpan<T> s, ReadOnlySpan<T> v, ReadOnlySpan<T> uv, ReadOnlySpan<T> a, Span<T> sOut, Span<T> vOut)
     {
-        int f2 = 2 * f;
-        for (int c = 0; c < f; c++)
+        int f2 = 2 * f, c = 0;
+        for (; c <= f - Vector<T>.Count; c += Vector<T>.Count)
+        {
+            var u0 = new Vector<T>(uv[c..]);
+            var u1 = new Vector<T>(uv[(f2 + c)..]);
+            var u2 = new Vector<T>(uv[((2 * f2) + c)..]);
+            var d = (u0 * new Vector<T>(uv[(f + c)..])) + (u1 * new Vector<T>(uv[(f2 + f + c)..])) + (u2 * new Vector<T>(uv[((2 * f2) + f + c)..]));
+            (new Vector<T>(s[c..]) + (new Vector<T>(a[(f + c)..]) * d) + new Vector<T>(a[((2 * f) + c)..])).CopyTo(sOut[c..]);
+            if (!vOut.IsEmpty)
+            {
+                var avv = new Vector<T>(a[c..]);
+                (new Vector<T>(v[c..]) + (avv * u0)).CopyTo(vOut[c..]);
+                (new Vector<T>(v[(f + c)..]) + (avv * u1)).CopyTo(vOut[(f + c)..]);
+                (new Vector<T>(v[((2 * f) + c)..]) + (avv * u2)).CopyTo(vOut[((2 * f) + c)..]);
+            }
+        }
+        for (; c < f; c++)
         {
             T u0 = uv[c], u1 = uv[f2 + c], u2 = uv[(2 * f2) + c];
             T d = (u0 * uv[f + c]) + (u1 * uv[f2 + f + c]) + (u2 * uv[(2 * f2) + f + c]);
@@ -255,7 +301,14 @@ internal sealed class PaiNNAtomBlocks<T> where T : unmanaged, IFloatingPointIeee
         {
             int n = Math.Min(block, x.Length - o);
             TP.Sigmoid(x.Slice(o, n), sig[..n]);
-            for (int i = 0; i < n; i++)
+            int i = 0;
+            for (; i <= n - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var sg = new Vector<T>(sig[i..]);
+                var gi = g.Slice(o + i, Vector<T>.Count);
+                (new Vector<T>(gi) * (sg * (Vector<T>.One + (new Vector<T>(x[(o + i)..]) * (Vector<T>.One - sg))))).CopyTo(gi);
+            }
+            for (; i < n; i++)
             {
                 T sg = sig[i];
                 g[o + i] *= sg * (T.One + (x[o + i] * (T.One - sg)));
