@@ -11,15 +11,18 @@ namespace CatPot.Models;
 /// as <see cref="Potential{T}.Forward"/> (within float rounding), computed without a whole-graph autodiff record.
 /// </summary>
 /// <remarks>
-/// <para>Atom-wise blocks (embedding, the context MLP φ, the update block, the direct force head) run on chunks of
-/// <see cref="DefaultAtomChunk"/> (512) atoms in a nested <see cref="TensorArena"/> scope, so their intermediates live for one chunk;
-/// the message runs per chunk of edges with its edge features computed from the positions (<see cref="ChunkedPaiNNMessage"/>).
+/// <para>The layers work in a spatial order of the atoms (<see cref="SpatialAtomOrder"/>), so that a sender's rows sit near its
+/// receiver's in memory whatever the input's order; the head reads, and the caller gets, everything in the input's order.</para>
+/// <para>Atom-wise blocks run on chunks of <see cref="DefaultAtomChunk"/> (512) atoms: φ and the update block as hand-written
+/// kernels on rented buffers (<see cref="PaiNNAtomBlocks{T}"/>), chunks concurrently; the embedding and the direct force head
+/// as tensor ops in a nested <see cref="TensorArena"/> scope, so their intermediates live for one chunk. The message runs per
+/// chunk of edges with its edge features computed from the positions (<see cref="ChunkedPaiNNMessage"/>).
 /// What stays for the whole call: the features of the current layer, φ and the message ([N, F], [N, 3F], [N, 3F], [N, 4F]).</para>
 /// <para>Conservative forces are a reverse pass written out layer by layer (gradient checkpointing): the forward keeps the
 /// features entering each layer and, up to <see cref="KeepMessagesUpToBytes"/>, the last layers' messages; the reverse pass recomputes
-/// a layer's φ (and its message when not kept), differentiates its update block chunk by chunk with <see cref="Autograd"/>, runs
-/// the message's reverse pass, which turns edge-feature gradients into edge-vector gradients at once, and finally sums
-/// edge-vector gradients into per-atom forces. No [E, n_rbf] array exists in either pass.</para>
+/// a layer's φ (and its message when not kept), runs the update block's and φ's reverse kernels chunk by chunk (input gradients
+/// only), runs the message's reverse pass, which turns edge-feature gradients into edge-vector gradients at once, and finally
+/// sums edge-vector gradients into per-atom forces. No [E, n_rbf] array exists in either pass.</para>
 /// <para>Buffers are kept between calls, so an MD loop reuses them. Every parallel kernel splits work over disjoint outputs:
 /// results do not depend on the thread count. Needs a symmetric, receiver-sorted edge list (any neighbour list is).</para>
 /// </remarks>
