@@ -1,4 +1,5 @@
 using CatPot.Chemistry;
+using CatPot.Tensors;
 
 namespace CatPot.Graphs;
 
@@ -28,6 +29,10 @@ public sealed class NeighborListBuilder
     private int[] _binAtoms = [];
     private double[] _binPositions = [];
     private int[] _found = new int[64];
+    private double[] _positions = [];
+
+    // From this many atoms the cell-list search runs on the pool's threads (below, handing it out costs more than it saves).
+    private const int ParallelFromAtoms = 16384;
 
     /// <summary>Creates a builder.</summary>
     /// <param name="cutoff">Cutoff radius in Å, finite and positive.</param>
@@ -197,41 +202,98 @@ public sealed class NeighborListBuilder
             sorted[3 * k + 2] = p[3 * a + 2];
         }
 
+        var grid = new Grid(_binOfAtom, _binStart, _binAtoms, _binPositions, nx, ny, nz, cutoff, filter);
+        if (n >= ParallelFromAtoms && TensorThreading.MaxThreads > 1)
+        {
+            SearchInParallel(p, n, grid, into);
+            return;
+        }
         for (int i = 0; i < n; i++)
         {
-            double xi = p[3 * i], yi = p[3 * i + 1], zi = p[3 * i + 2];
-            int b = binOf[i];
-            int bz = b % nz, by = b / nz % ny, bx = b / (nz * ny);
-            int found = 0;
-            for (int gx = Math.Max(bx - 1, 0); gx <= Math.Min(bx + 1, nx - 1); gx++)
-            {
-                for (int gy = Math.Max(by - 1, 0); gy <= Math.Min(by + 1, ny - 1); gy++)
-                {
-                    int rowBase = (gx * ny + gy) * nz;
-                    // Consecutive z bins are contiguous in 'atoms', so scan them as one run.
-                    int from = start[rowBase + Math.Max(bz - 1, 0)];
-                    int to = start[rowBase + Math.Min(bz + 1, nz - 1) + 1];
-                    for (int k = from; k < to; k++)
-                    {
-                        int j = atoms[k];
-                        if (j == i) continue;
-                        double dx = sorted[3 * k] - xi, dy = sorted[3 * k + 1] - yi, dz = sorted[3 * k + 2] - zi;
-                        double r2 = dx * dx + dy * dy + dz * dz;
-                        if (r2 >= filter || !(Math.Sqrt(r2) < cutoff)) continue;
-                        if (found == _found.Length) Array.Resize(ref _found, 2 * found);
-                        _found[found++] = j;
-                    }
-                }
-            }
-
-            var neighbours = _found.AsSpan(0, found);
-            neighbours.Sort();
+            int found = grid.Neighbours(i, p, ref _found);
             // Grow once to the size the atoms so far predict (plus 1/8) rather than by repeated doubling, whose copies
             // and slack cost up to three times the final list at 10⁵ atoms.
             int needed = into.EdgeCount + found;
             if (needed > into.Capacity)
                 into.EnsureCapacity(needed, (int)Math.Min(Array.MaxLength / 3, ((long)needed * n / (i + 1) * 9 / 8) + 64));
-            into.AddReceiver(i, neighbours, p);
+            into.AddReceiver(i, _found.AsSpan(0, found), p);
+        }
+    }
+
+    /// <summary>
+    /// The search over contiguous ranges of atoms on the pool's threads, each into its own buffer, then the lists appended
+    /// in atom order: the same list as the serial loop, whatever the thread count.
+    /// </summary>
+    private void SearchInParallel(ReadOnlySpan<double> p, int n, Grid grid, NeighborList into)
+    {
+        if (_positions.Length < 3 * n) _positions = new double[3 * n];
+        p.CopyTo(_positions);
+        var positions = _positions;
+        int parts = Math.Max(2, Math.Min(64, n / 4096));
+        var lists = new int[parts][];
+        var counts = new int[n];
+        SpinningThreadPool.For(parts, part =>
+        {
+            int from = (int)((long)n * part / parts), to = (int)((long)n * (part + 1) / parts);
+            var found = new int[64];
+            var list = new int[Math.Max(64, (to - from) * 48)];
+            int length = 0;
+            for (int i = from; i < to; i++)
+            {
+                int count = grid.Neighbours(i, positions, ref found);
+                if (length + count > list.Length) Array.Resize(ref list, Math.Max(2 * list.Length, length + count));
+                found.AsSpan(0, count).CopyTo(list.AsSpan(length));
+                length += count;
+                counts[i] = count;
+            }
+            lists[part] = list;
+        });
+        long total = 0;
+        foreach (int c in counts) total += c;
+        into.EnsureCapacity((int)Math.Min(Array.MaxLength / 3, total));
+        for (int part = 0; part < parts; part++)
+        {
+            int from = (int)((long)n * part / parts), to = (int)((long)n * (part + 1) / parts), offset = 0;
+            for (int i = from; i < to; i++)
+            {
+                into.AddReceiver(i, lists[part].AsSpan(offset, counts[i]), p);
+                offset += counts[i];
+            }
+        }
+    }
+
+    /// <summary>The binned atoms of one build, and the search of one atom's neighbours among them.</summary>
+    private readonly record struct Grid(int[] BinOf, int[] Start, int[] Atoms, double[] Sorted, int Nx, int Ny, int Nz, double Cutoff, double Filter)
+    {
+        /// <summary>Writes atom <paramref name="i"/>'s neighbours, ascending, to <paramref name="found"/> (grown as needed) and returns how many.</summary>
+        public int Neighbours(int i, ReadOnlySpan<double> p, ref int[] found)
+        {
+            double xi = p[3 * i], yi = p[3 * i + 1], zi = p[3 * i + 2];
+            int b = BinOf[i];
+            int bz = b % Nz, by = b / Nz % Ny, bx = b / (Nz * Ny);
+            int count = 0;
+            for (int gx = Math.Max(bx - 1, 0); gx <= Math.Min(bx + 1, Nx - 1); gx++)
+            {
+                for (int gy = Math.Max(by - 1, 0); gy <= Math.Min(by + 1, Ny - 1); gy++)
+                {
+                    int rowBase = (gx * Ny + gy) * Nz;
+                    // Consecutive z bins are contiguous in Atoms, so scan them as one run.
+                    int from = Start[rowBase + Math.Max(bz - 1, 0)];
+                    int to = Start[rowBase + Math.Min(bz + 1, Nz - 1) + 1];
+                    for (int k = from; k < to; k++)
+                    {
+                        int j = Atoms[k];
+                        if (j == i) continue;
+                        double dx = Sorted[3 * k] - xi, dy = Sorted[3 * k + 1] - yi, dz = Sorted[3 * k + 2] - zi;
+                        double r2 = dx * dx + dy * dy + dz * dz;
+                        if (r2 >= Filter || !(Math.Sqrt(r2) < Cutoff)) continue;
+                        if (count == found.Length) Array.Resize(ref found, 2 * count);
+                        found[count++] = j;
+                    }
+                }
+            }
+            found.AsSpan(0, count).Sort();
+            return count;
         }
     }
 

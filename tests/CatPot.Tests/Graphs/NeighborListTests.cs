@@ -254,4 +254,40 @@ public class NeighborListTests
         Assert.Equal(NeighborListAlgorithm.CellList, b.Resolve(NeighborListBuilder.DirectMaxAtoms + 1));
         Assert.Equal(0, b.Build(ReadOnlySpan<double>.Empty).EdgeCount);
     }
+
+    [Fact]
+    public void Large_systems_searched_on_several_threads_give_the_serial_list()
+    {
+        // 20,000 atoms (above the parallel threshold) in a 70 Å box; a few atoms far out so bins are uneven.
+        var rng = new Random(12);
+        var p = new double[3 * 20_000];
+        for (int k = 0; k < p.Length; k++) p[k] = 70 * rng.NextDouble();
+        for (int k = 0; k < 30; k++) p[k] = 200 + k;
+        int saved = CatPot.Tensors.TensorThreading.MaxThreads;
+        var lists = new List<NeighborList>();
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 5 })
+            {
+                CatPot.Tensors.TensorThreading.MaxThreads = threads;
+                lists.Add(new NeighborListBuilder(4.0).Build(p));
+            }
+        }
+        finally
+        {
+            CatPot.Tensors.TensorThreading.MaxThreads = saved;
+        }
+        Assert.True(lists[0].EdgeCount > 100_000);
+        foreach (var list in lists.Skip(1))
+        {
+            Assert.True(lists[0].Receivers.SequenceEqual(list.Receivers));
+            Assert.True(lists[0].Senders.SequenceEqual(list.Senders));
+            Assert.True(lists[0].Vectors.SequenceEqual(list.Vectors));
+            Assert.True(lists[0].Distances.SequenceEqual(list.Distances));
+        }
+        // And the serial list is the definition's (spot-checked on the first atoms' rows).
+        var reference = BruteForce(p, 4.0).Where(x => x.I < 200).ToList();
+        var firstRows = Enumerable.Range(0, lists[0].EdgeCount).Where(e => lists[0].Receivers[e] < 200).Select(e => (lists[0].Receivers[e], lists[0].Senders[e])).ToList();
+        Assert.Equal(reference.Select(x => (x.I, x.J)), firstRows);
+    }
 }
