@@ -56,7 +56,14 @@ internal static class ChunkedPaiNNMessage
                     EdgeVector(positions, i, senders[e], geometry.AsSpan((e - e0) * 5, 5));
             Features(ce, geometry, rbf, work, cos: false, flt);
             // rbf is [R, edges]: the product reads it as the transpose of the [edges, R] radial basis.
-            Gemm.Multiply(true, false, ce, f3, nr, rbf.AsSpan(0, ce * nr), flt.WeightT, w.AsSpan(0, ce * f3));
+            if (v is not null) Gemm.Multiply(true, false, ce, f3, nr, rbf.AsSpan(0, ce * nr), flt.WeightT, w.AsSpan(0, ce * f3));
+            else
+            {
+                // Before the first message the vectors are zero, so the filter's v-v third is never used (ForwardEdge reads
+                // it only with vectors): only the s and v-s thirds are computed.
+                Gemm.Multiply(true, false, ce, f, nr, T.One, rbf.AsSpan(0, ce * nr), ce, flt.WeightT, f3, T.Zero, w.AsSpan(0, ce * f3), f3);
+                Gemm.Multiply(true, false, ce, f, nr, T.One, rbf.AsSpan(0, ce * nr), ce, flt.WeightT.AsSpan(2 * f), f3, T.Zero, w.AsSpan(2 * f, (ce * f3) - (2 * f)), f3);
+            }
             for (int i = a0; i < a1; i++)
             {
                 ref T o = ref output[i * 4 * f];

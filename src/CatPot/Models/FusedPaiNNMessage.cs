@@ -134,7 +134,6 @@ internal static partial class FusedPaiNNMessage
             nuint s = (nuint)k, vv = (nuint)(f + k), vs = (nuint)((2 * f) + k);
             // Rounded as the composite ops: (GEMM + bias), then · fc, then ⊙ phi.
             var xs = Vector.LoadUnsafe(ref phi, s) * ((Vector.LoadUnsafe(ref w, s) + Vector.LoadUnsafe(ref bias, s)) * fcV);
-            var xvv = Vector.LoadUnsafe(ref phi, vv) * ((Vector.LoadUnsafe(ref w, vv) + Vector.LoadUnsafe(ref bias, vv)) * fcV);
             var xvs = Vector.LoadUnsafe(ref phi, vs) * ((Vector.LoadUnsafe(ref w, vs) + Vector.LoadUnsafe(ref bias, vs)) * fcV);
             (Vector.LoadUnsafe(ref o, s) + xs).StoreUnsafe(ref o, s);
             nuint o1 = (nuint)(f + k), o2 = (nuint)((2 * f) + k), o3 = (nuint)((3 * f) + k);
@@ -143,6 +142,8 @@ internal static partial class FusedPaiNNMessage
             var dz = xvs * uzV;
             if (hasV)
             {
+                // The v-v third of the filter is read only here (before the first message it may not even be computed).
+                var xvv = Vector.LoadUnsafe(ref phi, vv) * ((Vector.LoadUnsafe(ref w, vv) + Vector.LoadUnsafe(ref bias, vv)) * fcV);
                 dx += xvv * Vector.LoadUnsafe(ref v, s);
                 dy += xvv * Vector.LoadUnsafe(ref v, vv);
                 dz += xvv * Vector.LoadUnsafe(ref v, vs);
@@ -154,12 +155,12 @@ internal static partial class FusedPaiNNMessage
         for (; k < f; k++)
         {
             T xs = Unsafe.Add(ref phi, k) * ((Unsafe.Add(ref w, k) + Unsafe.Add(ref bias, k)) * fc);
-            T xvv = Unsafe.Add(ref phi, f + k) * ((Unsafe.Add(ref w, f + k) + Unsafe.Add(ref bias, f + k)) * fc);
             T xvs = Unsafe.Add(ref phi, (2 * f) + k) * ((Unsafe.Add(ref w, (2 * f) + k) + Unsafe.Add(ref bias, (2 * f) + k)) * fc);
             Unsafe.Add(ref o, k) += xs;
             T dx = xvs * ux, dy = xvs * uy, dz = xvs * uz;
             if (hasV)
             {
+                T xvv = Unsafe.Add(ref phi, f + k) * ((Unsafe.Add(ref w, f + k) + Unsafe.Add(ref bias, f + k)) * fc);
                 dx += xvv * Unsafe.Add(ref v, k);
                 dy += xvv * Unsafe.Add(ref v, f + k);
                 dz += xvv * Unsafe.Add(ref v, (2 * f) + k);
