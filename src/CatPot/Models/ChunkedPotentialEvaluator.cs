@@ -14,8 +14,9 @@ namespace CatPot.Models;
 /// <para>The layers work in a spatial order of the atoms (<see cref="SpatialAtomOrder"/>), so that a sender's rows sit near its
 /// receiver's in memory whatever the input's order; the head reads, and the caller gets, everything in the input's order.</para>
 /// <para>Atom-wise blocks run on chunks of <see cref="DefaultAtomChunk"/> (512) atoms: φ and the update block as hand-written
-/// kernels on rented buffers (<see cref="PaiNNAtomBlocks{T}"/>), chunks concurrently; the embedding and the direct force head
-/// as tensor ops in a nested <see cref="TensorArena"/> scope, so their intermediates live for one chunk. The message runs per
+/// kernels on rented buffers (<see cref="PaiNNAtomBlocks{T}"/>), as does the direct force head (<see cref="DirectForceKernel{T}"/>),
+/// chunks concurrently; the embedding as tensor ops in a nested <see cref="TensorArena"/> scope, so its intermediates live for
+/// one chunk. The message runs per
 /// chunk of edges with its edge features computed from the positions (<see cref="ChunkedPaiNNMessage"/>).
 /// What stays for the whole call: the features of the current layer, φ and the message ([N, F], [N, 3F], [N, 3F], [N, 4F]).</para>
 /// <para>Conservative forces are a reverse pass written out layer by layer (gradient checkpointing): the forward keeps the
@@ -52,6 +53,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     private readonly int _f, _layers;
     private readonly TensorArena _chunkArena = new();
     private readonly PaiNNAtomBlocks<T>[] _blocks; // each layer's φ and update block, outside autodiff
+    private readonly DirectForceKernel<T> _forceHead; // the direct force head, outside autodiff
     private readonly TensorArena _headArena = new(); // the energy head's whole-system intermediates, reused by the next call
     // Features entering layer l: scalars [N, F] and vectors [N, 3F] (conservative forces keep every layer's; otherwise one pair
     // is updated in place). State 0's vectors are zero and never stored.
@@ -85,6 +87,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         _layers = _backbone.LayerCount;
         _blocks = new PaiNNAtomBlocks<T>[_layers];
         for (int l = 0; l < _layers; l++) _blocks[l] = new PaiNNAtomBlocks<T>(_backbone, l);
+        _forceHead = new DirectForceKernel<T>(model.Parameters, _f, model.Config.Eps);
     }
 
     /// <summary>Runs the model like <see cref="Potential{T}.Forward"/> (without createGraph). Call inside no-grad for direct forces only.</summary>
@@ -181,17 +184,15 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         if (directForces is not null)
         {
             T rms = T.CreateChecked(_model.Statistics.ForceRms);
-            ForAtomChunks(n, (a0, count) =>
+            var dst = directForces.Data;
+            var sLast = _s[last];
+            var vLast = _v[last];
+            ForAtomChunksConcurrently(n, (a0, count) =>
             {
-                using var noGrad = Autograd.NoGrad();
-                var s = Tensor<T>.Scratch(count, f);
-                var v = Tensor<T>.Scratch(count, 3, f);
-                _s[last].AsSpan(a0 * f, count * f).CopyTo(s.Span);
-                _v[last].AsSpan(a0 * f3, count * f3).CopyTo(v.Span);
-                var fChunk = _model.ForceHead.Forward(s, v) * rms;
-                var rows = fChunk.Span;
-                var dst = directForces.Span;
-                for (int k = 0; k < count; k++) rows.Slice(3 * k, 3).CopyTo(dst.Slice(3 * order[a0 + k], 3));
+                var rows = ArrayPool<T>.Shared.Rent(3 * count);
+                _forceHead.Forward(count, sLast.AsSpan(a0 * f, count * f), vLast.AsSpan(a0 * f3, count * f3), rows);
+                for (int k = 0; k < 3 * count; k++) dst[(3 * order[a0 + (k / 3)]) + (k % 3)] = rows[k] * rms;
+                ArrayPool<T>.Shared.Return(rows);
             });
         }
         // The energy head reads the last layer's scalars in the input's order: reordered in place (nothing reads them in the

@@ -280,7 +280,7 @@ internal sealed class PaiNNAtomBlocks<T> where T : unmanaged, IFloatingPointIeee
     }
 
     /// <summary>y = x·σ(x) (may be in place).</summary>
-    private static void Silu(ReadOnlySpan<T> x, Span<T> y)
+    internal static void Silu(ReadOnlySpan<T> x, Span<T> y)
     {
         const int block = 512;
         Span<T> sig = stackalloc T[block];
