@@ -33,8 +33,8 @@ internal static class ChunkedPaiNNMessage
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
-    /// Adds the message of every receiver to <paramref name="output"/> [N, 4F] (row 0: scalar part, rows 1–3: vector part),
-    /// which the caller zeroes.
+    /// Writes the message of every receiver to <paramref name="output"/> [N, 4F] (row 0: scalar part, rows 1–3: vector part);
+    /// each chunk zeroes its own receivers' rows first, where they are about to be summed into anyway.
     /// </summary>
     public static void Forward<T>(int f, T[] phi, T[]? v, T[] positions, int[] senders, EdgeTopology topology, in Filter<T> filter, T[] output)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -46,6 +46,7 @@ internal static class ChunkedPaiNNMessage
         ForChunks(topology.ChunkCount, senders.Length, c =>
         {
             int a0 = chunks[c], a1 = chunks[c + 1], e0 = offsets[a0], ce = offsets[a1] - e0;
+            output.AsSpan(a0 * 4 * f, (a1 - a0) * 4 * f).Clear();
             if (ce == 0) return;
             var geometry = ArrayPool<T>.Shared.Rent(maxEdges * 5);
             var rbf = ArrayPool<T>.Shared.Rent(maxEdges * nr);
@@ -82,8 +83,9 @@ internal static class ChunkedPaiNNMessage
     }
 
     /// <summary>
-    /// The reverse pass of <see cref="Forward"/> for output gradient <paramref name="g"/> [N, 4F]: adds to
-    /// <paramref name="dphi"/> [N, 3F], to <paramref name="dv"/> [N, 3F] (when <paramref name="v"/> is not null) and to the
+    /// The reverse pass of <see cref="Forward"/> for output gradient <paramref name="g"/> [N, 4F]: writes
+    /// <paramref name="dphi"/> [N, 3F] and <paramref name="dv"/> [N, 3F] (when <paramref name="v"/> is not null; each chunk zeroes
+    /// its own atoms' rows first) and adds to the
     /// edge-vector gradients <paramref name="dEdge"/> [E, 3], stored from the sender's side: row r (an edge a ← i of atom a)
     /// holds the gradient of its reverse edge's vector R_a − R_i, so each chunk writes its own rows in order
     /// (<see cref="PositionGradient"/> reads them so).
@@ -101,6 +103,8 @@ internal static class ChunkedPaiNNMessage
         ForChunks(topology.ChunkCount, senders.Length, c =>
         {
             int a0 = chunks[c], a1 = chunks[c + 1], r0 = offsets[a0], ce = offsets[a1] - r0;
+            dphi.AsSpan(a0 * f3, (a1 - a0) * f3).Clear();
+            dv?.AsSpan(a0 * f3, (a1 - a0) * f3).Clear();
             if (ce == 0) return;
             var geometry = ArrayPool<T>.Shared.Rent(maxEdges * 5);
             var rbf = ArrayPool<T>.Shared.Rent(maxEdges * nr);

@@ -279,7 +279,6 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     /// <summary>The message from <see cref="_phi"/> and vector features <paramref name="v"/> (null: zero) into <paramref name="message"/> [N, 4F].</summary>
     private void Message(Graph graph, in ChunkedPaiNNMessage.Filter<T> filter, T[]? v, T[] message, int n)
     {
-        message.AsSpan(0, n * 4 * _f).Clear();
         ChunkedPaiNNMessage.Forward(_f, _phi, v, graph.Positions, graph.Senders, graph.Topology, filter, message);
     }
 
@@ -346,8 +345,6 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
                 foreach (var buffer in (ReadOnlySpan<T[]>)[s, v, gsOut, gvOut, gs, gv]) ArrayPool<T>.Shared.Return(buffer);
             });
             // Message: grad is now the gradient of its output; it sends gradients to φ, to the senders' v and to the edge vectors.
-            dphi.AsSpan(0, n * f3).Clear();
-            if (vx is not null) dvMessage.AsSpan(0, n * f3).Clear();
             ChunkedPaiNNMessage.Backward(f, grad, _phi, vx, graph.Positions, graph.Senders, graph.Topology, filters[l], dphi, vx is null ? null : dvMessage, _dEdge);
             // Residuals: the gradient of state l is the gradient after the message plus what reaches it through φ (scalars)
             // and through the message (vectors).
