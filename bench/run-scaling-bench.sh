@@ -20,7 +20,7 @@ CATPOT="dotnet src/CatPot.Cli/bin/Release/net10.0/CatPot.Cli.dll"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for m in $SIZES; do
   [[ -f "$TMP/cluster$m.extxyz" ]] || /usr/bin/python3 bench/make-aspirin-cluster.py "$m" "$TMP/cluster$m.extxyz"
-  reps=5; [[ $m -ge 480 ]] && reps=3; [[ $m -ge 4800 ]] && reps=1
+  reps=5; [[ $m -ge 480 ]] && reps=3
   /usr/bin/time -v $CATPOT bench --structure "$TMP/cluster$m.extxyz" --model "$MODEL" --reps $reps > "$TMP/auto$m.json" 2> "$TMP/auto$m.err"
   grep "Maximum resident" "$TMP/auto$m.err" | sed "s/^/  $m molecules: /"
   if [[ $m -le $AUTODIFF_MAX && $m -gt 1 ]]; then
