@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using CatPot.Tensors;
 using CatPot.Tensors.Kernels;
 using TP = System.Numerics.Tensors.TensorPrimitives;
@@ -125,7 +126,7 @@ internal static class ChunkedPaiNNMessage
                 for (int r = offsets[a]; r < offsets[a + 1]; r++)
                 {
                     int i = senders[r], q = (r - r0) * 5;
-                    FusedPaiNNMessage.BackwardEdge(f, ref g[i * 4 * f], ref phi[aRow], ref w[(r - r0) * f3], ref flt.Bias[0], geometry[q + 4], geometry[q], geometry[q + 1], geometry[q + 2],
+                    BackwardEdge(f, ref g[i * 4 * f], ref phi[aRow], ref w[(r - r0) * f3], ref flt.Bias[0], geometry[q + 4], geometry[q], geometry[q + 1], geometry[q + 2],
                         ref v is null ? ref Unsafe.NullRef<T>() : ref v[aRow],
                         ref dphi[aRow],
                         ref dv is null ? ref Unsafe.NullRef<T>() : ref dv[aRow],
@@ -190,6 +191,86 @@ internal static class ChunkedPaiNNMessage
             dPositions[(3 * a) + 1] = y;
             dPositions[(3 * a) + 2] = z;
         }
+    }
+
+    /// <summary>
+    /// <see cref="FusedPaiNNMessage.BackwardEdge{T}"/> (whose formulas and comments this follows term by term) with 512-bit
+    /// vectors where the hardware has them and F is a multiple of their width, else that kernel itself.
+    /// </summary>
+    /// <remarks>The reverse pass does about three times the forward's arithmetic per byte gathered, so here, unlike the
+    /// forward's edge loop, twice the width per instruction pays. Its per-edge sums (dfc, du) run across 512-bit lanes,
+    /// so their rounding differs from the shared kernel's; the training op keeps that one.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BackwardEdge<T>(int f, ref T g, ref T phi, ref T w, ref T bias, T fc, T ux, T uy, T uz, ref T v,
+        ref T dphi, ref T dv, ref T dw, out T dfc, out T dux, out T duy, out T duz)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Vector512.IsHardwareAccelerated || f % Vector512<T>.Count != 0 || Unsafe.IsNullRef(ref dphi) || Unsafe.IsNullRef(ref dw))
+        {
+            FusedPaiNNMessage.BackwardEdge(f, ref g, ref phi, ref w, ref bias, fc, ux, uy, uz, ref v, ref dphi, ref dv, ref dw, out dfc, out dux, out duy, out duz);
+            return;
+        }
+        bool hasV = !Unsafe.IsNullRef(ref v), needV = !Unsafe.IsNullRef(ref dv);
+        var fcV = Vector512.Create(fc);
+        var uxV = Vector512.Create(ux);
+        var uyV = Vector512.Create(uy);
+        var uzV = Vector512.Create(uz);
+        Vector512<T> dfcAcc = default, duxAcc = default, duyAcc = default, duzAcc = default;
+        nuint f1 = (nuint)f;
+        for (nuint q = 0; q < f1; q += (nuint)Vector512<T>.Count)
+        {
+            nuint s = q, vv = f1 + q, vs = (2 * f1) + q, g3 = (3 * f1) + q;
+            var gs = Vector512.LoadUnsafe(ref g, s);
+            var gx = Vector512.LoadUnsafe(ref g, vv);
+            var gy = Vector512.LoadUnsafe(ref g, vs);
+            var gz = Vector512.LoadUnsafe(ref g, g3);
+            var wS = Vector512.LoadUnsafe(ref w, s) + Vector512.LoadUnsafe(ref bias, s);
+            var wVs = Vector512.LoadUnsafe(ref w, vs) + Vector512.LoadUnsafe(ref bias, vs);
+            var wfcS = wS * fcV;
+            var wfcVs = wVs * fcV;
+            var pS = Vector512.LoadUnsafe(ref phi, s);
+            var pVs = Vector512.LoadUnsafe(ref phi, vs);
+            var dxVs = (gx * uxV) + (gy * uyV) + (gz * uzV);
+            (Vector512.LoadUnsafe(ref dphi, s) + (gs * wfcS)).StoreUnsafe(ref dphi, s);
+            (Vector512.LoadUnsafe(ref dphi, vs) + (dxVs * wfcVs)).StoreUnsafe(ref dphi, vs);
+            var dwfcS = gs * pS;
+            var dwfcVs = dxVs * pVs;
+            var dfcTerm = (dwfcS * wS) + (dwfcVs * wVs);
+            (dwfcS * fcV).StoreUnsafe(ref dw, s);
+            (dwfcVs * fcV).StoreUnsafe(ref dw, vs);
+            if (hasV)
+            {
+                var wVv = Vector512.LoadUnsafe(ref w, vv) + Vector512.LoadUnsafe(ref bias, vv);
+                var wfcVv = wVv * fcV;
+                var pVv = Vector512.LoadUnsafe(ref phi, vv);
+                var dxVv = (gx * Vector512.LoadUnsafe(ref v, s)) + (gy * Vector512.LoadUnsafe(ref v, vv)) + (gz * Vector512.LoadUnsafe(ref v, vs));
+                (Vector512.LoadUnsafe(ref dphi, vv) + (dxVv * wfcVv)).StoreUnsafe(ref dphi, vv);
+                var dwfcVv = dxVv * pVv;
+                dfcTerm += dwfcVv * wVv;
+                (dwfcVv * fcV).StoreUnsafe(ref dw, vv);
+                if (needV)
+                {
+                    var xVv = pVv * wfcVv;
+                    (Vector512.LoadUnsafe(ref dv, s) + (xVv * gx)).StoreUnsafe(ref dv, s);
+                    (Vector512.LoadUnsafe(ref dv, vv) + (xVv * gy)).StoreUnsafe(ref dv, vv);
+                    (Vector512.LoadUnsafe(ref dv, vs) + (xVv * gz)).StoreUnsafe(ref dv, vs);
+                }
+            }
+            else
+            {
+                // Without vectors the v-v part of the message, and so of its gradient, is zero.
+                Vector512<T>.Zero.StoreUnsafe(ref dw, vv);
+            }
+            dfcAcc += dfcTerm;
+            var xVs = pVs * wfcVs;
+            duxAcc += gx * xVs;
+            duyAcc += gy * xVs;
+            duzAcc += gz * xVs;
+        }
+        dfc = Vector512.Sum(dfcAcc);
+        dux = Vector512.Sum(duxAcc);
+        duy = Vector512.Sum(duyAcc);
+        duz = Vector512.Sum(duzAcc);
     }
 
     /// <summary>Writes (d_x, d_y, d_z) = R_to − R_from into the first three slots of <paramref name="geometry"/>.</summary>
