@@ -66,15 +66,7 @@ internal sealed class DirectForceKernel<T> where T : unmanaged, IFloatingPointIe
 
         public int FOut { get; }
 
-        private static T[] Transposed(Tensor<T> w)
-        {
-            int o = w.Shape[0], i = w.Shape[1];
-            var span = w.Span;
-            var t = new T[i * o];
-            for (int r = 0; r < o; r++)
-                for (int c = 0; c < i; c++) t[(c * o) + r] = span[(r * i) + c];
-            return t;
-        }
+        private static T[] Transposed(Tensor<T> w) => DenseRows.Transposed(w.Span, w.Shape[0], w.Shape[1]);
 
         /// <summary>
         /// (s, v) [c, fIn], [c, 3, fIn] → s' [c, fOut] (silu unless last) and v' [c, 3, nOut] = x_v ⊙ W·v, where
@@ -99,15 +91,15 @@ internal sealed class DirectForceKernel<T> where T : unmanaged, IFloatingPointIe
                     ctx[(a * ctxWidth) + _fIn + c] = T.Sqrt((p * p) + (q * q) + (w * w) + eps);
                 }
             }
-            Linear(count, _hidden, ctxWidth, ctx, _mlp1T, _mlp1Bias, hidden);
-            PaiNNAtomBlocks<T>.Silu(hidden.AsSpan(0, count * _hidden), hidden.AsSpan(0, count * _hidden));
-            Linear(count, xWidth, _hidden, hidden, _mlp2T, _mlp2Bias, x);
+            DenseRows.Linear(count, _hidden, ctxWidth, ctx, _mlp1T, _mlp1Bias, hidden);
+            DenseRows.Silu(hidden.AsSpan(0, count * _hidden), hidden.AsSpan(0, count * _hidden));
+            DenseRows.Linear(count, xWidth, _hidden, hidden, _mlp2T, _mlp2Bias, x);
             for (int a = 0; a < count; a++)
             {
                 var xs = x.AsSpan(a * xWidth, FOut);
                 var dst = sOut.Slice(a * FOut, FOut);
                 xs.CopyTo(dst);
-                if (!_last) PaiNNAtomBlocks<T>.Silu(dst, dst);
+                if (!_last) DenseRows.Silu(dst, dst);
                 int r = 3 * a * n2;
                 for (int k = 0; k < 3; k++)
                     for (int c = 0; c < _nOut; c++)
@@ -117,12 +109,6 @@ internal sealed class DirectForceKernel<T> where T : unmanaged, IFloatingPointIe
             ArrayPool<T>.Shared.Return(ctx);
             ArrayPool<T>.Shared.Return(hidden);
             ArrayPool<T>.Shared.Return(x);
-        }
-
-        private static void Linear(int rows, int outFeatures, int inFeatures, ReadOnlySpan<T> x, T[] wT, T[] bias, Span<T> y)
-        {
-            for (int r = 0; r < rows; r++) bias.CopyTo(y.Slice(r * outFeatures, outFeatures));
-            Gemm.Multiply(false, false, rows, outFeatures, inFeatures, T.One, x, inFeatures, wT, outFeatures, T.One, y, outFeatures);
         }
     }
 }

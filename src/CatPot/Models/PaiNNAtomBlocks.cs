@@ -45,10 +45,7 @@ internal sealed class PaiNNAtomBlocks<T> where T : unmanaged, IFloatingPointIeee
     {
         int o = layer.OutFeatures, i = layer.InFeatures;
         var w = layer.Weight.Data.AsSpan(0, o * i).ToArray();
-        var wt = new T[i * o];
-        for (int r = 0; r < o; r++)
-            for (int c = 0; c < i; c++) wt[(c * o) + r] = w[(r * i) + c];
-        return (w, wt, layer.Bias is { } b ? b.Data.AsSpan(0, o).ToArray() : new T[o]);
+        return (w, DenseRows.Transposed(w, o, i), layer.Bias is { } b ? b.Data.AsSpan(0, o).ToArray() : new T[o]);
     }
 
     /// <summary>φ = W₂·silu(W₁·s + b₁) + b₂ of <paramref name="count"/> atoms: <paramref name="s"/> [c, F] → <paramref name="phi"/> [c, 3F].</summary>
@@ -56,9 +53,9 @@ internal sealed class PaiNNAtomBlocks<T> where T : unmanaged, IFloatingPointIeee
     {
         int f = _f, f3 = 3 * f;
         var pre = ArrayPool<T>.Shared.Rent(count * f);
-        Linear(count, f, f, s, _phi1T, _phi1Bias, pre);
-        Silu(pre.AsSpan(0, count * f), pre.AsSpan(0, count * f));
-        Linear(count, f3, f, pre, _phi2T, _phi2Bias, phi);
+        DenseRows.Linear(count, f, f, s, _phi1T, _phi1Bias, pre);
+        DenseRows.Silu(pre.AsSpan(0, count * f), pre.AsSpan(0, count * f));
+        DenseRows.Linear(count, f3, f, pre, _phi2T, _phi2Bias, phi);
         ArrayPool<T>.Shared.Return(pre);
     }
 
@@ -68,9 +65,9 @@ internal sealed class PaiNNAtomBlocks<T> where T : unmanaged, IFloatingPointIeee
         int f = _f, f3 = 3 * f, cf = count * f;
         var pre = ArrayPool<T>.Shared.Rent(cf);
         var gh = ArrayPool<T>.Shared.Rent(cf);
-        Linear(count, f, f, s, _phi1T, _phi1Bias, pre);
+        DenseRows.Linear(count, f, f, s, _phi1T, _phi1Bias, pre);
         Gemm.Multiply(false, false, count, f, f3, T.One, dphi, f3, _phi2, f, T.Zero, gh, f);
-        SiluGradient(pre.AsSpan(0, cf), gh.AsSpan(0, cf));
+        DenseRows.SiluGradient(pre.AsSpan(0, cf), gh.AsSpan(0, cf));
         Gemm.Multiply(false, false, count, f, f, T.One, gh, f, _phi1, f, T.One, ds, f);
         ArrayPool<T>.Shared.Return(pre);
         ArrayPool<T>.Shared.Return(gh);
@@ -142,7 +139,7 @@ internal sealed class PaiNNAtomBlocks<T> where T : unmanaged, IFloatingPointIeee
         }
         // Through W₂, silu and W₁ to the context [s, ‖Vv‖].
         Gemm.Multiply(false, false, count, f, f3, T.One, ga, f3, _a2, f, T.Zero, gh, f);
-        SiluGradient(w.Pre.AsSpan(0, count * f), gh.AsSpan(0, count * f));
+        DenseRows.SiluGradient(w.Pre.AsSpan(0, count * f), gh.AsSpan(0, count * f));
         Gemm.Multiply(false, false, count, f2, f, T.One, gh, f, _a1, f2, T.Zero, gctx, f2);
         // To (Uv, Vv) of every Cartesian row, then through the shared U, V matrix to v; s gets its residual and context parts.
         for (int a = 0; a < count; a++)
@@ -222,9 +219,9 @@ internal sealed class PaiNNAtomBlocks<T> where T : unmanaged, IFloatingPointIeee
                     norm[c] = T.Sqrt((x * x) + (y * y) + (z * z) + block._eps);
                 }
             }
-            Linear(count, f, f2, Ctx, block._a1T, block._a1Bias, Pre);
-            Silu(Pre.AsSpan(0, count * f), h.AsSpan(0, count * f));
-            Linear(count, f3, f, h, block._a2T, block._a2Bias, A);
+            DenseRows.Linear(count, f, f2, Ctx, block._a1T, block._a1Bias, Pre);
+            DenseRows.Silu(Pre.AsSpan(0, count * f), h.AsSpan(0, count * f));
+            DenseRows.Linear(count, f3, f, h, block._a2T, block._a2Bias, A);
             ArrayPool<T>.Shared.Return(h);
         }
 
@@ -268,50 +265,6 @@ internal sealed class PaiNNAtomBlocks<T> where T : unmanaged, IFloatingPointIeee
                 vOut[c] = v[c] + (avv * u0);
                 vOut[f + c] = v[f + c] + (avv * u1);
                 vOut[(2 * f) + c] = v[(2 * f) + c] + (avv * u2);
-            }
-        }
-    }
-
-    /// <summary>y [rows, out] = bias + x [rows, in] · wT [in, out].</summary>
-    private static void Linear(int rows, int outFeatures, int inFeatures, ReadOnlySpan<T> x, T[] wT, T[] bias, Span<T> y)
-    {
-        for (int r = 0; r < rows; r++) bias.CopyTo(y.Slice(r * outFeatures, outFeatures));
-        Gemm.Multiply(false, false, rows, outFeatures, inFeatures, T.One, x, inFeatures, wT, outFeatures, T.One, y, outFeatures);
-    }
-
-    /// <summary>y = x·σ(x) (may be in place).</summary>
-    internal static void Silu(ReadOnlySpan<T> x, Span<T> y)
-    {
-        const int block = 512;
-        Span<T> sig = stackalloc T[block];
-        for (int o = 0; o < x.Length; o += block)
-        {
-            int n = Math.Min(block, x.Length - o);
-            TP.Sigmoid(x.Slice(o, n), sig[..n]);
-            TP.Multiply(x.Slice(o, n), sig[..n], y.Slice(o, n));
-        }
-    }
-
-    /// <summary>g ⊙= silu′(x) = σ(x)·(1 + x·(1 − σ(x))).</summary>
-    private static void SiluGradient(ReadOnlySpan<T> x, Span<T> g)
-    {
-        const int block = 512;
-        Span<T> sig = stackalloc T[block];
-        for (int o = 0; o < x.Length; o += block)
-        {
-            int n = Math.Min(block, x.Length - o);
-            TP.Sigmoid(x.Slice(o, n), sig[..n]);
-            int i = 0;
-            for (; i <= n - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                var sg = new Vector<T>(sig[i..]);
-                var gi = g.Slice(o + i, Vector<T>.Count);
-                (new Vector<T>(gi) * (sg * (Vector<T>.One + (new Vector<T>(x[(o + i)..]) * (Vector<T>.One - sg))))).CopyTo(gi);
-            }
-            for (; i < n; i++)
-            {
-                T sg = sig[i];
-                g[o + i] *= sg * (T.One + (x[o + i] * (T.One - sg)));
             }
         }
     }
