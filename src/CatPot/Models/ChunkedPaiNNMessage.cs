@@ -194,7 +194,7 @@ internal static class ChunkedPaiNNMessage
     }
 
     /// <summary>
-    /// <see cref="FusedPaiNNMessage.BackwardEdge{T}"/> (whose formulas and comments this follows term by term) with 512-bit
+    /// <see cref="FusedPaiNNMessage.BackwardEdge{T}"/> (whose formulas, and comments, this follows term by term) with 512-bit
     /// vectors where the hardware has them and F is a multiple of their width, else that kernel itself.
     /// </summary>
     /// <remarks>The reverse pass does about three times the forward's arithmetic per byte gathered, so here, unlike the

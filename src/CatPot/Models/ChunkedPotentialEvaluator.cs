@@ -16,8 +16,8 @@ namespace CatPot.Models;
 /// <para>Atom-wise blocks run on chunks of <see cref="DefaultAtomChunk"/> (512) atoms: φ and the update block as hand-written
 /// kernels on rented buffers (<see cref="PaiNNAtomBlocks{T}"/>), as does the direct force head (<see cref="DirectForceKernel{T}"/>),
 /// chunks concurrently; the embedding as tensor ops in a nested <see cref="TensorArena"/> scope, so its intermediates live for
-/// one chunk. The message runs per
-/// chunk of edges with its edge features computed from the positions (<see cref="ChunkedPaiNNMessage"/>).
+/// one chunk. The message runs per chunk of edges with its edge features computed from the positions
+/// (<see cref="ChunkedPaiNNMessage"/>).
 /// What stays for the whole call: the features of the current layer, φ and the message ([N, F], [N, 3F], [N, 3F], [N, 4F]).</para>
 /// <para>Conservative forces are a reverse pass written out layer by layer (gradient checkpointing): the forward keeps the
 /// features entering each layer and, up to <see cref="KeepMessagesUpToBytes"/>, the last layers' messages; the reverse pass recomputes
@@ -25,7 +25,9 @@ namespace CatPot.Models;
 /// only), runs the message's reverse pass, which turns edge-feature gradients into edge-vector gradients at once, and finally
 /// sums edge-vector gradients into per-atom forces. No [E, n_rbf] array exists in either pass.</para>
 /// <para>Buffers are kept between calls, so an MD loop reuses them. Every parallel kernel splits work over disjoint outputs:
-/// results do not depend on the thread count. Needs a symmetric, receiver-sorted edge list (any neighbour list is).</para>
+/// results do not depend on the thread count. Needs a symmetric, receiver-sorted edge list (any neighbour list is). The
+/// kernels copy the atom-wise and force-head weights at construction: build a new evaluator after the weights change (as
+/// <c>PotentialCalculator</c> asks of itself).</para>
 /// </remarks>
 internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
