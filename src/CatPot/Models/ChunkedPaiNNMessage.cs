@@ -84,6 +84,131 @@ internal static class ChunkedPaiNNMessage
     }
 
     /// <summary>
+    /// <see cref="Forward"/> for the first layer, whose vectors are zero and whose context φ depends only on the sender's
+    /// class (element, charge, spin: <see cref="SpatialAtomOrder.AtomClass"/>): with <paramref name="classPhi"/> [classes, 3F],
+    /// each receiver's message is Σ over sender classes c of φ(c) ⊙ (W·Σ_{j ∈ c} b_j), where b_j = (rbf·fc, fc) of edge j
+    /// (times its unit vector for the vector part). The filter product then runs once per receiver and class present
+    /// instead of once per edge: about a tenth of the multiply-adds at ~37 neighbours and three or four classes.
+    /// </summary>
+    /// <remarks>
+    /// The same message as <see cref="Forward"/> up to the rounding of sums taken in another order (the basis is summed over
+    /// a class's edges before the product).
+    /// </remarks>
+    public static void ForwardFirstLayer<T>(int f, T[] classPhi, int classes, int[] atomClass, T[] positions, int[] senders, EdgeTopology topology,
+        in Filter<T> filter, T[] output)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int f3 = 3 * f, nr = filter.Radial, nb = nr + 1, maxEdges = topology.MaxChunkEdges;
+        var offsets = topology.ReceiverOffsets;
+        var chunks = topology.ChunkAtomStarts;
+        var flt = filter;
+        ForChunks(topology.ChunkCount, senders.Length, c =>
+        {
+            int a0 = chunks[c], a1 = chunks[c + 1], e0 = offsets[a0], ce = offsets[a1] - e0;
+            output.AsSpan(a0 * 4 * f, (a1 - a0) * 4 * f).Clear();
+            if (ce == 0) return;
+            var geometry = ArrayPool<T>.Shared.Rent(maxEdges * 5);
+            var rbf = ArrayPool<T>.Shared.Rent(maxEdges * nr);
+            var work = ArrayPool<double>.Shared.Rent(FeatureWorkLength(maxEdges, nr, cos: false));
+            // Per class present at a receiver: [4, R + 1] sums of the basis (then times u_x, u_y, u_z) over its edges.
+            var sums = ArrayPool<T>.Shared.Rent(classes * 4 * nb);
+            var present = ArrayPool<int>.Shared.Rent(classes);
+            var seen = ArrayPool<bool>.Shared.Rent(classes);
+            seen.AsSpan(0, classes).Clear();
+            for (int i = a0; i < a1; i++)
+                for (int e = offsets[i]; e < offsets[i + 1]; e++)
+                    EdgeVector(positions, i, senders[e], geometry.AsSpan((e - e0) * 5, 5));
+            Features(ce, geometry, rbf, work, cos: false, flt);
+            for (int i = a0; i < a1; i++)
+            {
+                int count = 0;
+                for (int e = offsets[i]; e < offsets[i + 1]; e++)
+                {
+                    int k = atomClass[senders[e]], le = e - e0, q = le * 5;
+                    var acc = sums.AsSpan(k * 4 * nb, 4 * nb);
+                    if (!seen[k])
+                    {
+                        seen[k] = true;
+                        present[count++] = k;
+                        acc.Clear();
+                    }
+                    T fc = geometry[q + 4], ux = geometry[q], uy = geometry[q + 1], uz = geometry[q + 2];
+                    for (int n = 0; n <= nr; n++)
+                    {
+                        T b = n < nr ? rbf[(n * ce) + le] * fc : fc;
+                        acc[n] += b;
+                        acc[nb + n] += b * ux;
+                        acc[(2 * nb) + n] += b * uy;
+                        acc[(3 * nb) + n] += b * uz;
+                    }
+                }
+                ref T o = ref output[i * 4 * f];
+                for (int p = 0; p < count; p++)
+                {
+                    int k = present[p];
+                    seen[k] = false;
+                    ClassMessage(f, nr, sums.AsSpan(k * 4 * nb, 4 * nb), flt.WeightT, flt.Bias, ref classPhi[k * f3], ref o);
+                }
+            }
+            ArrayPool<T>.Shared.Return(geometry);
+            ArrayPool<T>.Shared.Return(rbf);
+            ArrayPool<double>.Shared.Return(work);
+            ArrayPool<T>.Shared.Return(sums);
+            ArrayPool<int>.Shared.Return(present);
+            ArrayPool<bool>.Shared.Return(seen);
+        });
+    }
+
+    /// <summary>
+    /// Adds one sender class's first-layer message to a receiver's row <paramref name="o"/> [4F] from its basis sums
+    /// <paramref name="sums"/> [4, R + 1] (plain, then times u_x, u_y, u_z; the last column is the envelope, against the bias):
+    /// o_s += φ_s ⊙ (W_s·sums[0]), o_v[k] += φ_vs ⊙ (W_vs·sums[k + 1]).
+    /// </summary>
+    private static void ClassMessage<T>(int f, int nr, ReadOnlySpan<T> sums, T[] weightT, T[] bias, ref T phi, ref T o)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int f3 = 3 * f, nb = nr + 1, vc = Vector<T>.Count, ch = 0;
+        for (; ch <= f - vc; ch += vc)
+        {
+            Vector<T> s = default, x = default, y = default, z = default;
+            for (int n = 0; n <= nr; n++)
+            {
+                var ws = n < nr ? new Vector<T>(weightT, (n * f3) + ch) : new Vector<T>(bias, ch);
+                var wv = n < nr ? new Vector<T>(weightT, (n * f3) + (2 * f) + ch) : new Vector<T>(bias, (2 * f) + ch);
+                s += new Vector<T>(sums[n]) * ws;
+                x += new Vector<T>(sums[nb + n]) * wv;
+                y += new Vector<T>(sums[(2 * nb) + n]) * wv;
+                z += new Vector<T>(sums[(3 * nb) + n]) * wv;
+            }
+            nuint c0 = (nuint)ch;
+            var ps = Vector.LoadUnsafe(ref phi, c0);
+            var pv = Vector.LoadUnsafe(ref phi, (nuint)(2 * f) + c0);
+            (Vector.LoadUnsafe(ref o, c0) + (ps * s)).StoreUnsafe(ref o, c0);
+            (Vector.LoadUnsafe(ref o, (nuint)f + c0) + (pv * x)).StoreUnsafe(ref o, (nuint)f + c0);
+            (Vector.LoadUnsafe(ref o, (nuint)(2 * f) + c0) + (pv * y)).StoreUnsafe(ref o, (nuint)(2 * f) + c0);
+            (Vector.LoadUnsafe(ref o, (nuint)(3 * f) + c0) + (pv * z)).StoreUnsafe(ref o, (nuint)(3 * f) + c0);
+        }
+        for (; ch < f; ch++)
+        {
+            T s = T.Zero, x = T.Zero, y = T.Zero, z = T.Zero;
+            for (int n = 0; n <= nr; n++)
+            {
+                T ws = n < nr ? weightT[(n * f3) + ch] : bias[ch];
+                T wv = n < nr ? weightT[(n * f3) + (2 * f) + ch] : bias[(2 * f) + ch];
+                s += sums[n] * ws;
+                x += sums[nb + n] * wv;
+                y += sums[(2 * nb) + n] * wv;
+                z += sums[(3 * nb) + n] * wv;
+            }
+            T ps = Unsafe.Add(ref phi, ch), pv = Unsafe.Add(ref phi, (2 * f) + ch);
+            Unsafe.Add(ref o, ch) += ps * s;
+            Unsafe.Add(ref o, f + ch) += pv * x;
+            Unsafe.Add(ref o, (2 * f) + ch) += pv * y;
+            Unsafe.Add(ref o, (3 * f) + ch) += pv * z;
+        }
+    }
+
+    /// <summary>
     /// The reverse pass of <see cref="Forward"/> for output gradient <paramref name="g"/> [N, 4F]: writes
     /// <paramref name="dphi"/> [N, 3F] and <paramref name="dv"/> [N, 3F] (when <paramref name="v"/> is not null; each chunk zeroes
     /// its own atoms' rows first) and adds to the

@@ -65,6 +65,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     private SpatialAtomOrder? _order;
     private ModelInput<T>? _orderInput;
     private T[] _positions = [];
+    private T[] _classPhi = []; // the first layer's φ of each class of atoms (SpatialAtomOrder.AtomClass) [classes, 3F]
     // Conservative forces within KeepMessagesUpToBytes: the messages of the last _kept layers, kept from the forward pass (the
     // other entries empty; the other layers write theirs into the last layer's array, free before and after it is used).
     private T[][] _messages = [];
@@ -174,6 +175,13 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
             _backbone.Embed(_order.AtomicNumbers, _order.AtomChargeIndex, _order.AtomSpinIndex, a0, count).Span.CopyTo(s0.AsSpan(a0 * f, count * f));
         });
 
+        // The first layer's context φ depends only on an atom's class (element, charge, spin): one row per class.
+        var classAtoms = _order.ClassAtom;
+        var classS = new T[classAtoms.Length * f];
+        for (int c = 0; c < classAtoms.Length; c++) s0.AsSpan(classAtoms[c] * f, f).CopyTo(classS.AsSpan(c * f, f));
+        _classPhi = new T[classAtoms.Length * f3];
+        _blocks[0].ContextForward(classAtoms.Length, classS, _classPhi);
+
         // Forward: layer l reads state l (or the single state) and writes state l + 1 (or the same one, row by row).
         for (int l = 0; l < _layers; l++)
         {
@@ -251,7 +259,8 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     private void LayerForward(int l, Graph graph, in ChunkedPaiNNMessage.Filter<T> filter, T[] sx, T[]? vx, T[] sy, T[]? vy, T[] message, int n)
     {
         int f = _f, f3 = 3 * f;
-        Context(l, sx, n);
+        // The first layer's message reads φ per class only (Message), so its per-atom φ is not computed here.
+        if (vx is not null) Context(l, sx, n);
         Message(graph, filter, vx, message, n);
         var block = _blocks[l];
         ForAtomChunksConcurrently(n, (a0, count) =>
@@ -278,10 +287,15 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
     /// </summary>
     private T[] MessageBuffer(int l) => _kept == 0 ? _message : _messages[l >= _layers - _kept ? l : _layers - 1];
 
-    /// <summary>The message from <see cref="_phi"/> and vector features <paramref name="v"/> (null: zero) into <paramref name="message"/> [N, 4F].</summary>
+    /// <summary>
+    /// The message from <see cref="_phi"/> and vector features <paramref name="v"/> into <paramref name="message"/> [N, 4F]; with
+    /// <paramref name="v"/> null (zero: the first layer) from the per-class φ instead (<see cref="ChunkedPaiNNMessage.ForwardFirstLayer"/>).
+    /// </summary>
     private void Message(Graph graph, in ChunkedPaiNNMessage.Filter<T> filter, T[]? v, T[] message, int n)
     {
-        ChunkedPaiNNMessage.Forward(_f, _phi, v, graph.Positions, graph.Senders, graph.Topology, filter, message);
+        if (v is null)
+            ChunkedPaiNNMessage.ForwardFirstLayer(_f, _classPhi, _order!.ClassAtom.Length, _order.AtomClass, graph.Positions, graph.Senders, graph.Topology, filter, message);
+        else ChunkedPaiNNMessage.Forward(_f, _phi, v, graph.Positions, graph.Senders, graph.Topology, filter, message);
     }
 
     /// <summary>

@@ -27,7 +27,31 @@ internal sealed class SpatialAtomOrder
         AtomicNumbers = z;
         AtomChargeIndex = charge;
         AtomSpinIndex = spin;
+        // Atoms alike before the first layer: the same element, charge and spin (so the same embedding and first-layer φ).
+        var classes = new Dictionary<(int, int, int), int>();
+        var representatives = new List<int>();
+        AtomClass = new int[z.Length];
+        for (int k = 0; k < z.Length; k++)
+        {
+            if (!classes.TryGetValue((z[k], charge[k], spin[k]), out int c))
+            {
+                c = classes.Count;
+                classes.Add((z[k], charge[k], spin[k]), c);
+                representatives.Add(k);
+            }
+            AtomClass[k] = c;
+        }
+        ClassAtom = [.. representatives];
     }
+
+    /// <summary>
+    /// The class of each atom (new order): atoms of one class have the same element, charge and spin, so the same initial
+    /// features and first-layer context φ.
+    /// </summary>
+    public int[] AtomClass { get; }
+
+    /// <summary>One atom (new order) of each class.</summary>
+    public int[] ClassAtom { get; }
 
     /// <summary>New atom k is the input's atom Order[k].</summary>
     public int[] Order { get; }
