@@ -214,10 +214,11 @@ internal static class ChunkedPaiNNMessage
     /// its own atoms' rows first) and adds to the
     /// edge-vector gradients <paramref name="dEdge"/> [E, 3], stored from the sender's side: row r (an edge a ← i of atom a)
     /// holds the gradient of its reverse edge's vector R_a − R_i, so each chunk writes its own rows in order
-    /// (<see cref="PositionGradient"/> reads them so).
+    /// (<see cref="PositionGradient"/> reads them so). With <paramref name="phiRows"/>, atom a's φ is row phiRows[a] of
+    /// <paramref name="phi"/> (the first layer's per-class φ); a null <paramref name="dphi"/> is not computed.
     /// </summary>
     public static void Backward<T>(int f, T[] g, T[] phi, T[]? v, T[] positions, int[] senders, EdgeTopology topology, in Filter<T> filter,
-        T[] dphi, T[]? dv, T[] dEdge)
+        T[]? dphi, T[]? dv, T[] dEdge, int[]? phiRows = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int f3 = 3 * f, nr = filter.Radial, maxEdges = topology.MaxChunkEdges;
@@ -229,7 +230,7 @@ internal static class ChunkedPaiNNMessage
         ForChunks(topology.ChunkCount, senders.Length, c =>
         {
             int a0 = chunks[c], a1 = chunks[c + 1], r0 = offsets[a0], ce = offsets[a1] - r0;
-            dphi.AsSpan(a0 * f3, (a1 - a0) * f3).Clear();
+            dphi?.AsSpan(a0 * f3, (a1 - a0) * f3).Clear();
             dv?.AsSpan(a0 * f3, (a1 - a0) * f3).Clear();
             if (ce == 0) return;
             var geometry = ArrayPool<T>.Shared.Rent(maxEdges * 5);
@@ -247,13 +248,13 @@ internal static class ChunkedPaiNNMessage
             Gemm.Multiply(true, false, ce, f3, nr, rbf.AsSpan(0, ce * nr), flt.WeightT, w.AsSpan(0, ce * f3));
             for (int a = a0; a < a1; a++)
             {
-                int aRow = a * f3;
+                int aRow = a * f3, phiRow = phiRows is null ? aRow : phiRows[a] * f3;
                 for (int r = offsets[a]; r < offsets[a + 1]; r++)
                 {
                     int i = senders[r], q = (r - r0) * 5;
-                    BackwardEdge(f, ref g[i * 4 * f], ref phi[aRow], ref w[(r - r0) * f3], ref flt.Bias[0], geometry[q + 4], geometry[q], geometry[q + 1], geometry[q + 2],
+                    BackwardEdge(f, ref g[i * 4 * f], ref phi[phiRow], ref w[(r - r0) * f3], ref flt.Bias[0], geometry[q + 4], geometry[q], geometry[q + 1], geometry[q + 2],
                         ref v is null ? ref Unsafe.NullRef<T>() : ref v[aRow],
-                        ref dphi[aRow],
+                        ref dphi is null ? ref Unsafe.NullRef<T>() : ref dphi[aRow],
                         ref dv is null ? ref Unsafe.NullRef<T>() : ref dv[aRow],
                         ref dw[(r - r0) * f3],
                         out T dfc, out T dux, out T duy, out T duz);
@@ -330,12 +331,12 @@ internal static class ChunkedPaiNNMessage
         ref T dphi, ref T dv, ref T dw, out T dfc, out T dux, out T duy, out T duz)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!Vector512.IsHardwareAccelerated || f % Vector512<T>.Count != 0 || Unsafe.IsNullRef(ref dphi) || Unsafe.IsNullRef(ref dw))
+        if (!Vector512.IsHardwareAccelerated || f % Vector512<T>.Count != 0 || Unsafe.IsNullRef(ref dw))
         {
             FusedPaiNNMessage.BackwardEdge(f, ref g, ref phi, ref w, ref bias, fc, ux, uy, uz, ref v, ref dphi, ref dv, ref dw, out dfc, out dux, out duy, out duz);
             return;
         }
-        bool hasV = !Unsafe.IsNullRef(ref v), needV = !Unsafe.IsNullRef(ref dv);
+        bool hasV = !Unsafe.IsNullRef(ref v), needV = !Unsafe.IsNullRef(ref dv), needPhi = !Unsafe.IsNullRef(ref dphi);
         var fcV = Vector512.Create(fc);
         var uxV = Vector512.Create(ux);
         var uyV = Vector512.Create(uy);
@@ -356,8 +357,11 @@ internal static class ChunkedPaiNNMessage
             var pS = Vector512.LoadUnsafe(ref phi, s);
             var pVs = Vector512.LoadUnsafe(ref phi, vs);
             var dxVs = (gx * uxV) + (gy * uyV) + (gz * uzV);
-            (Vector512.LoadUnsafe(ref dphi, s) + (gs * wfcS)).StoreUnsafe(ref dphi, s);
-            (Vector512.LoadUnsafe(ref dphi, vs) + (dxVs * wfcVs)).StoreUnsafe(ref dphi, vs);
+            if (needPhi)
+            {
+                (Vector512.LoadUnsafe(ref dphi, s) + (gs * wfcS)).StoreUnsafe(ref dphi, s);
+                (Vector512.LoadUnsafe(ref dphi, vs) + (dxVs * wfcVs)).StoreUnsafe(ref dphi, vs);
+            }
             var dwfcS = gs * pS;
             var dwfcVs = dxVs * pVs;
             var dfcTerm = (dwfcS * wS) + (dwfcVs * wVs);
@@ -369,7 +373,7 @@ internal static class ChunkedPaiNNMessage
                 var wfcVv = wVv * fcV;
                 var pVv = Vector512.LoadUnsafe(ref phi, vv);
                 var dxVv = (gx * Vector512.LoadUnsafe(ref v, s)) + (gy * Vector512.LoadUnsafe(ref v, vv)) + (gz * Vector512.LoadUnsafe(ref v, vs));
-                (Vector512.LoadUnsafe(ref dphi, vv) + (dxVv * wfcVv)).StoreUnsafe(ref dphi, vv);
+                if (needPhi) (Vector512.LoadUnsafe(ref dphi, vv) + (dxVv * wfcVv)).StoreUnsafe(ref dphi, vv);
                 var dwfcVv = dxVv * pVv;
                 dfcTerm += dwfcVv * wVv;
                 (dwfcVv * fcV).StoreUnsafe(ref dw, vv);

@@ -336,7 +336,10 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
             // update block's gradient is taken.
             var message = MessageBuffer(l);
             var dphi = message;
-            Context(l, sx, n);
+            // The first layer (no vectors) reads φ per class, and needs no gradient below its message: the state entering it
+            // is the embedding, which does not depend on the positions.
+            bool first = vx is null;
+            if (!first) Context(l, sx, n);
             if (l < _layers - _kept) Message(graph, filters[l], vx, message, n);
             var block = _blocks[l];
             // Update block: grad (of the layer's output) -> gradient of the features after the message, chunk by chunk.
@@ -361,7 +364,12 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
                 foreach (var buffer in (ReadOnlySpan<T[]>)[s, v, gsOut, gvOut, gs, gv]) ArrayPool<T>.Shared.Return(buffer);
             });
             // Message: grad is now the gradient of its output; it sends gradients to φ, to the senders' v and to the edge vectors.
-            ChunkedPaiNNMessage.Backward(f, grad, _phi, vx, graph.Positions, graph.Senders, graph.Topology, filters[l], dphi, vx is null ? null : dvMessage, _dEdge);
+            if (first)
+            {
+                ChunkedPaiNNMessage.Backward(f, grad, _classPhi, null, graph.Positions, graph.Senders, graph.Topology, filters[l], null, null, _dEdge, _order!.AtomClass);
+                continue;
+            }
+            ChunkedPaiNNMessage.Backward(f, grad, _phi, vx, graph.Positions, graph.Senders, graph.Topology, filters[l], dphi, dvMessage, _dEdge);
             // Residuals: the gradient of state l is the gradient after the message plus what reaches it through φ (scalars)
             // and through the message (vectors).
             ForAtomChunksConcurrently(n, (a0, count) =>
