@@ -214,11 +214,10 @@ internal static class ChunkedPaiNNMessage
     /// its own atoms' rows first) and adds to the
     /// edge-vector gradients <paramref name="dEdge"/> [E, 3], stored from the sender's side: row r (an edge a ← i of atom a)
     /// holds the gradient of its reverse edge's vector R_a − R_i, so each chunk writes its own rows in order
-    /// (<see cref="PositionGradient"/> reads them so). With <paramref name="phiRows"/>, atom a's φ is row phiRows[a] of
-    /// <paramref name="phi"/> (the first layer's per-class φ); a null <paramref name="dphi"/> is not computed.
+    /// (<see cref="PositionGradient"/> reads them so).
     /// </summary>
     public static void Backward<T>(int f, T[] g, T[] phi, T[]? v, T[] positions, int[] senders, EdgeTopology topology, in Filter<T> filter,
-        T[]? dphi, T[]? dv, T[] dEdge, int[]? phiRows = null)
+        T[] dphi, T[]? dv, T[] dEdge)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int f3 = 3 * f, nr = filter.Radial, maxEdges = topology.MaxChunkEdges;
@@ -230,7 +229,7 @@ internal static class ChunkedPaiNNMessage
         ForChunks(topology.ChunkCount, senders.Length, c =>
         {
             int a0 = chunks[c], a1 = chunks[c + 1], r0 = offsets[a0], ce = offsets[a1] - r0;
-            dphi?.AsSpan(a0 * f3, (a1 - a0) * f3).Clear();
+            dphi.AsSpan(a0 * f3, (a1 - a0) * f3).Clear();
             dv?.AsSpan(a0 * f3, (a1 - a0) * f3).Clear();
             if (ce == 0) return;
             var geometry = ArrayPool<T>.Shared.Rent(maxEdges * 5);
@@ -248,13 +247,13 @@ internal static class ChunkedPaiNNMessage
             Gemm.Multiply(true, false, ce, f3, nr, rbf.AsSpan(0, ce * nr), flt.WeightT, w.AsSpan(0, ce * f3));
             for (int a = a0; a < a1; a++)
             {
-                int aRow = a * f3, phiRow = phiRows is null ? aRow : phiRows[a] * f3;
+                int aRow = a * f3;
                 for (int r = offsets[a]; r < offsets[a + 1]; r++)
                 {
                     int i = senders[r], q = (r - r0) * 5;
-                    BackwardEdge(f, ref g[i * 4 * f], ref phi[phiRow], ref w[(r - r0) * f3], ref flt.Bias[0], geometry[q + 4], geometry[q], geometry[q + 1], geometry[q + 2],
+                    BackwardEdge(f, ref g[i * 4 * f], ref phi[aRow], ref w[(r - r0) * f3], ref flt.Bias[0], geometry[q + 4], geometry[q], geometry[q + 1], geometry[q + 2],
                         ref v is null ? ref Unsafe.NullRef<T>() : ref v[aRow],
-                        ref dphi is null ? ref Unsafe.NullRef<T>() : ref dphi[aRow],
+                        ref dphi[aRow],
                         ref dv is null ? ref Unsafe.NullRef<T>() : ref dv[aRow],
                         ref dw[(r - r0) * f3],
                         out T dfc, out T dux, out T duy, out T duz);
@@ -267,22 +266,7 @@ internal static class ChunkedPaiNNMessage
             }
             // [R, edges] = W·dwᵀ as dot products of Wᵀ's rows with dw's rows (transposed, so the sums over n below run across edges).
             RowDotProducts.Multiply(nr, ce, f3, flt.WeightT, f3, dw.AsSpan(0, ce * f3), f3, drbf.AsSpan(0, ce * nr), ce);
-            var dr = RadialGradients(ce, drbf, work, flt);
-            double p = flt.PiOverCutoff;
-            for (int r = r0; r < r0 + ce; r++)
-            {
-                int q = (r - r0) * 5, d = (r - r0) * 4;
-                double ux = double.CreateChecked(geometry[q]), uy = double.CreateChecked(geometry[q + 1]), uz = double.CreateChecked(geometry[q + 2]);
-                double len = double.CreateChecked(geometry[q + 3]);
-                // d/dr of fc = (cos(πr/r_c) + 1)/2 is −(π/r_c)/2 · sin(πr/r_c).
-                double drTotal = (dr[r - r0] / len) + (double.CreateChecked(dgeo[d + 3]) * (-0.5 * p * Math.Sin(p * len)));
-                // u = d/r: the gradient (G_u − (G_u·u)u)/r; r = |d|: dr·u.
-                double gx = double.CreateChecked(dgeo[d]), gy = double.CreateChecked(dgeo[d + 1]), gz = double.CreateChecked(dgeo[d + 2]);
-                double gu = (gx * ux) + (gy * uy) + (gz * uz);
-                dEdge[3 * r] += T.CreateChecked(((gx - (gu * ux)) / len) + (drTotal * ux));
-                dEdge[(3 * r) + 1] += T.CreateChecked(((gy - (gu * uy)) / len) + (drTotal * uy));
-                dEdge[(3 * r) + 2] += T.CreateChecked(((gz - (gu * uz)) / len) + (drTotal * uz));
-            }
+            EdgeVectorGradients(ce, r0, geometry, dgeo, drbf, work, flt, dEdge, null);
             ArrayPool<T>.Shared.Return(geometry);
             ArrayPool<T>.Shared.Return(rbf);
             ArrayPool<double>.Shared.Return(work);
@@ -291,6 +275,147 @@ internal static class ChunkedPaiNNMessage
             ArrayPool<T>.Shared.Return(drbf);
             ArrayPool<T>.Shared.Return(dgeo);
         });
+    }
+
+    /// <summary>
+    /// The reverse pass of <see cref="ForwardFirstLayer"/> for the edge vectors only (the first layer's φ and vectors need no
+    /// gradient: they depend on the embedding alone), adding to <paramref name="dEdge"/> as <see cref="Backward"/> does.
+    /// </summary>
+    /// <remarks>
+    /// Receiver by receiver: for each sender class c present, A = (g ⊙ φ(c)) against the filter weight and bias, [4, R + 1]
+    /// (scalar part, then the three vector rows against the v-s third), once; then every edge's basis gradient, envelope
+    /// gradient and unit-vector gradient are dot products of A with its own basis, R + 1 multiply-adds each, instead of the
+    /// filter product, the per-edge pass and the radial-basis row dots of <see cref="Backward"/> (~3F·R each per edge).
+    /// Each edge's result goes to its reverse's row (the sender-side layout <see cref="PositionGradient"/> reads).
+    /// </remarks>
+    public static void BackwardFirstLayer<T>(int f, T[] g, T[] classPhi, int classes, int[] atomClass, T[] positions, int[] senders, EdgeTopology topology,
+        in Filter<T> filter, T[] dEdge)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int f3 = 3 * f, nr = filter.Radial, nb = nr + 1, maxEdges = topology.MaxChunkEdges;
+        var offsets = topology.ReceiverOffsets;
+        var chunks = topology.ChunkAtomStarts;
+        var reverse = topology.Reverse;
+        var flt = filter;
+        ForChunks(topology.ChunkCount, senders.Length, c =>
+        {
+            int a0 = chunks[c], a1 = chunks[c + 1], e0 = offsets[a0], ce = offsets[a1] - e0;
+            if (ce == 0) return;
+            var geometry = ArrayPool<T>.Shared.Rent(maxEdges * 5);
+            var rbf = ArrayPool<T>.Shared.Rent(maxEdges * nr);
+            var work = ArrayPool<double>.Shared.Rent(FeatureWorkLength(maxEdges, nr, cos: true));
+            var drbf = ArrayPool<T>.Shared.Rent(maxEdges * nr);
+            var dgeo = ArrayPool<T>.Shared.Rent(maxEdges * 4);
+            var a = ArrayPool<T>.Shared.Rent(classes * 4 * nb);
+            var done = ArrayPool<bool>.Shared.Rent(classes);
+            var present = ArrayPool<int>.Shared.Rent(classes);
+            done.AsSpan(0, classes).Clear();
+            for (int i = a0; i < a1; i++)
+                for (int e = offsets[i]; e < offsets[i + 1]; e++)
+                    EdgeVector(positions, i, senders[e], geometry.AsSpan((e - e0) * 5, 5));
+            Features(ce, geometry, rbf, work, cos: true, flt);
+            for (int i = a0; i < a1; i++)
+            {
+                int count = 0;
+                for (int e = offsets[i]; e < offsets[i + 1]; e++)
+                {
+                    int k = atomClass[senders[e]], le = e - e0, q = le * 5;
+                    var ak = a.AsSpan(k * 4 * nb, 4 * nb);
+                    if (!done[k])
+                    {
+                        done[k] = true;
+                        present[count++] = k;
+                        ClassGradient(f, nr, ref g[i * 4 * f], ref classPhi[k * f3], flt.WeightT, flt.Bias, ak);
+                    }
+                    T fc = geometry[q + 4], ux = geometry[q], uy = geometry[q + 1], uz = geometry[q + 2];
+                    // Against the basis (and 1 for the bias): the value terms; against each basis function: its gradient.
+                    T s0 = ak[nr], vx = ak[nb + nr], vy = ak[(2 * nb) + nr], vz = ak[(3 * nb) + nr];
+                    for (int n = 0; n < nr; n++)
+                    {
+                        T b = rbf[(n * ce) + le];
+                        T an = ak[n], axn = ak[nb + n], ayn = ak[(2 * nb) + n], azn = ak[(3 * nb) + n];
+                        s0 += an * b;
+                        vx += axn * b;
+                        vy += ayn * b;
+                        vz += azn * b;
+                        drbf[(n * ce) + le] = fc * (an + (ux * axn) + (uy * ayn) + (uz * azn));
+                    }
+                    int d = le * 4;
+                    dgeo[d] = fc * vx;
+                    dgeo[d + 1] = fc * vy;
+                    dgeo[d + 2] = fc * vz;
+                    dgeo[d + 3] = s0 + (ux * vx) + (uy * vy) + (uz * vz);
+                }
+                for (int p = 0; p < count; p++) done[present[p]] = false;
+            }
+            EdgeVectorGradients(ce, e0, geometry, dgeo, drbf, work, flt, dEdge, reverse);
+            ArrayPool<T>.Shared.Return(geometry);
+            ArrayPool<T>.Shared.Return(rbf);
+            ArrayPool<double>.Shared.Return(work);
+            ArrayPool<T>.Shared.Return(drbf);
+            ArrayPool<T>.Shared.Return(dgeo);
+            ArrayPool<T>.Shared.Return(a);
+            ArrayPool<bool>.Shared.Return(done);
+            ArrayPool<int>.Shared.Return(present);
+        });
+    }
+
+    /// <summary>
+    /// A [4, R + 1] of one receiver and sender class: row 0 Σ_ch g_s φ_s(c) W_s[n] (n = R: the bias), rows 1–3
+    /// Σ_ch g_vk φ_vs(c) W_vs[n] for k = x, y, z.
+    /// </summary>
+    private static void ClassGradient<T>(int f, int nr, ref T g, ref T phi, T[] weightT, T[] bias, Span<T> a)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int f3 = 3 * f, nb = nr + 1;
+        int vc = Vector<T>.Count;
+        Span<T> gps = stackalloc T[f];
+        Span<T> gpx = stackalloc T[f];
+        Span<T> gpy = stackalloc T[f];
+        Span<T> gpz = stackalloc T[f];
+        for (int ch = 0; ch < f; ch++)
+        {
+            T ps = Unsafe.Add(ref phi, ch), pv = Unsafe.Add(ref phi, (2 * f) + ch);
+            gps[ch] = Unsafe.Add(ref g, ch) * ps;
+            gpx[ch] = Unsafe.Add(ref g, f + ch) * pv;
+            gpy[ch] = Unsafe.Add(ref g, (2 * f) + ch) * pv;
+            gpz[ch] = Unsafe.Add(ref g, (3 * f) + ch) * pv;
+        }
+        for (int n = 0; n <= nr; n++)
+        {
+            ReadOnlySpan<T> ws = n < nr ? weightT.AsSpan(n * f3, f) : bias.AsSpan(0, f);
+            ReadOnlySpan<T> wv = n < nr ? weightT.AsSpan((n * f3) + (2 * f), f) : bias.AsSpan(2 * f, f);
+            a[n] = TP.Dot<T>(gps, ws);
+            a[nb + n] = TP.Dot<T>(gpx, wv);
+            a[(2 * nb) + n] = TP.Dot<T>(gpy, wv);
+            a[(3 * nb) + n] = TP.Dot<T>(gpz, wv);
+        }
+    }
+
+    /// <summary>
+    /// Turns each edge's basis gradient <paramref name="drbf"/> [R, edges], unit-vector and envelope gradients
+    /// <paramref name="dgeo"/> [edges, 4] into the gradient of its edge vector, added to <paramref name="dEdge"/> at row
+    /// first + index (or, with <paramref name="reverse"/>, at its reverse's row).
+    /// </summary>
+    private static void EdgeVectorGradients<T>(int ce, int first, T[] geometry, T[] dgeo, T[] drbf, double[] work, in Filter<T> flt, T[] dEdge, int[]? reverse)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var dr = RadialGradients(ce, drbf, work, flt);
+        double p = flt.PiOverCutoff;
+        for (int le = 0; le < ce; le++)
+        {
+            int q = le * 5, d = le * 4, row = reverse is null ? first + le : reverse[first + le];
+            double ux = double.CreateChecked(geometry[q]), uy = double.CreateChecked(geometry[q + 1]), uz = double.CreateChecked(geometry[q + 2]);
+            double len = double.CreateChecked(geometry[q + 3]);
+            // d/dr of fc = (cos(πr/r_c) + 1)/2 is −(π/r_c)/2 · sin(πr/r_c).
+            double drTotal = (dr[le] / len) + (double.CreateChecked(dgeo[d + 3]) * (-0.5 * p * Math.Sin(p * len)));
+            // u = d/r: the gradient (G_u − (G_u·u)u)/r; r = |d|: dr·u.
+            double gx = double.CreateChecked(dgeo[d]), gy = double.CreateChecked(dgeo[d + 1]), gz = double.CreateChecked(dgeo[d + 2]);
+            double gu = (gx * ux) + (gy * uy) + (gz * uz);
+            dEdge[3 * row] += T.CreateChecked(((gx - (gu * ux)) / len) + (drTotal * ux));
+            dEdge[(3 * row) + 1] += T.CreateChecked(((gy - (gu * uy)) / len) + (drTotal * uy));
+            dEdge[(3 * row) + 2] += T.CreateChecked(((gz - (gu * uz)) / len) + (drTotal * uz));
+        }
     }
 
     /// <summary>
@@ -331,12 +456,12 @@ internal static class ChunkedPaiNNMessage
         ref T dphi, ref T dv, ref T dw, out T dfc, out T dux, out T duy, out T duz)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!Vector512.IsHardwareAccelerated || f % Vector512<T>.Count != 0 || Unsafe.IsNullRef(ref dw))
+        if (!Vector512.IsHardwareAccelerated || f % Vector512<T>.Count != 0 || Unsafe.IsNullRef(ref dphi) || Unsafe.IsNullRef(ref dw))
         {
             FusedPaiNNMessage.BackwardEdge(f, ref g, ref phi, ref w, ref bias, fc, ux, uy, uz, ref v, ref dphi, ref dv, ref dw, out dfc, out dux, out duy, out duz);
             return;
         }
-        bool hasV = !Unsafe.IsNullRef(ref v), needV = !Unsafe.IsNullRef(ref dv), needPhi = !Unsafe.IsNullRef(ref dphi);
+        bool hasV = !Unsafe.IsNullRef(ref v), needV = !Unsafe.IsNullRef(ref dv);
         var fcV = Vector512.Create(fc);
         var uxV = Vector512.Create(ux);
         var uyV = Vector512.Create(uy);
@@ -357,11 +482,8 @@ internal static class ChunkedPaiNNMessage
             var pS = Vector512.LoadUnsafe(ref phi, s);
             var pVs = Vector512.LoadUnsafe(ref phi, vs);
             var dxVs = (gx * uxV) + (gy * uyV) + (gz * uzV);
-            if (needPhi)
-            {
-                (Vector512.LoadUnsafe(ref dphi, s) + (gs * wfcS)).StoreUnsafe(ref dphi, s);
-                (Vector512.LoadUnsafe(ref dphi, vs) + (dxVs * wfcVs)).StoreUnsafe(ref dphi, vs);
-            }
+            (Vector512.LoadUnsafe(ref dphi, s) + (gs * wfcS)).StoreUnsafe(ref dphi, s);
+            (Vector512.LoadUnsafe(ref dphi, vs) + (dxVs * wfcVs)).StoreUnsafe(ref dphi, vs);
             var dwfcS = gs * pS;
             var dwfcVs = dxVs * pVs;
             var dfcTerm = (dwfcS * wS) + (dwfcVs * wVs);
@@ -373,7 +495,7 @@ internal static class ChunkedPaiNNMessage
                 var wfcVv = wVv * fcV;
                 var pVv = Vector512.LoadUnsafe(ref phi, vv);
                 var dxVv = (gx * Vector512.LoadUnsafe(ref v, s)) + (gy * Vector512.LoadUnsafe(ref v, vv)) + (gz * Vector512.LoadUnsafe(ref v, vs));
-                if (needPhi) (Vector512.LoadUnsafe(ref dphi, vv) + (dxVv * wfcVv)).StoreUnsafe(ref dphi, vv);
+                (Vector512.LoadUnsafe(ref dphi, vv) + (dxVv * wfcVv)).StoreUnsafe(ref dphi, vv);
                 var dwfcVv = dxVv * pVv;
                 dfcTerm += dwfcVv * wVv;
                 (dwfcVv * fcV).StoreUnsafe(ref dw, vv);

@@ -366,7 +366,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
             // Message: grad is now the gradient of its output; it sends gradients to φ, to the senders' v and to the edge vectors.
             if (first)
             {
-                ChunkedPaiNNMessage.Backward(f, grad, _classPhi, null, graph.Positions, graph.Senders, graph.Topology, filters[l], null, null, _dEdge, _order!.AtomClass);
+                ChunkedPaiNNMessage.BackwardFirstLayer(f, grad, _classPhi, _order!.ClassAtom.Length, _order.AtomClass, graph.Positions, graph.Senders, graph.Topology, filters[l], _dEdge);
                 continue;
             }
             ChunkedPaiNNMessage.Backward(f, grad, _phi, vx, graph.Positions, graph.Senders, graph.Topology, filters[l], dphi, dvMessage, _dEdge);
