@@ -98,7 +98,7 @@ internal static class ChunkedPaiNNMessage
         in Filter<T> filter, T[] output)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int f3 = 3 * f, nr = filter.Radial, nb = nr + 1, maxEdges = topology.MaxChunkEdges;
+        int f3 = 3 * f, nr = filter.Radial, vc = Vector<T>.Count, nb = (nr + vc) / vc * vc, maxEdges = topology.MaxChunkEdges;
         var offsets = topology.ReceiverOffsets;
         var chunks = topology.ChunkAtomStarts;
         var flt = filter;
@@ -110,7 +110,9 @@ internal static class ChunkedPaiNNMessage
             var geometry = ArrayPool<T>.Shared.Rent(maxEdges * 5);
             var rbf = ArrayPool<T>.Shared.Rent(maxEdges * nr);
             var work = ArrayPool<double>.Shared.Rent(FeatureWorkLength(maxEdges, nr, cos: false));
-            // Per class present at a receiver: [4, R + 1] sums of the basis (then times u_x, u_y, u_z) over its edges.
+            // Each edge's basis times fc, then fc itself (against the bias), then zeros: [edges, nb], nb ≥ R + 1 whole vectors.
+            var basis = ArrayPool<T>.Shared.Rent(maxEdges * nb);
+            // Per class present at a receiver: [4, nb] sums of the basis (then times u_x, u_y, u_z) over its edges.
             var sums = ArrayPool<T>.Shared.Rent(classes * 4 * nb);
             var present = ArrayPool<int>.Shared.Rent(classes);
             var seen = ArrayPool<bool>.Shared.Rent(classes);
@@ -119,6 +121,14 @@ internal static class ChunkedPaiNNMessage
                 for (int e = offsets[i]; e < offsets[i + 1]; e++)
                     EdgeVector(positions, i, senders[e], geometry.AsSpan((e - e0) * 5, 5));
             Features(ce, geometry, rbf, work, cos: false, flt);
+            for (int le = 0; le < ce; le++)
+            {
+                T fc = geometry[(le * 5) + 4];
+                var row = basis.AsSpan(le * nb, nb);
+                for (int n = 0; n < nr; n++) row[n] = rbf[(n * ce) + le] * fc;
+                row[nr] = fc;
+                row[(nr + 1)..].Clear();
+            }
             for (int i = a0; i < a1; i++)
             {
                 int count = 0;
@@ -132,14 +142,20 @@ internal static class ChunkedPaiNNMessage
                         present[count++] = k;
                         acc.Clear();
                     }
-                    T fc = geometry[q + 4], ux = geometry[q], uy = geometry[q + 1], uz = geometry[q + 2];
-                    for (int n = 0; n <= nr; n++)
+                    var uxV = new Vector<T>(geometry[q]);
+                    var uyV = new Vector<T>(geometry[q + 1]);
+                    var uzV = new Vector<T>(geometry[q + 2]);
+                    for (int n = 0; n < nb; n += vc)
                     {
-                        T b = n < nr ? rbf[(n * ce) + le] * fc : fc;
-                        acc[n] += b;
-                        acc[nb + n] += b * ux;
-                        acc[(2 * nb) + n] += b * uy;
-                        acc[(3 * nb) + n] += b * uz;
+                        var b = new Vector<T>(basis, (le * nb) + n);
+                        var a0s = acc.Slice(n, vc);
+                        var axs = acc.Slice(nb + n, vc);
+                        var ays = acc.Slice((2 * nb) + n, vc);
+                        var azs = acc.Slice((3 * nb) + n, vc);
+                        (new Vector<T>(a0s) + b).CopyTo(a0s);
+                        (new Vector<T>(axs) + (b * uxV)).CopyTo(axs);
+                        (new Vector<T>(ays) + (b * uyV)).CopyTo(ays);
+                        (new Vector<T>(azs) + (b * uzV)).CopyTo(azs);
                     }
                 }
                 ref T o = ref output[i * 4 * f];
@@ -147,12 +163,13 @@ internal static class ChunkedPaiNNMessage
                 {
                     int k = present[p];
                     seen[k] = false;
-                    ClassMessage(f, nr, sums.AsSpan(k * 4 * nb, 4 * nb), flt.WeightT, flt.Bias, ref classPhi[k * f3], ref o);
+                    ClassMessage(f, nr, nb, sums.AsSpan(k * 4 * nb, 4 * nb), flt.WeightT, flt.Bias, ref classPhi[k * f3], ref o);
                 }
             }
             ArrayPool<T>.Shared.Return(geometry);
             ArrayPool<T>.Shared.Return(rbf);
             ArrayPool<double>.Shared.Return(work);
+            ArrayPool<T>.Shared.Return(basis);
             ArrayPool<T>.Shared.Return(sums);
             ArrayPool<int>.Shared.Return(present);
             ArrayPool<bool>.Shared.Return(seen);
@@ -161,13 +178,13 @@ internal static class ChunkedPaiNNMessage
 
     /// <summary>
     /// Adds one sender class's first-layer message to a receiver's row <paramref name="o"/> [4F] from its basis sums
-    /// <paramref name="sums"/> [4, R + 1] (plain, then times u_x, u_y, u_z; the last column is the envelope, against the bias):
+    /// <paramref name="sums"/> [4, nb] (plain, then times u_x, u_y, u_z; column R is the envelope, against the bias):
     /// o_s += φ_s ⊙ (W_s·sums[0]), o_v[k] += φ_vs ⊙ (W_vs·sums[k + 1]).
     /// </summary>
-    private static void ClassMessage<T>(int f, int nr, ReadOnlySpan<T> sums, T[] weightT, T[] bias, ref T phi, ref T o)
+    private static void ClassMessage<T>(int f, int nr, int nb, ReadOnlySpan<T> sums, T[] weightT, T[] bias, ref T phi, ref T o)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int f3 = 3 * f, nb = nr + 1, vc = Vector<T>.Count, ch = 0;
+        int f3 = 3 * f, vc = Vector<T>.Count, ch = 0;
         for (; ch <= f - vc; ch += vc)
         {
             Vector<T> s = default, x = default, y = default, z = default;
