@@ -17,7 +17,8 @@ namespace CatPot.Models;
 /// kernels on rented buffers (<see cref="PaiNNAtomBlocks{T}"/>), as does the direct force head (<see cref="DirectForceKernel{T}"/>),
 /// chunks concurrently; the embedding as tensor ops in a nested <see cref="TensorArena"/> scope, so its intermediates live for
 /// one chunk. The message runs per chunk of edges with its edge features computed from the positions
-/// (<see cref="ChunkedPaiNNMessage"/>).
+/// (<see cref="ChunkedPaiNNMessage"/>); the first layer's, whose φ depends only on an atom's class (element, charge, spin),
+/// from per-class sums of the edge bases, forward and reverse.
 /// What stays for the whole call: the features of the current layer, φ and the message ([N, F], [N, 3F], [N, 3F], [N, 4F]).</para>
 /// <para>Conservative forces are a reverse pass written out layer by layer (gradient checkpointing): the forward keeps the
 /// features entering each layer and, up to <see cref="KeepMessagesUpToBytes"/>, the last layers' messages; the reverse pass recomputes
