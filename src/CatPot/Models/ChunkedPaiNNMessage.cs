@@ -53,10 +53,7 @@ internal static class ChunkedPaiNNMessage
             var rbf = ArrayPool<T>.Shared.Rent(maxEdges * nr);
             var w = ArrayPool<T>.Shared.Rent(maxEdges * f3);
             var work = ArrayPool<double>.Shared.Rent(FeatureWorkLength(maxEdges, nr, cos: false));
-            for (int i = a0; i < a1; i++)
-                for (int e = offsets[i]; e < offsets[i + 1]; e++)
-                    EdgeVector(positions, i, senders[e], geometry.AsSpan((e - e0) * 5, 5));
-            Features(ce, geometry, rbf, work, cos: false, flt);
+            ChunkFeatures(positions, senders, offsets, a0, a1, reverseEdges: false, geometry, rbf, work, cos: false, flt);
             // rbf is [R, edges]: the product reads it as the transpose of the [edges, R] radial basis.
             if (v is not null) Gemm.Multiply(true, false, ce, f3, nr, rbf.AsSpan(0, ce * nr), flt.WeightT, w.AsSpan(0, ce * f3));
             else
@@ -117,10 +114,7 @@ internal static class ChunkedPaiNNMessage
             var present = ArrayPool<int>.Shared.Rent(classes);
             var seen = ArrayPool<bool>.Shared.Rent(classes);
             seen.AsSpan(0, classes).Clear();
-            for (int i = a0; i < a1; i++)
-                for (int e = offsets[i]; e < offsets[i + 1]; e++)
-                    EdgeVector(positions, i, senders[e], geometry.AsSpan((e - e0) * 5, 5));
-            Features(ce, geometry, rbf, work, cos: false, flt);
+            ChunkFeatures(positions, senders, offsets, a0, a1, reverseEdges: false, geometry, rbf, work, cos: false, flt);
             for (int le = 0; le < ce; le++)
             {
                 T fc = geometry[(le * 5) + 4];
@@ -257,10 +251,7 @@ internal static class ChunkedPaiNNMessage
             var drbf = ArrayPool<T>.Shared.Rent(maxEdges * nr);
             var dgeo = ArrayPool<T>.Shared.Rent(maxEdges * 4);
             // Geometry of edge k = (i <- a): the vector R_a − R_i.
-            for (int a = a0; a < a1; a++)
-                for (int r = offsets[a]; r < offsets[a + 1]; r++)
-                    EdgeVector(positions, senders[r], a, geometry.AsSpan((r - r0) * 5, 5));
-            Features(ce, geometry, rbf, work, cos: true, flt);
+            ChunkFeatures(positions, senders, offsets, a0, a1, reverseEdges: true, geometry, rbf, work, cos: true, flt);
             Gemm.Multiply(true, false, ce, f3, nr, rbf.AsSpan(0, ce * nr), flt.WeightT, w.AsSpan(0, ce * f3));
             for (int a = a0; a < a1; a++)
             {
@@ -327,10 +318,7 @@ internal static class ChunkedPaiNNMessage
             var done = ArrayPool<bool>.Shared.Rent(classes);
             var present = ArrayPool<int>.Shared.Rent(classes);
             done.AsSpan(0, classes).Clear();
-            for (int i = a0; i < a1; i++)
-                for (int e = offsets[i]; e < offsets[i + 1]; e++)
-                    EdgeVector(positions, i, senders[e], geometry.AsSpan((e - e0) * 5, 5));
-            Features(ce, geometry, rbf, work, cos: true, flt);
+            ChunkFeatures(positions, senders, offsets, a0, a1, reverseEdges: false, geometry, rbf, work, cos: true, flt);
             for (int i = a0; i < a1; i++)
             {
                 int count = 0;
@@ -539,6 +527,28 @@ internal static class ChunkedPaiNNMessage
         dux = Vector512.Sum(duxAcc);
         duy = Vector512.Sum(duyAcc);
         duz = Vector512.Sum(duzAcc);
+    }
+
+    /// <summary>
+    /// Geometry and <see cref="Features"/> of the edges of atoms [<paramref name="a0"/>, <paramref name="a1"/>), in edge order:
+    /// each edge's vector R_sender − R_receiver, or with <paramref name="reverseEdges"/> its reverse edge's (the chunk's atom
+    /// then being the sender: the reverse pass's layout).
+    /// </summary>
+    private static void ChunkFeatures<T>(T[] positions, int[] senders, int[] offsets, int a0, int a1, bool reverseEdges, T[] geometry, T[] rbf, double[] work,
+        bool cos, in Filter<T> filter)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int e0 = offsets[a0];
+        for (int i = a0; i < a1; i++)
+        {
+            for (int e = offsets[i]; e < offsets[i + 1]; e++)
+            {
+                var slots = geometry.AsSpan((e - e0) * 5, 5);
+                if (reverseEdges) EdgeVector(positions, senders[e], i, slots);
+                else EdgeVector(positions, i, senders[e], slots);
+            }
+        }
+        Features(offsets[a1] - e0, geometry, rbf, work, cos, filter);
     }
 
     /// <summary>Writes (d_x, d_y, d_z) = R_to − R_from into the first three slots of <paramref name="geometry"/>.</summary>
