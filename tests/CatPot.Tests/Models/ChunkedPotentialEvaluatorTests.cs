@@ -51,14 +51,15 @@ public class ChunkedPotentialEvaluatorTests
     }
 
     [Theory]
-    [InlineData("hlgauss", 7, 3)]
-    [InlineData("mae", 7, 3)]
-    [InlineData("hlgauss", 1000, 3)]
-    [InlineData("hlgauss", 7, 0)]
-    [InlineData("mae", 7, 1)]
-    public void Matches_the_autodiff_path_in_float64(string head, int atomChunk, int keptLayers)
+    [InlineData("hlgauss", 7, 3, 8)]
+    [InlineData("mae", 7, 3, 8)]
+    [InlineData("hlgauss", 1000, 3, 8)]
+    [InlineData("hlgauss", 7, 0, 8)]
+    [InlineData("mae", 7, 1, 8)]
+    [InlineData("hlgauss", 7, 1, 6)] // a width that is no multiple of any vector: the kernels' scalar tails
+    public void Matches_the_autodiff_path_in_float64(string head, int atomChunk, int keptLayers, int features)
     {
-        var config = new PotentialConfig { Features = 8, Layers = 3, RadialBasis = 6, Cutoff = 3.5, Head = head == "hlgauss" ? new CatPot.Models.Heads.HLGaussHeadConfig { Bins = 12 } : TestHeads.Of(head) };
+        var config = new PotentialConfig { Features = features, Layers = 3, RadialBasis = 6, Cutoff = 3.5, Head = head == "hlgauss" ? new CatPot.Models.Heads.HLGaussHeadConfig { Bins = 12 } : TestHeads.Of(head) };
         var model = Frozen<double>(config, 3);
         Structure[] batch = [Cloud(1, 40), Cloud(2, 25, charge: 1, spin: 2)];
 
