@@ -30,6 +30,8 @@ public sealed class NeighborListBuilder
     private double[] _binPositions = [];
     private int[] _found = new int[64];
     private double[] _positions = [];
+    private int[][] _partLists = [], _partFound = [];
+    private int[] _counts = [];
 
     // From this many atoms the cell-list search runs on the pool's threads (below, handing it out costs more than it saves).
     private const int ParallelFromAtoms = 16384;
@@ -230,13 +232,21 @@ public sealed class NeighborListBuilder
         p.CopyTo(_positions);
         var positions = _positions;
         int parts = Math.Max(2, Math.Min(64, n / 4096));
-        var lists = new int[parts][];
-        var counts = new int[n];
+        // Per part: its atoms' neighbour lists back to back, and a scan buffer; kept for the next build (an MD step).
+        if (_partLists.Length < parts)
+        {
+            Array.Resize(ref _partLists, parts);
+            Array.Resize(ref _partFound, parts);
+        }
+        if (_counts.Length < n) _counts = new int[n];
+        var lists = _partLists;
+        var scans = _partFound;
+        var counts = _counts;
         SpinningThreadPool.For(parts, part =>
         {
             int from = (int)((long)n * part / parts), to = (int)((long)n * (part + 1) / parts);
-            var found = new int[64];
-            var list = new int[Math.Max(64, (to - from) * 48)];
+            var found = scans[part] ??= new int[64];
+            var list = lists[part] ??= new int[Math.Max(64, (to - from) * 48)];
             int length = 0;
             for (int i = from; i < to; i++)
             {
@@ -247,9 +257,10 @@ public sealed class NeighborListBuilder
                 counts[i] = count;
             }
             lists[part] = list;
+            scans[part] = found;
         });
         long total = 0;
-        foreach (int c in counts) total += c;
+        foreach (int c in counts.AsSpan(0, n)) total += c;
         into.EnsureCapacity((int)Math.Min(Array.MaxLength / 3, total));
         for (int part = 0; part < parts; part++)
         {

@@ -27,10 +27,12 @@ internal static class ChunkedPaiNNMessage
     /// <summary>Geometry constants and the filter of one layer.</summary>
     /// <param name="WeightT">The filter weight transposed, [R, 3F].</param>
     /// <param name="Bias">The filter bias [3F].</param>
+    /// <param name="WeightBiasT">WeightT with the bias as a last row, [R + 1, 3F]: the first layer's per-class kernels read the
+    /// weight against the basis and the bias against the envelope as one more row.</param>
     /// <param name="PiOverCutoff">π/r_c in double: the radial basis has frequencies n·π/r_c, n = 1 … R, and the envelope π/r_c.</param>
     /// <param name="Eps">The norm's eps.</param>
     /// <param name="Radial">R, the number of radial functions.</param>
-    internal readonly record struct Filter<T>(T[] WeightT, T[] Bias, double PiOverCutoff, T Eps, int Radial)
+    internal readonly record struct Filter<T>(T[] WeightT, T[] Bias, T[] WeightBiasT, double PiOverCutoff, T Eps, int Radial)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
@@ -55,14 +57,7 @@ internal static class ChunkedPaiNNMessage
             var work = ArrayPool<double>.Shared.Rent(FeatureWorkLength(maxEdges, nr, cos: false));
             ChunkFeatures(positions, senders, offsets, a0, a1, reverseEdges: false, geometry, rbf, work, cos: false, flt);
             // rbf is [R, edges]: the product reads it as the transpose of the [edges, R] radial basis.
-            if (v is not null) Gemm.Multiply(true, false, ce, f3, nr, rbf.AsSpan(0, ce * nr), flt.WeightT, w.AsSpan(0, ce * f3));
-            else
-            {
-                // Before the first message the vectors are zero, so the filter's v-v third is never used (ForwardEdge reads
-                // it only with vectors): only the s and v-s thirds are computed.
-                Gemm.Multiply(true, false, ce, f, nr, T.One, rbf.AsSpan(0, ce * nr), ce, flt.WeightT, f3, T.Zero, w.AsSpan(0, ce * f3), f3);
-                Gemm.Multiply(true, false, ce, f, nr, T.One, rbf.AsSpan(0, ce * nr), ce, flt.WeightT.AsSpan(2 * f), f3, T.Zero, w.AsSpan(2 * f, (ce * f3) - (2 * f)), f3);
-            }
+            Gemm.Multiply(true, false, ce, f3, nr, rbf.AsSpan(0, ce * nr), flt.WeightT, w.AsSpan(0, ce * f3));
             for (int i = a0; i < a1; i++)
             {
                 ref T o = ref output[i * 4 * f];
@@ -157,7 +152,7 @@ internal static class ChunkedPaiNNMessage
                 {
                     int k = present[p];
                     seen[k] = false;
-                    ClassMessage(f, nr, nb, sums.AsSpan(k * 4 * nb, 4 * nb), flt.WeightT, flt.Bias, ref classPhi[k * f3], ref o);
+                    ClassMessage(f, nr, nb, sums.AsSpan(k * 4 * nb, 4 * nb), flt.WeightBiasT, ref classPhi[k * f3], ref o);
                 }
             }
             ArrayPool<T>.Shared.Return(geometry);
@@ -175,7 +170,7 @@ internal static class ChunkedPaiNNMessage
     /// <paramref name="sums"/> [4, nb] (plain, then times u_x, u_y, u_z; column R is the envelope, against the bias):
     /// o_s += φ_s ⊙ (W_s·sums[0]), o_v[k] += φ_vs ⊙ (W_vs·sums[k + 1]).
     /// </summary>
-    private static void ClassMessage<T>(int f, int nr, int nb, ReadOnlySpan<T> sums, T[] weightT, T[] bias, ref T phi, ref T o)
+    private static void ClassMessage<T>(int f, int nr, int nb, ReadOnlySpan<T> sums, T[] weightBiasT, ref T phi, ref T o)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int f3 = 3 * f, vc = Vector<T>.Count, ch = 0;
@@ -184,8 +179,8 @@ internal static class ChunkedPaiNNMessage
             Vector<T> s = default, x = default, y = default, z = default;
             for (int n = 0; n <= nr; n++)
             {
-                var ws = n < nr ? new Vector<T>(weightT, (n * f3) + ch) : new Vector<T>(bias, ch);
-                var wv = n < nr ? new Vector<T>(weightT, (n * f3) + (2 * f) + ch) : new Vector<T>(bias, (2 * f) + ch);
+                var ws = new Vector<T>(weightBiasT, (n * f3) + ch);
+                var wv = new Vector<T>(weightBiasT, (n * f3) + (2 * f) + ch);
                 s += new Vector<T>(sums[n]) * ws;
                 x += new Vector<T>(sums[nb + n]) * wv;
                 y += new Vector<T>(sums[(2 * nb) + n]) * wv;
@@ -204,8 +199,8 @@ internal static class ChunkedPaiNNMessage
             T s = T.Zero, x = T.Zero, y = T.Zero, z = T.Zero;
             for (int n = 0; n <= nr; n++)
             {
-                T ws = n < nr ? weightT[(n * f3) + ch] : bias[ch];
-                T wv = n < nr ? weightT[(n * f3) + (2 * f) + ch] : bias[(2 * f) + ch];
+                T ws = weightBiasT[(n * f3) + ch];
+                T wv = weightBiasT[(n * f3) + (2 * f) + ch];
                 s += sums[n] * ws;
                 x += sums[nb + n] * wv;
                 y += sums[(2 * nb) + n] * wv;
@@ -330,7 +325,7 @@ internal static class ChunkedPaiNNMessage
                     {
                         done[k] = true;
                         present[count++] = k;
-                        ClassGradient(f, nr, ref g[i * 4 * f], ref classPhi[k * f3], flt.WeightT, flt.Bias, ak);
+                        ClassGradient(f, nr, ref g[i * 4 * f], ref classPhi[k * f3], flt.WeightBiasT, ak);
                     }
                     T fc = geometry[q + 4], ux = geometry[q], uy = geometry[q + 1], uz = geometry[q + 2];
                     // Against the basis (and 1 for the bias): the value terms; against each basis function: its gradient.
@@ -369,11 +364,10 @@ internal static class ChunkedPaiNNMessage
     /// A [4, R + 1] of one receiver and sender class: row 0 Σ_ch g_s φ_s(c) W_s[n] (n = R: the bias), rows 1–3
     /// Σ_ch g_vk φ_vs(c) W_vs[n] for k = x, y, z.
     /// </summary>
-    private static void ClassGradient<T>(int f, int nr, ref T g, ref T phi, T[] weightT, T[] bias, Span<T> a)
+    private static void ClassGradient<T>(int f, int nr, ref T g, ref T phi, T[] weightBiasT, Span<T> a)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int f3 = 3 * f, nb = nr + 1;
-        int vc = Vector<T>.Count;
         Span<T> gps = stackalloc T[f];
         Span<T> gpx = stackalloc T[f];
         Span<T> gpy = stackalloc T[f];
@@ -388,8 +382,8 @@ internal static class ChunkedPaiNNMessage
         }
         for (int n = 0; n <= nr; n++)
         {
-            ReadOnlySpan<T> ws = n < nr ? weightT.AsSpan(n * f3, f) : bias.AsSpan(0, f);
-            ReadOnlySpan<T> wv = n < nr ? weightT.AsSpan((n * f3) + (2 * f), f) : bias.AsSpan(2 * f, f);
+            ReadOnlySpan<T> ws = weightBiasT.AsSpan(n * f3, f);
+            ReadOnlySpan<T> wv = weightBiasT.AsSpan((n * f3) + (2 * f), f);
             a[n] = TP.Dot<T>(gps, ws);
             a[nb + n] = TP.Dot<T>(gpx, wv);
             a[(2 * nb) + n] = TP.Dot<T>(gpy, wv);

@@ -180,7 +180,7 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
         var classAtoms = _order.ClassAtom;
         var classS = new T[classAtoms.Length * f];
         for (int c = 0; c < classAtoms.Length; c++) s0.AsSpan(classAtoms[c] * f, f).CopyTo(classS.AsSpan(c * f, f));
-        _classPhi = new T[classAtoms.Length * f3];
+        Ensure(ref _classPhi, classAtoms.Length * f3);
         _blocks[0].ContextForward(classAtoms.Length, classS, _classPhi);
 
         // Forward: layer l reads state l (or the single state) and writes state l + 1 (or the same one, row by row).
@@ -416,7 +416,12 @@ internal sealed class ChunkedPotentialEvaluator<T> where T : unmanaged, IFloatin
             wt = Tensor.Transpose(layer.Weight).Clone().Data;
         }
         var (radial, piOverCutoff, eps) = _backbone.EdgeFeatureConstants;
-        return new ChunkedPaiNNMessage.Filter<T>(wt, layer.Bias!.Data, piOverCutoff, eps, radial);
+        int f3 = 3 * _f;
+        var bias = layer.Bias!.Data;
+        var weightBias = new T[(radial + 1) * f3];
+        wt.AsSpan(0, radial * f3).CopyTo(weightBias);
+        bias.AsSpan(0, f3).CopyTo(weightBias.AsSpan(radial * f3));
+        return new ChunkedPaiNNMessage.Filter<T>(wt, bias, weightBias, piOverCutoff, eps, radial);
     }
 
     /// <summary>Runs <paramref name="body"/>(first atom, count) for consecutive chunks, each inside its own arena scope.</summary>

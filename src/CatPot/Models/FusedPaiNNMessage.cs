@@ -142,7 +142,7 @@ internal static partial class FusedPaiNNMessage
             var dz = xvs * uzV;
             if (hasV)
             {
-                // The v-v third of the filter is read only here (before the first message it may not even be computed).
+                // The v-v third of the filter is read only with vectors (before the first message it is unused).
                 var xvv = Vector.LoadUnsafe(ref phi, vv) * ((Vector.LoadUnsafe(ref w, vv) + Vector.LoadUnsafe(ref bias, vv)) * fcV);
                 dx += xvv * Vector.LoadUnsafe(ref v, s);
                 dy += xvv * Vector.LoadUnsafe(ref v, vv);
