@@ -132,10 +132,10 @@ public sealed class PaiNN<T> where T : unmanaged, IFloatingPointIeee754<T>
         return Tensor.IndexSelect(_embZ, z) + Tensor.IndexSelect(_embCharge, q) + Tensor.IndexSelect(_embSpin, sp);
     }
 
-    /// <summary>The sender context φ [rows, 3F] of layer <paramref name="l"/> from scalar features [rows, F] (row-wise).</summary>
+    /// <summary>The sender context φ [rows, 3F] of layer <paramref name="l"/> from scalar features [rows, F] (row-wise); <c>PaiNNAtomBlocksTests</c> check the large-system kernels against it.</summary>
     internal Tensor<T> Context(int l, Tensor<T> s) => Context(_layers[l], s);
 
-    /// <summary>The update block of layer <paramref name="l"/> (row-wise): features after the message → features after the layer.</summary>
+    /// <summary>The update block of layer <paramref name="l"/> (row-wise): features after the message → features after the layer; <c>PaiNNAtomBlocksTests</c> check the large-system kernels against it.</summary>
     internal (Tensor<T> S, Tensor<T> V) Update(int l, Tensor<T> s, Tensor<T> v) => Update(_layers[l], s, v);
 
     /// <summary>
