@@ -27,6 +27,12 @@ public static class LearnCommand
         var test = new Option<string?>("--test") { Description = "Held-out labelled frames for the learning curves" };
         var budget = new Option<int>("--budget") { Description = "Most labels added (initial set not counted)", DefaultValueFactory = _ => 200 };
         var perRound = new Option<int>("--per-round", "-B") { Description = "Most labels per round", DefaultValueFactory = _ => 20 };
+        var until = new Option<string>("--until")
+        {
+            Description = "converged (stop when every trajectory runs --md-steps unflagged, or the budget is spent) or budget (keep labelling the most uncertain frames until the budget is spent: a comparison with random selection at the same budget)",
+            DefaultValueFactory = _ => "converged",
+        };
+        until.AcceptOnlyFromAmong("converged", "budget");
         var maxRounds = new Option<int>("--max-rounds") { Description = "Most rounds", DefaultValueFactory = _ => 30 };
         var selection = new Option<string>("--selection") { Description = "active (flagged frames, farthest point in feature space) or random (uniform from the MD pool: the baseline)", DefaultValueFactory = _ => "active" };
         selection.AcceptOnlyFromAmong("active", "random");
@@ -40,9 +46,21 @@ public static class LearnCommand
         var maxStd = new Option<double?>("--max-std") { Description = "Flag threshold on std_E, eV (default: --threshold-factor × 95th percentile over the labelled frames, per round)" };
         var thresholdFactor = new Option<double>("--threshold-factor") { Description = "Multiplier of the automatic threshold", DefaultValueFactory = _ => 2.0 };
         var minDistance = new Option<double>("--min-distance") { Description = "Near-duplicate radius: RMS difference of inverse distances, 1/Å", DefaultValueFactory = _ => 0.002 };
+        var score = new Option<string>("--score")
+        {
+            Description = "What flags and ranks frames: energy_std (the calibrated uncertainty of the energy, eV) or atom_uncertainty (the frame's largest calibrated per-atom uncertainty: the least known environment)",
+            DefaultValueFactory = _ => "energy_std",
+        };
+        score.AcceptOnlyFromAmong(UncertaintyScores.Names);
         var fill = new Option<int>("--fill") { Description = "Active selection: when fewer than B frames are flagged, fill up from the this-many × B most uncertain unflagged frames (0: flagged only)", DefaultValueFactory = _ => 4 };
-        var forces = new Option<string>("--forces") { Description = "Exploration MD forces: direct (the force head the model is trained on) or conservative (−∂E/∂R)", DefaultValueFactory = _ => "direct" };
-        forces.AcceptOnlyFromAmong("conservative", "direct");
+        var training = new Option<string>("--training")
+        {
+            Description = "How each round trains: small-data (the small-data recipe of `catpot train` on a PaiNN backbone: conservative forces, the catres head with a detached histogram, per-atom energy and rms force terms, its learning rate and weight decay, small batches; docs/small-data-recipe.md) or plain (HL-Gauss head with a direct force head, the behaviour before session 15)",
+            DefaultValueFactory = _ => "small-data",
+        };
+        training.AcceptOnlyFromAmong("small-data", "plain");
+        var forces = new Option<string>("--forces") { Description = "Exploration MD forces: auto (those the model is trained on: conservative with --training small-data, direct with plain), direct (the force head) or conservative (−∂E/∂R)", DefaultValueFactory = _ => "auto" };
+        forces.AcceptOnlyFromAmong("auto", "conservative", "direct");
         var labeller = new Option<string>("--labeller") { Description = "xtb (GFN2-xTB) or a shell command with {input} and {output} (extxyz files), e.g. 'python3 dft.py {input} {output}'", DefaultValueFactory = _ => "xtb" };
         var xtb = new Option<string>("--xtb") { Description = "The xtb program (path or name on PATH)", DefaultValueFactory = _ => "xtb" };
         var labelTimeout = new Option<double>("--label-timeout") { Description = "Seconds before a labeller call is killed and the frame skipped", DefaultValueFactory = _ => 300 };
@@ -53,9 +71,9 @@ public static class LearnCommand
         var features = new Option<int>("--features") { Description = "PaiNN width F", DefaultValueFactory = _ => 64 };
         var layers = new Option<int>("--layers") { Description = "PaiNN layers L", DefaultValueFactory = _ => 3 };
         var cutoff = new Option<double>("--cutoff") { Description = "Cutoff r_c, Å", DefaultValueFactory = _ => 5.0 };
-        var bins = new Option<int>("--bins") { Description = "HL-Gauss bins K", DefaultValueFactory = _ => 128 };
-        var lr = new Option<double>("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => 8e-4 };
-        var maxAtoms = new Option<int>("--max-atoms") { Description = "Atom budget per training batch", DefaultValueFactory = _ => 100 };
+        var bins = new Option<int>("--bins") { Description = "HL-Gauss bins K (--training plain)", DefaultValueFactory = _ => 128 };
+        var lr = new Option<double?>("--lr") { Description = $"Peak learning rate (default {SmallDataRecipe.LearningRate} with --training small-data, 8e-4 with plain)" };
+        var maxAtoms = new Option<int?>("--max-atoms") { Description = "Atom budget per training batch (default 32 with --training small-data: one small molecule per step, as the recipe batches a few hundred frames; 100 with plain)" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of weights, shuffles, velocities, noise and random selection", DefaultValueFactory = _ => 0UL };
         var threads = new Option<int>("--threads") { Description = "Kernel threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var compare = new Option<string[]>("--compare") { Description = "Other learn run directories drawn in the same learning curves (e.g. the random baseline)", AllowMultipleArgumentsPerToken = true };
@@ -63,8 +81,8 @@ public static class LearnCommand
 
         var command = new Command("learn", "Active learning: MD flags what the model does not know, the reference method labels it, the model retrains")
         {
-            output, resume, initial, start, initialFrames, initialInterval, test, budget, perRound, maxRounds, selection, temperatures,
-            trajectories, mdSteps, dt, friction, sampleInterval, maxFlagged, maxStd, thresholdFactor, minDistance, fill, forces, labeller, xtb,
+            output, resume, initial, start, initialFrames, initialInterval, test, budget, perRound, until, maxRounds, selection, temperatures,
+            trajectories, mdSteps, dt, friction, sampleInterval, maxFlagged, maxStd, thresholdFactor, minDistance, score, fill, training, forces, labeller, xtb,
             labelTimeout, epochs, retrainEpochs, cold, histogramStd, features, layers, cutoff, bins, lr, maxAtoms, seed, threads, compare, reportOnly,
         };
         command.SetAction((parse, cancellation) =>
@@ -85,7 +103,7 @@ public static class LearnCommand
                 // The one option a resumed run takes: a round that diverged and saved no model (exit 5) names --lr as the fix.
                 if (parse.GetResult(lr) is { Implicit: false })
                 {
-                    settings = Validated(settings with { Training = settings.Training with { LearningRate = parse.GetValue(lr) } });
+                    settings = Validated(settings with { Training = settings.Training with { LearningRate = parse.GetValue(lr)!.Value } });
                     ActiveLearner.SaveSettings(dir, settings);
                     context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"learn: learning rate {settings.Training.LearningRate} from here on"));
                 }
@@ -116,7 +134,11 @@ public static class LearnCommand
                     ThresholdFactor = parse.GetValue(thresholdFactor),
                     MinDistance = parse.GetValue(minDistance),
                     FillCandidates = parse.GetValue(fill),
-                    Forces = SimulationInputs.ParseForces(parse.GetValue(forces)!),
+                    Score = parse.GetValue(score)!,
+                    StopWhenConverged = parse.GetValue(until) == "converged",
+                    Forces = parse.GetValue(forces) == "auto"
+                        ? (parse.GetValue(training) == "small-data" ? ForceSource.Conservative : ForceSource.Direct)
+                        : SimulationInputs.ParseForces(parse.GetValue(forces)!),
                     Labeller = parse.GetValue(labeller)!,
                     XtbPath = parse.GetValue(xtb)!,
                     LabelTimeoutSeconds = parse.GetValue(labelTimeout),
@@ -124,22 +146,20 @@ public static class LearnCommand
                     WarmStart = !parse.GetValue(cold),
                     CalibratedUncertainty = !parse.GetValue(histogramStd),
                     Seed = parse.GetValue(seed),
-                    Training = new TrainingOptions
+                    Training = RoundTraining(parse.GetValue(training) == "small-data", new PotentialConfig
                     {
-                        Model = new PotentialConfig
-                        {
-                            Features = parse.GetValue(features),
-                            Layers = parse.GetValue(layers),
-                            Cutoff = parse.GetValue(cutoff),
-                            Head = new Models.Heads.HLGaussHeadConfig { Bins = parse.GetValue(bins) },
-                        },
+                        Features = parse.GetValue(features),
+                        Layers = parse.GetValue(layers),
+                        Cutoff = parse.GetValue(cutoff),
+                    }, parse.GetValue(bins)) with
+                    {
                         Epochs = parse.GetValue(epochs),
-                        LearningRate = parse.GetValue(lr),
-                        MaxAtoms = parse.GetValue(maxAtoms),
                         Seed = parse.GetValue(seed),
                         Threads = parse.GetValue(threads),
                     },
                 };
+                if (parse.GetValue(lr) is double peak) settings = settings with { Training = settings.Training with { LearningRate = peak } };
+                if (parse.GetValue(maxAtoms) is int atoms) settings = settings with { Training = settings.Training with { MaxAtoms = atoms } };
                 settings = Validated(settings);
             }
 
@@ -215,4 +235,39 @@ public static class LearnCommand
             throw new CommandLineUsageException($"--temperatures: '{text}' is not a comma-separated list of numbers");
         }
     }
+
+    /// <summary>
+    /// The training of every round. <c>small-data</c>: the small-data recipe of <c>catpot train</c> (conservative forces,
+    /// the default catres head with the recipe's detached histogram, 8 radial functions, per-atom energy and rms force
+    /// terms, its learning rate and weight decay) on a PaiNN backbone without rank-2 features, which would double every
+    /// round's time; batches of about one small molecule, as the recipe gives a set of a few hundred frames. The epochs
+    /// are the round's (<c>--epochs</c>, <c>--retrain-epochs</c>), not the recipe's atom-epoch budget, which would make each
+    /// round as long as a whole training run. <c>plain</c>: the HL-Gauss head with <paramref name="bins"/> and a direct force head.
+    /// </summary>
+    private static TrainingOptions RoundTraining(bool smallData, PotentialConfig backbone, int bins) => smallData
+        ? new TrainingOptions
+        {
+            Model = backbone with
+            {
+                RadialBasis = SmallDataRecipe.RadialBasis,
+                Head = SmallDataRecipe.Head(new Models.Heads.ResidualCategoricalHeadConfig()),
+            },
+            LearningRate = SmallDataRecipe.LearningRate,
+            WeightDecay = SmallDataRecipe.WeightDecay,
+            EnergyWeight = SmallDataRecipe.EnergyWeight,
+            ForceWeight = SmallDataRecipe.ForceWeight,
+            ForceLoss = SmallDataRecipe.ForceLoss,
+            EnergyLossPerAtom = true,
+            ConservativeForces = true,
+            MaxAtoms = SmallMoleculeBatchAtoms,
+        }
+        : new TrainingOptions
+        {
+            Model = backbone with { Head = new Models.Heads.HLGaussHeadConfig { Bins = bins } },
+            LearningRate = 8e-4,
+            MaxAtoms = 100,
+        };
+
+    /// <summary>Atoms per batch of the small-data training: one molecule of up to 32 atoms per optimiser step.</summary>
+    private const int SmallMoleculeBatchAtoms = 32;
 }

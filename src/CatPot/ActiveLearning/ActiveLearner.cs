@@ -49,7 +49,7 @@ public sealed class ActiveLearner
         _directory = directory;
         _settings = settings;
         _labeller = labeller;
-        _score = score ?? new EnergyStdScore();
+        _score = score ?? UncertaintyScores.Create(settings.Score);
         _progress = progress ?? TextWriter.Null;
     }
 
@@ -240,7 +240,7 @@ public sealed class ActiveLearner
             TrainSeconds = trainSeconds,
             MdSeconds = mdSeconds,
         };
-        if (trajectories.All(t => t.Clean))
+        if (trajectories.All(t => t.Clean) && _settings.StopWhenConverged)
             return record with { Stop = $"converged: all {trajectories.Count} trajectories ran {_settings.MdSteps * _settings.TimeStep / 1000:G} ps unflagged" };
         int left = _settings.Budget - labelsBefore;
         if (left <= 0) return record with { Stop = $"label budget spent ({_settings.Budget})" };
@@ -324,8 +324,9 @@ public sealed class ActiveLearner
             };
             trainer = new Trainer(options, train, val, trainDir);
             bool warm = _settings.WarmStart && r > 0;
-            if (warm) CopyWeights(PotentialFile.Load<float>(ModelPath(_directory, r - 1)), trainer.Model);
-            _progress.WriteLine($"learn: round {r}: training on {train.Count} + {val.Count} validation frames, {options.Epochs} epochs{(warm ? ", warm start" : "")}");
+            var fresh = warm ? CopyWeights(PotentialFile.Load<float>(ModelPath(_directory, r - 1)), trainer.Model) : [];
+            _progress.WriteLine($"learn: round {r}: training on {train.Count} + {val.Count} validation frames, {options.Epochs} epochs{(warm ? ", warm start" : "")}"
+                + (fresh.Count > 0 ? $" (freshly initialised, as their shape changed with the data: {string.Join(", ", fresh)})" : ""));
         }
         trainer.Run(epochDone: _ => Checkpoint?.Invoke($"epoch {r}"), cancellation: cancellation);
         trainer.EnsureBestModel();
@@ -335,15 +336,24 @@ public sealed class ActiveLearner
         return seconds;
     }
 
-    /// <summary>Copies every parameter of <paramref name="from"/> into <paramref name="to"/> (same architecture).</summary>
-    private static void CopyWeights(Potential<float> from, Potential<float> to)
+    /// <summary>
+    /// Copies every parameter of <paramref name="from"/> into <paramref name="to"/> that has the same shape, and returns
+    /// the names of those left as initialised. Only an energy head's output layer can differ: heads that derive their
+    /// bin count from the data (<c>cat</c>, <c>catres</c>) get more or fewer bins as the dataset grows.
+    /// </summary>
+    private static List<string> CopyWeights(Potential<float> from, Potential<float> to)
     {
+        var fresh = new List<string>();
         foreach (var (name, tensor, _) in to.Parameters.Items)
         {
-            var source = from.Parameters[name];
-            if (source.Length != tensor.Length) throw new InvalidOperationException($"warm start: parameter {name} has {source.Length} values in the previous model and {tensor.Length} now");
+            if (from.Parameters.Find(name) is not { } source || !source.Shape.SequenceEqual(tensor.Shape))
+            {
+                fresh.Add(name);
+                continue;
+            }
             source.Span.CopyTo(tensor.Span);
         }
+        return fresh;
     }
 
     private (List<PoolFrame> Pool, List<TrajectoryRecord> Trajectories, double Threshold, double Seconds) Explore(
@@ -360,7 +370,15 @@ public sealed class ActiveLearner
         Checkpoint?.Invoke($"md {r}");
         var clock = Stopwatch.StartNew();
         List<Structure> labelled = [.. train, .. val];
-        var calculator = new PotentialCalculator<float>(model, _settings.Forces) { Uncertainty = _settings.CalibratedUncertainty ? FitUncertainty(r, model, train, val) : null };
+        var uncertainty = _settings.CalibratedUncertainty ? FitUncertainty(r, model, train, val) : null;
+        // The round's model file carries the uncertainty it explored with, so `catpot md --max-std` and `predict` on it
+        // give the same energy_std as the loop saw (written atomically; refitted identically on a resume).
+        if (uncertainty is not null)
+        {
+            string modelPath = ModelPath(_directory, r);
+            uncertainty.AddTo(SafeTensorsFile.Read(modelPath)).Write(modelPath);
+        }
+        var calculator = new PotentialCalculator<float>(model, _settings.Forces) { Uncertainty = uncertainty };
         double threshold = _settings.MaxUncertainty ?? AutomaticThreshold(calculator, labelled);
         var frames = new List<PoolFrame>();
         var trajectories = new List<TrajectoryRecord>();

@@ -58,11 +58,21 @@ public sealed record LearnSettings
     public int MaxFlaggedPerTrajectory { get; init; } = 10;
 
     /// <summary>
-    /// Forces driving exploration MD. Direct by default: the model is trained on forces through its force head, and
-    /// conservative forces of an energy head fitted to a few dozen energies are too poor to explore with (measured: the
-    /// round-0 aspirin model broke every trajectory within 100 steps with conservative forces).
+    /// Forces driving exploration MD: those the model is trained on (<c>catpot learn --forces auto</c>). A model trained
+    /// with a direct force head has an energy fitted to a few dozen energies only, whose gradient is too poor to explore
+    /// with (the round-0 aspirin model broke every trajectory within 100 steps); a model trained on −∂E/∂R explores with
+    /// it, and its trajectories do not heat as the direct head's do (docs/active-learning.md).
     /// </summary>
     public ForceSource Forces { get; init; } = ForceSource.Direct;
+
+    /// <summary>
+    /// Stop when every trajectory ran <see cref="MdSteps"/> unflagged (true), or keep labelling the most uncertain
+    /// frames until <see cref="Budget"/> is spent (false: a comparison with random selection at the same budget).
+    /// </summary>
+    public bool StopWhenConverged { get; init; } = true;
+
+    /// <summary>The uncertainty score frames are flagged and ranked by (<see cref="UncertaintyScores.Names"/>).</summary>
+    public string Score { get; init; } = "energy_std";
 
     /// <summary>Flag threshold on the uncertainty score; null: <see cref="ThresholdFactor"/> × the 95th percentile of the score over the labelled frames, per round.</summary>
     public double? MaxUncertainty { get; init; }
@@ -119,6 +129,8 @@ public sealed record LearnSettings
         if (Budget < 0) throw new ArgumentException("--budget must be ≥ 0.");
         if (PerRound < 1) throw new ArgumentException("--per-round must be ≥ 1.");
         if (MaxRounds < 1) throw new ArgumentException("--max-rounds must be ≥ 1.");
+        if (!UncertaintyScores.Names.Contains(Score)) throw new ArgumentException($"--score must be one of {string.Join(", ", UncertaintyScores.Names)}.");
+        if (Score != "energy_std" && !CalibratedUncertainty) throw new ArgumentException($"--score {Score} needs the calibrated uncertainty (drop --histogram-std).");
         if (Selection is not ("active" or "random")) throw new ArgumentException("--selection must be active or random.");
         if (Temperatures.Length == 0 || Temperatures.Any(t => !(t > 0))) throw new ArgumentException("--temperatures must be positive.");
         if (Trajectories < 1) throw new ArgumentException("--trajectories must be ≥ 1.");

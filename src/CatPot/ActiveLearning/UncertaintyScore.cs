@@ -36,3 +36,33 @@ public sealed class EntropyScore : IUncertaintyScore
     /// <inheritdoc/>
     public double Score(Structure structure, CalculationResult result) => result.Entropy;
 }
+
+/// <summary>
+/// The largest calibrated per-atom uncertainty of the frame (<c>atom_uncertainty</c>, eV/atom): where the energy_std
+/// sums a structure's doubt into one energy, this points at the one environment the model knows least, which is
+/// what a force error comes from. NaN without a calibrated uncertainty.
+/// </summary>
+public sealed class MaxAtomUncertaintyScore : IUncertaintyScore
+{
+    /// <inheritdoc/>
+    public string Name => "atom_uncertainty";
+
+    /// <inheritdoc/>
+    public double Score(Structure structure, CalculationResult result)
+        => result.AtomUncertainty is { Length: > 0 } atoms ? atoms.Max() : double.NaN;
+}
+
+/// <summary>The scores <c>catpot learn --score</c> offers, by name.</summary>
+public static class UncertaintyScores
+{
+    /// <summary>The names, the default first.</summary>
+    public static readonly string[] Names = ["energy_std", "atom_uncertainty"];
+
+    /// <summary>The score called <paramref name="name"/> (one of <see cref="Names"/>).</summary>
+    public static IUncertaintyScore Create(string name) => name switch
+    {
+        "energy_std" => new EnergyStdScore(),
+        "atom_uncertainty" => new MaxAtomUncertaintyScore(),
+        _ => throw new ArgumentException($"Unknown uncertainty score '{name}'; expected one of {string.Join(", ", Names)}."),
+    };
+}

@@ -36,6 +36,9 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
         ? t
         : throw new KeyNotFoundException($"No parameter named '{name}'.");
 
+    /// <summary>The tensor registered under <paramref name="name"/>, or null when there is none.</summary>
+    public Tensor<T>? Find(string name) => _byName.GetValueOrDefault(name);
+
     /// <summary>Creates and registers a zero tensor that requires gradients.</summary>
     public Tensor<T> Add(string name, bool decay, params int[] shape)
     {

@@ -133,6 +133,57 @@ public sealed class ActiveLearnerTests
         var fitted = UncertaintyCalibrator.Fit(model, trainFrames, [.. trainFrames, .. valFrames], new CalibrationOptions { MaxAtoms = settings.Training.MaxAtoms });
         new PotentialCalculator<float>(model, settings.Forces) { Uncertainty = fitted }.Calculate(frame, result);
         Assert.Equal(result.EnergyStd, Score(frame), 6);
+        // The round's model file carries that uncertainty (what `catpot md --max-std` on it then sees); --histogram-std stores none.
+        var stored = UncertaintyModel.FromSafeTensors(SafeTensorsFile.Read(ActiveLearner.ModelPath(calibrated, 0)));
+        Assert.NotNull(stored);
+        var fromFile = new CalculationResult(frame.AtomCount);
+        new PotentialCalculator<float>(model, settings.Forces) { Uncertainty = stored }.Calculate(frame, fromFile);
+        Assert.Equal(result.EnergyStd, fromFile.EnergyStd, 12);
+        Assert.Null(UncertaintyModel.FromSafeTensors(SafeTensorsFile.Read(ActiveLearner.ModelPath(histogram, 0))));
+    }
+
+    [Fact]
+    public void ExplorationCanScoreFramesByTheirLeastKnownAtom()
+    {
+        using var dir = new TempDirectory();
+        var settings = Settings(dir) with { MaxRounds = 1, MaxUncertainty = null, ThresholdFactor = 2, Score = "atom_uncertainty" };
+        string run = dir.File("run");
+        Run(run, settings, new FakeLabeller());
+        var pool = ExtXyzReader.ReadAll(Path.Combine(ActiveLearner.RoundDirectory(run, 0), "pool.extxyz"));
+        Assert.NotEmpty(pool);
+        var model = PotentialFile.Load<float>(ActiveLearner.ModelPath(run, 0));
+        var calculator = new PotentialCalculator<float>(model, settings.Forces) { Uncertainty = UncertaintyModel.FromSafeTensors(SafeTensorsFile.Read(ActiveLearner.ModelPath(run, 0))) };
+        foreach (var frame in pool.Take(3))
+        {
+            var result = new CalculationResult(frame.AtomCount);
+            calculator.Calculate(frame, result);
+            Assert.Equal(result.AtomUncertainty!.Max(), Convert.ToDouble(frame.Info["al_uncertainty"], CultureInfo.InvariantCulture), 6);
+            Assert.NotEqual(result.EnergyStd, result.AtomUncertainty!.Max(), 6);
+        }
+        Assert.Throws<ArgumentException>(() => (settings with { CalibratedUncertainty = false }).Validate());
+        Assert.Throws<ArgumentException>(() => (settings with { Score = "entropy" }).Validate());
+    }
+
+    [Fact]
+    public void WarmStartKeepsTheBackboneWhenTheHeadsBinCountChangesWithTheData()
+    {
+        // cat derives its bin count from the range of the training energies: the frames labelled in round 0 (MD at
+        // 600 K on springs) widen it, so round 1's head has another shape than round 0's (before: an internal error).
+        using var dir = new TempDirectory();
+        var settings = Settings(dir) with
+        {
+            MaxRounds = 2,
+            Training = Settings(dir).Training with { Model = Settings(dir).Training.Model with { Head = new CatPot.Models.Heads.CategoricalHeadConfig() } },
+        };
+        string run = dir.File("run");
+        string progress = Run(run, settings, new FakeLabeller());
+        Assert.Equal(2, ActiveLearner.ReadRounds(run).Count);
+        Assert.Contains("freshly initialised, as their shape changed with the data: energy.", progress, StringComparison.Ordinal);
+        var before = PotentialFile.Load<float>(ActiveLearner.ModelPath(run, 0));
+        var after = PotentialFile.Load<float>(ActiveLearner.ModelPath(run, 1));
+        var changed = before.Parameters.Items.Where(p => !p.Tensor.Shape.SequenceEqual(after.Parameters[p.Name].Shape)).Select(p => p.Name).ToList();
+        Assert.NotEmpty(changed);
+        Assert.All(changed, name => Assert.StartsWith("energy.", name, StringComparison.Ordinal));
     }
 
     [Fact]

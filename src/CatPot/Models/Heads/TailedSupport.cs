@@ -128,6 +128,9 @@ public sealed class TailedSupport
         return new SupportCoverage((double)outside / values.Length, (double)near / values.Length);
     }
 
+    /// <summary>Relative slack below a whole number of bin widths that still counts as that number (rounding of the scaled range).</summary>
+    private const double WholeBinTolerance = 1e-9;
+
     /// <summary>
     /// Edges for a support from <paramref name="lo"/> to <paramref name="hi"/> with bins of width about
     /// <paramref name="width"/> (at most <paramref name="maxBins"/> bins): equal bins, or, with
@@ -136,7 +139,10 @@ public sealed class TailedSupport
     /// </summary>
     public static double[] BuildEdges(double lo, double hi, double width, int maxBins, double[]? samples)
     {
-        int k = (int)Math.Clamp(Math.Ceiling((hi - lo) / width), 2, maxBins);
+        // A range that is a whole number of widths up to rounding gets that many bins: catres' ±1,000 meV/atom at 10 / 0.75
+        // meV/atom is exactly 150 widths, and the rounding of its dataset-scaled range gave 150 or 151 bins by dataset,
+        // so the head's shape changed between rounds of `catpot learn` (a warm start then could not copy it).
+        int k = (int)Math.Clamp(Math.Ceiling(((hi - lo) / width) - WholeBinTolerance), 2, maxBins);
         var edges = new double[k + 1];
         double w = (hi - lo) / k;
         for (int j = 0; j <= k; j++) edges[j] = lo + (w * j);

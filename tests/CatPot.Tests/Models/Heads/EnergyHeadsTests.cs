@@ -74,6 +74,22 @@ public sealed class EnergyHeadsTests : IDisposable
     }
 
     [Fact]
+    public void The_residual_heads_bin_count_does_not_depend_on_the_datasets_energy_scale()
+    {
+        // ±1,000 meV/atom at σ = 10 meV/atom and σ / width = 0.75 is exactly 150 bins; in the dataset's units the range
+        // and width are rounded, which gave 150 or 151 bins by dataset (a warm start in `catpot learn` then failed).
+        var head = new ResidualCategoricalHeadConfig();
+        var counts = new HashSet<int>();
+        for (int i = 0; i < 2000; i++)
+        {
+            double sd = 0.001 + (i * 0.000731);
+            var fitted = (ResidualCategoricalHeadConfig)head.Fit([], new PotentialStatistics { Sd = sd });
+            counts.Add(new TailedSupport(fitted.Edges!).InnerBinCount);
+        }
+        Assert.Equal([150], counts);
+    }
+
+    [Fact]
     public void Tailed_target_sums_to_one_and_keeps_the_mass_beyond_the_edges_in_the_tails()
     {
         var support = new TailedSupport(TailedSupport.BuildEdges(-1, 1, 0.1, 1024, null));
