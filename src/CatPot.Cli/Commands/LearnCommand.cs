@@ -55,7 +55,7 @@ public static class LearnCommand
         var fill = new Option<int>("--fill") { Description = "Active selection: when fewer than B frames are flagged, fill up from the this-many × B most uncertain unflagged frames (0: flagged only)", DefaultValueFactory = _ => 4 };
         var training = new Option<string>("--training")
         {
-            Description = "How each round trains: small-data (the small-data recipe of `catpot train` on a PaiNN backbone: conservative forces, the catres head with a detached histogram, per-atom energy and rms force terms, its learning rate and weight decay, small batches; docs/small-data-recipe.md) or plain (HL-Gauss head with a direct force head, the behaviour before session 15)",
+            Description = "How each round trains: small-data (the small-data recipe of `catpot train` on a PaiNN backbone: conservative forces, the catres head with a detached histogram, per-atom energy and rms force terms, its learning rate and weight decay, small batches; docs/small-data-recipe.md) or plain (the HL-Gauss head with a direct force head: the default before 2026-12-08)",
             DefaultValueFactory = _ => "small-data",
         };
         training.AcceptOnlyFromAmong("small-data", "plain");

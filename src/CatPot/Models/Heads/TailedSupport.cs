@@ -128,7 +128,7 @@ public sealed class TailedSupport
         return new SupportCoverage((double)outside / values.Length, (double)near / values.Length);
     }
 
-    /// <summary>Relative slack below a whole number of bin widths that still counts as that number (rounding of the scaled range).</summary>
+    /// <summary>How far (in bin widths) a range may fall short of a whole number of widths and still count as that number: the rounding of a scaled range.</summary>
     private const double WholeBinTolerance = 1e-9;
 
     /// <summary>
