@@ -112,6 +112,7 @@ public static class LearnCommand
             {
                 if (File.Exists(settingsPath))
                     throw new CommandLineUsageException($"{dir} already holds an active-learning run; continue it with --resume or choose another --out (nothing was overwritten).");
+                bool smallData = parse.GetValue(training) == "small-data";
                 settings = new LearnSettings
                 {
                     InitialPath = Full(parse.GetValue(initial)),
@@ -137,7 +138,7 @@ public static class LearnCommand
                     Score = parse.GetValue(score)!,
                     StopWhenConverged = parse.GetValue(until) == "converged",
                     Forces = parse.GetValue(forces) == "auto"
-                        ? (parse.GetValue(training) == "small-data" ? ForceSource.Conservative : ForceSource.Direct)
+                        ? (smallData ? ForceSource.Conservative : ForceSource.Direct)
                         : SimulationInputs.ParseForces(parse.GetValue(forces)!),
                     Labeller = parse.GetValue(labeller)!,
                     XtbPath = parse.GetValue(xtb)!,
@@ -146,7 +147,7 @@ public static class LearnCommand
                     WarmStart = !parse.GetValue(cold),
                     CalibratedUncertainty = !parse.GetValue(histogramStd),
                     Seed = parse.GetValue(seed),
-                    Training = RoundTraining(parse.GetValue(training) == "small-data", new PotentialConfig
+                    Training = RoundTraining(smallData, new PotentialConfig
                     {
                         Features = parse.GetValue(features),
                         Layers = parse.GetValue(layers),
